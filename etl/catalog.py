@@ -1,0 +1,272 @@
+"""The indicator catalog: loaded from catalog.yaml and validated as a whole.
+
+Everything the pipeline and the dashboard know about an indicator comes from
+here: its sources in order of precedence, its unit, labels, aggregation rule,
+notes and series breaks. Validation fails with every problem listed at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
+SOURCE_KINDS = ("scb", "kolada", "figures", "county_sum", "csv")
+AGGREGATIONS = ("sum", "weighted_mean", "none")
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+SOURCE_NAMES = {"scb": "SCB", "kolada": "Kolada", "figures": "published", "county_sum": "computed", "csv": "csv"}
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in Swedish and English."""
+
+    sv: str
+    en: str
+
+    def __call__(self, lang: str = "sv") -> str:
+        return self.en if lang == "en" else self.sv
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    label: Text
+    min: float
+    max: float
+    decimals: int
+    count: bool
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    method: str
+    weight: str | None = None
+    weight_lag: int = 0
+    reason: Text | None = None
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """One entry of an indicator's ordered source list."""
+
+    kind: str
+    params: dict[str, Any]
+    position: int
+
+    @property
+    def source_name(self) -> str:
+        return SOURCE_NAMES[self.kind]
+
+    def describe(self) -> str:
+        """Short human reference, e.g. 'SCB TAB638 BE0101N1' or 'Kolada N01951'."""
+        p = self.params
+        if self.kind == "scb":
+            return f"SCB {p['table']} {p['contents']}"
+        if self.kind == "kolada":
+            return f"Kolada {p['kpi']}"
+        if self.kind == "figures":
+            return f"published figures ({p['indicator']})"
+        if self.kind == "csv":
+            return f"CSV {p['path']}"
+        return "computed: county = sum of its municipalities"
+
+
+@dataclass(frozen=True)
+class Break:
+    year: int
+    label: Text
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    theme: str
+    label: Text
+    description: Text
+    unit: Unit
+    sexes: tuple[str, ...]
+    aggregation: Aggregation
+    cadence_months: int
+    sources: tuple[SourceRef, ...] = ()
+    formula: str | None = None
+    notes: tuple[Text, ...] = ()
+    breaks: tuple[Break, ...] = ()
+
+    @property
+    def derived(self) -> bool:
+        return self.formula is not None
+
+    def formula_terms(self) -> list[tuple[int, str]]:
+        """The formula as (sign, indicator id) terms: 'a - b' -> [(1, 'a'), (-1, 'b')]."""
+        return parse_formula(self.formula) if self.formula else []
+
+    @property
+    def primary_source(self) -> str:
+        if self.derived:
+            return "computed"
+        return self.sources[0].source_name if self.sources else ""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    indicators: dict[str, Indicator]
+    themes: dict[str, Text]
+    units: dict[str, Unit]
+    licences: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def get(self, indicator_id: str) -> Indicator:
+        try:
+            return self.indicators[indicator_id]
+        except KeyError:
+            known = ", ".join(self.indicators)
+            raise KeyError(f"unknown indicator {indicator_id!r}; known: {known}") from None
+
+    def stored(self) -> list[Indicator]:
+        return [i for i in self.indicators.values() if not i.derived]
+
+    def derived(self) -> list[Indicator]:
+        """Derived indicators, each after the ones it depends on."""
+        return [i for i in self.indicators.values() if i.derived]
+
+
+class CatalogError(ValueError):
+    """catalog.yaml does not hold together; the message lists every problem."""
+
+
+def parse_formula(formula: str) -> list[tuple[int, str]]:
+    """'a + b - c' -> [(1,'a'), (1,'b'), (-1,'c')]. Only sums and differences are allowed."""
+    tokens = formula.replace("+", " + ").replace("-", " - ").split()
+    terms: list[tuple[int, str]] = []
+    sign = 1
+    expect_term = True
+    for tok in tokens:
+        if tok in "+-" and not expect_term:
+            sign = 1 if tok == "+" else -1
+            expect_term = True
+        elif expect_term and ID_PATTERN.match(tok):
+            terms.append((sign, tok))
+            expect_term = False
+        else:
+            raise CatalogError(f"formula {formula!r}: unexpected {tok!r}")
+    if expect_term:
+        raise CatalogError(f"formula {formula!r} is incomplete")
+    return terms
+
+
+def _text(value: Any, where: str, problems: list[str]) -> Text:
+    if not isinstance(value, dict) or not value.get("sv") or not value.get("en"):
+        problems.append(f"{where}: needs both sv and en text")
+        return Text("", "")
+    return Text(str(value["sv"]), str(value["en"]))
+
+
+def parse_catalog(doc: dict[str, Any]) -> Catalog:
+    """Build and validate the catalog from the parsed YAML document."""
+    problems: list[str] = []
+    themes = {k: _text(v, f"theme {k}", problems) for k, v in (doc.get("themes") or {}).items()}
+    units: dict[str, Unit] = {}
+    for uid, u in (doc.get("units") or {}).items():
+        units[uid] = Unit(uid, Text(u["sv"], u["en"]), float(u["min"]), float(u["max"]), int(u["decimals"]), bool(u["count"]))
+    indicators: dict[str, Indicator] = {}
+    for n, item in enumerate(doc.get("indicators") or []):
+        iid = str(item.get("id", f"#{n}"))
+        where = f"indicator {iid}"
+        if not ID_PATTERN.match(iid):
+            problems.append(f"{where}: id must be a short snake_case word")
+        if iid in indicators:
+            problems.append(f"{where}: declared twice")
+        if item.get("theme") not in themes:
+            problems.append(f"{where}: theme {item.get('theme')!r} is not declared")
+        if item.get("unit") not in units:
+            problems.append(f"{where}: unit {item.get('unit')!r} is not declared")
+            continue
+        sexes = tuple(item.get("sexes") or ())
+        if not sexes or any(s not in ("T", "K", "M") for s in sexes):
+            problems.append(f"{where}: sexes must be a non-empty list of T, K, M")
+        agg = item.get("aggregation") or {}
+        method = agg.get("method")
+        if method not in AGGREGATIONS:
+            problems.append(f"{where}: aggregation method {method!r} is not one of {AGGREGATIONS}")
+        if method == "weighted_mean" and not agg.get("weight"):
+            problems.append(f"{where}: weighted_mean needs a named weight indicator")
+        if method == "none" and not agg.get("reason"):
+            problems.append(f"{where}: aggregation none needs a reason (sv, en) to show users")
+        sources: list[SourceRef] = []
+        for pos, entry in enumerate(item.get("sources") or []):
+            if not isinstance(entry, dict) or len(entry) != 1:
+                problems.append(f"{where}: source #{pos + 1} must be one of {SOURCE_KINDS} with its parameters")
+                continue
+            kind, params = next(iter(entry.items()))
+            params = params or {}
+            if kind not in SOURCE_KINDS:
+                problems.append(f"{where}: source kind {kind!r} is not one of {SOURCE_KINDS}")
+                continue
+            required = {"scb": ("table", "contents", "regions", "select"), "kolada": ("kpi",), "figures": ("indicator",), "csv": ("path",)}.get(kind, ())
+            for key in required:
+                if key not in params:
+                    problems.append(f"{where}: {kind} source #{pos + 1} lacks {key!r}")
+            if kind == "scb" and params.get("regions") not in ("municipalities", "references"):
+                problems.append(f"{where}: scb source #{pos + 1}: regions must be municipalities or references")
+            if kind == "county_sum" and method != "sum":
+                problems.append(f"{where}: a county may only be computed for indicators that aggregate by sum")
+            sources.append(SourceRef(kind, dict(params), pos))
+        formula = (item.get("derive") or {}).get("formula")
+        if formula and sources:
+            problems.append(f"{where}: a derived indicator takes no sources")
+        if not formula and not sources:
+            problems.append(f"{where}: needs sources or a derive formula")
+        if formula:
+            try:
+                parse_formula(formula)
+            except CatalogError as exc:
+                problems.append(f"{where}: {exc}")
+        try:
+            indicators[iid] = Indicator(
+                id=iid,
+                theme=item.get("theme", ""),
+                label=_text(item.get("label"), f"{where} label", problems),
+                description=_text(item.get("description"), f"{where} description", problems),
+                unit=units[item["unit"]],
+                sexes=sexes,
+                aggregation=Aggregation(
+                    method=method or "none",
+                    weight=agg.get("weight"),
+                    weight_lag=int(agg.get("weight_lag", 0)),
+                    reason=_text(agg["reason"], f"{where} reason", problems) if agg.get("reason") else None,
+                ),
+                cadence_months=int(item.get("cadence_months", 12)),
+                sources=tuple(sources),
+                formula=formula,
+                notes=tuple(_text(t, f"{where} note", problems) for t in item.get("notes") or ()),
+                breaks=tuple(Break(int(b["year"]), Text(b["sv"], b["en"])) for b in item.get("breaks") or ()),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(f"{where}: {exc}")
+    for ind in indicators.values():
+        if ind.aggregation.weight and ind.aggregation.weight not in indicators:
+            problems.append(f"indicator {ind.id}: weight {ind.aggregation.weight!r} is not an indicator")
+        for _, dep in ind.formula_terms():
+            if dep not in indicators:
+                problems.append(f"indicator {ind.id}: formula uses unknown indicator {dep!r}")
+            elif indicators[dep].derived:
+                problems.append(f"indicator {ind.id}: formula input {dep!r} must be a stored indicator")
+    if problems:
+        raise CatalogError("catalog.yaml has problems:\n  " + "\n  ".join(problems))
+    return Catalog(indicators=indicators, themes=themes, units=units, licences=doc.get("licences") or {})
+
+
+def load_catalog_file(path: Path) -> Catalog:
+    with open(path, encoding="utf-8") as fh:
+        return parse_catalog(yaml.safe_load(fh))
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    """The project's catalog (cached; the file is part of the code)."""
+    return load_catalog_file(CATALOG_FILE)

@@ -1,0 +1,122 @@
+"""Validation gates between a candidate dataset and the published one.
+
+A failure is a sentence naming indicator, region, year and rule; any failure
+stops the publish. Suspicious jumps are warnings: shown, logged, not blocking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from etl.catalog import Catalog
+from etl.regions import Regions
+from etl.schema import check_observations
+
+
+@dataclass
+class GateReport:
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"passed ({len(self.warnings)} warning(s))"
+        return f"failed: {len(self.failures)} problem(s), first: {self.failures[0]}"
+
+
+def check_types_and_keys(frame: pd.DataFrame) -> list[str]:
+    return [str(p) for p in check_observations(frame)]
+
+
+def check_known(frame: pd.DataFrame, catalog: Catalog, regions: Regions) -> list[str]:
+    problems = []
+    unknown_ind = sorted(set(frame["indicator_id"]) - set(catalog.indicators))
+    if unknown_ind:
+        problems.append(f"unknown indicator(s) {unknown_ind}: not in catalog.yaml")
+    unknown_reg = sorted(set(frame["region_code"]) - set(regions.regions))
+    if unknown_reg:
+        problems.append(f"unknown region code(s) {unknown_reg}: not in regions.yaml")
+    for ind_id, rows in frame.groupby("indicator_id"):
+        if ind_id not in catalog.indicators:
+            continue
+        extra = sorted(set(rows["sex"]) - set(catalog.indicators[ind_id].sexes))
+        if extra:
+            problems.append(f"{ind_id}: sex {extra} not declared for this indicator")
+    return problems
+
+
+def check_ranges(frame: pd.DataFrame, catalog: Catalog) -> list[str]:
+    """Every value within its unit's range (e.g. a tax rate 0–50, a count ≥ 0)."""
+    problems = []
+    for ind_id, rows in frame[frame["value"].notna()].groupby("indicator_id"):
+        ind = catalog.indicators.get(ind_id)
+        if ind is None:
+            continue
+        bad = rows[(rows["value"] < ind.unit.min) | (rows["value"] > ind.unit.max)]
+        for _, r in bad.head(5).iterrows():
+            problems.append(
+                f"{ind_id} region {r.region_code} year {r.year} sex {r.sex}: value {r.value:g} outside the range "
+                f"{ind.unit.min:g}–{ind.unit.max:g} of unit {ind.unit.id} (source {r.source_ref})"
+            )
+        if ind.unit.decimals == 0 and ind.unit.count:
+            fractional = rows[(rows["value"] % 1) != 0]
+            for _, r in fractional.head(3).iterrows():
+                problems.append(f"{ind_id} region {r.region_code} year {r.year} sex {r.sex}: a count with decimals ({r.value})")
+    return problems
+
+
+def check_coverage(candidate: pd.DataFrame, published: pd.DataFrame | None) -> list[str]:
+    """No (indicator, region, year, sex) that has a value now may lose it."""
+    if published is None or published.empty:
+        return []
+    cols = ["indicator_id", "region_code", "year", "sex"]
+    before = published.loc[published["value"].notna(), cols]
+    after = candidate.loc[candidate["value"].notna(), cols]
+    lost = before.merge(after, how="left", on=cols, indicator=True)
+    lost = lost[lost["_merge"] == "left_only"]
+    problems = []
+    for (ind_id, region), rows in lost.groupby(["indicator_id", "region_code"]):
+        years = sorted(set(rows["year"]))
+        span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+        problems.append(f"{ind_id} region {region} years {span}: coverage would shrink ({len(rows)} value(s) published now, none in the new data)")
+    return problems
+
+
+def check_jumps(frame: pd.DataFrame, max_jump: float, indicators: set[str] | None = None) -> list[str]:
+    """Year-on-year changes larger than `max_jump` (a share) for stored counts: warnings."""
+    warnings = []
+    rows = frame[frame["value"].notna() & (frame["status"] == "ok")]
+    if indicators is not None:
+        rows = rows[rows["indicator_id"].isin(indicators)]
+    rows = rows.sort_values(["indicator_id", "region_code", "sex", "year"])
+    prev = rows.groupby(["indicator_id", "region_code", "sex"])["value"].shift()
+    prev_year = rows.groupby(["indicator_id", "region_code", "sex"])["year"].shift()
+    change = (rows["value"] - prev).abs() / prev.abs()
+    flagged = rows[(prev_year == rows["year"] - 1) & (prev.abs() > 0) & (change > max_jump)]
+    for _, r in flagged.head(50).iterrows():
+        warnings.append(f"{r.indicator_id} region {r.region_code} year {r.year} sex {r.sex}: jumps by more than {max_jump:.0%} from the year before")
+    return warnings
+
+
+def run_gates(candidate: pd.DataFrame, published: pd.DataFrame | None, catalog: Catalog, regions: Regions, max_jump: float, allow_shrink: bool = False) -> GateReport:
+    """All gates; the report says what failed in words."""
+    report = GateReport()
+    report.failures += check_types_and_keys(candidate)
+    if report.failures:
+        return report
+    report.failures += check_known(candidate, catalog, regions)
+    report.failures += check_ranges(candidate, catalog)
+    shrink = check_coverage(candidate, published)
+    if allow_shrink:
+        report.warnings += shrink
+    else:
+        report.failures += shrink
+    counts = {i.id for i in catalog.stored() if i.unit.count and i.unit.min >= 0}
+    report.warnings += check_jumps(candidate, max_jump, counts)
+    return report

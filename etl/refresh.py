@@ -1,0 +1,172 @@
+"""The one orchestrator: fetch -> raw -> tidy -> validate -> publish.
+
+Every run is a row in the store's runs table. Any source error or failed gate
+ends the run as failed and publishes nothing; the published dataset stays as
+it was, byte for byte.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from etl import settings
+from etl.catalog import Catalog, Indicator, SourceRef
+from etl.checks import GateReport, run_gates
+from etl.http import SourceError
+from etl.regions import Regions
+from etl.schema import ContractError, empty_observations, normalise_observations
+from etl.sources.base import Adapter, FetchContext, SourceResult
+from etl.store import PublishedState, Store, StoreError
+from etl.transform import combine, county_sum, derive_all, mark_before_existence
+
+Include = Callable[[Indicator, SourceRef], bool]
+
+# Exit codes for cron/systemd operators (documented in the README).
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_LOCKED = 3
+EXIT_VALIDATION = 4
+
+
+@dataclass
+class RefreshOutcome:
+    status: str  # published | unchanged | failed | locked
+    run_id: int | None = None
+    state: PublishedState | None = None
+    gates: GateReport | None = None
+    error: str | None = None
+    per_indicator: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        if self.status in ("published", "unchanged"):
+            return EXIT_OK
+        if self.status == "locked":
+            return EXIT_LOCKED
+        if self.gates is not None and not self.gates.ok:
+            return EXIT_VALIDATION
+        return EXIT_FAILED
+
+
+def build_indicator(indicator: Indicator, adapters: dict[str, Adapter], ctx: FetchContext, include: Include | None, since_by_ref: dict[str, str]) -> tuple[pd.DataFrame, dict[str, Any], dict[str, str]]:
+    """All source layers of one stored indicator, combined by precedence."""
+    layers: list[pd.DataFrame] = []
+    report: dict[str, Any] = {"sources": {}, "status": "fetched"}
+    updated: dict[str, str] = {}
+    for ref in indicator.sources:
+        if include is not None and not include(indicator, ref):
+            continue
+        key = ref.describe()
+        if ref.kind == "county_sum":
+            layers.append(county_sum(combine(layers), indicator, ctx.regions))
+            report["sources"][key] = {"rows": len(layers[-1])}
+            continue
+        adapter = adapters.get(ref.kind)
+        if adapter is None:
+            continue
+        sub = FetchContext(ctx.regions, ctx.years, since_by_ref.get(key), ctx.progress)
+        result: SourceResult = adapter(ref, indicator, sub)
+        if result.updated:
+            updated[key] = result.updated
+        report["sources"][key] = {"rows": len(result.frame), "unchanged": result.unchanged, "updated": result.updated}
+        layers.append(result.frame)
+    return combine(layers), report, updated
+
+
+def refresh(
+    store: Store,
+    catalog: Catalog,
+    regions: Regions,
+    adapters: dict[str, Adapter],
+    *,
+    trigger: str = "manual",
+    include: Include | None = None,
+    indicators: list[str] | None = None,
+    full: bool = True,
+    allow_shrink: bool = False,
+    origin: str = "refresh",
+    progress: Callable[[str], None] = lambda _m: None,
+    fail_after_rows: bool = False,
+) -> RefreshOutcome:
+    """Run one refresh under the store's lock; see RefreshOutcome for the result."""
+    store.create_schema()
+    with store.refresh_lock() as held:
+        if not held:
+            progress("another refresh holds the lock; exiting without doing anything")
+            return RefreshOutcome("locked")
+        run_id = store.start_run(trigger)
+        outcome = RefreshOutcome("failed", run_id)
+        try:
+            _, published = store.read_observations()
+            known_updated = {} if full else store.source_updated()
+            chosen = [catalog.get(i) for i in indicators] if indicators else catalog.stored()
+            if any(i.derived for i in chosen):
+                raise ValueError(f"derived indicators are computed, not fetched: {[i.id for i in chosen if i.derived]}")
+            ctx = FetchContext(regions=regions, progress=progress)
+            layers = []
+            updated_all: dict[str, dict[str, str]] = {}
+            unchanged_all = True
+            for ind in chosen:
+                progress(f"{ind.id}: fetching")
+                since = {} if full else _since(known_updated.get(ind.id, {}))
+                frame, report, updated = build_indicator(ind, adapters, ctx, include, since)
+                unchanged = bool(report["sources"]) and all(s.get("unchanged") for s in report["sources"].values() if "unchanged" in s)
+                if unchanged and not full:
+                    frame = published[published["indicator_id"] == ind.id]
+                    report["status"] = "unchanged"
+                else:
+                    unchanged_all = False
+                outcome.per_indicator[ind.id] = report
+                updated_all[ind.id] = updated or known_updated.get(ind.id, {})
+                layers.append(frame)
+            untouched = published[~published["indicator_id"].isin([i.id for i in chosen] + [i.id for i in catalog.derived()])]
+            candidate = pd.concat([untouched, *[f for f in layers if len(f)]], ignore_index=True) if layers else untouched
+            candidate = normalise_observations(candidate) if len(candidate) else empty_observations()
+            candidate = mark_before_existence(candidate, regions)
+            candidate = derive_all(candidate, catalog)
+            _count_changes(outcome.per_indicator, published, candidate)
+            gates = run_gates(candidate, published if len(published) else None, catalog, regions, settings.get_float("NYCKELTAL_MAX_JUMP"), allow_shrink)
+            outcome.gates = gates
+            for w in gates.warnings[:20]:
+                progress(f"warning: {w}")
+            if not gates.ok:
+                raise ContractError("validation failed, nothing published:\n  " + "\n  ".join(gates.failures[:30]))
+            if unchanged_all and not full and len(published):
+                outcome.status = "unchanged"
+                store.finish_run(run_id, "unchanged", {"indicators": outcome.per_indicator}, gates.summary())
+                return outcome
+            state = store.publish(candidate, catalog, regions, origin=origin, source_updated=updated_all, fail_after_rows=fail_after_rows)
+            outcome.status, outcome.state = "published", state
+            store.finish_run(run_id, "published", {"indicators": outcome.per_indicator, "warnings": gates.warnings[:200]}, gates.summary(), version=state.version)
+            return outcome
+        except (SourceError, ContractError, StoreError, ValueError, KeyError, OSError) as exc:
+            outcome.error = str(exc)
+            store.finish_run(run_id, "failed", {"indicators": outcome.per_indicator}, outcome.gates.summary() if outcome.gates else None, error=str(exc))
+            return outcome
+        except Exception as exc:  # noqa: BLE001 - a bug must still be logged as a failed run
+            outcome.error = f"unexpected error: {exc!r}"
+            store.finish_run(run_id, "failed", {"indicators": outcome.per_indicator}, None, error=outcome.error + "\n" + traceback.format_exc()[-2000:])
+            return outcome
+
+
+def _since(updated: dict[str, str]) -> dict[str, str]:
+    return dict(updated)
+
+
+def _count_changes(per_indicator: dict[str, dict[str, Any]], before: pd.DataFrame, after: pd.DataFrame) -> None:
+    """Rows added / changed / removed per indicator, for the run log."""
+    key = ["indicator_id", "region_code", "year", "sex"]
+    merged = before.loc[:, [*key, "value"]].merge(after.loc[:, [*key, "value"]], on=key, how="outer", suffixes=("_old", "_new"), indicator=True)
+    for ind_id, rows in merged.groupby("indicator_id"):
+        entry = per_indicator.setdefault(str(ind_id), {"status": "derived"})
+        both = rows[rows["_merge"] == "both"]
+        changed = ~((both["value_old"] == both["value_new"]) | (both["value_old"].isna() & both["value_new"].isna()))
+        entry["rows_added"] = int((rows["_merge"] == "right_only").sum())
+        entry["rows_removed"] = int((rows["_merge"] == "left_only").sum())
+        entry["rows_changed"] = int(changed.sum())

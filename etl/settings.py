@@ -1,0 +1,94 @@
+"""Every setting of nyckeltal, declared once: name, default and help.
+
+A setting is read from the environment variable of the same name; the default
+applies otherwise. This module imports nothing from the rest of `etl`, so any
+layer may use it. `python -m etl settings` prints the table below.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configurable value with its documentation."""
+
+    name: str
+    default: str
+    help: str
+
+    def get(self) -> str:
+        """The value in force: the environment's, else the default."""
+        value = os.environ.get(self.name)
+        return value if value not in (None, "") else self.default
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "NYCKELTAL_DATABASE_URL",
+        f"sqlite:///{DATA_DIR / 'nyckeltal.sqlite'}",
+        "SQLAlchemy URL of the store. Default: an embedded SQLite file under data/ (WAL mode). "
+        "PostgreSQL: postgresql+psycopg://user@host:5432/dbname.",
+    ),
+    Setting(
+        "NYCKELTAL_SCB_URL",
+        "https://statistikdatabasen.scb.se/api/v2",
+        "Base URL of SCB's PxWebApi 2.0.",
+    ),
+    Setting(
+        "NYCKELTAL_KOLADA_URL",
+        "https://api.kolada.se/v3",
+        "Base URL of the Kolada API v3.",
+    ),
+    Setting(
+        "NYCKELTAL_RAW_DIR",
+        str(DATA_DIR / "raw"),
+        "Where every raw source response is archived verbatim (with its request, time and sha256).",
+    ),
+    Setting(
+        "NYCKELTAL_SNAPSHOT_DIR",
+        str(DATA_DIR / "snapshot"),
+        "The bundled snapshot of real published figures, loaded into an empty store on first start.",
+    ),
+    Setting("NYCKELTAL_HTTP_TIMEOUT", "60", "Seconds to wait for a source to answer one request."),
+    Setting("NYCKELTAL_HTTP_RETRIES", "4", "How often a failed request (5xx, 429, timeout) is tried again."),
+    Setting("NYCKELTAL_HOST", "127.0.0.1", "Address the dashboard listens on (python app.py)."),
+    Setting("NYCKELTAL_PORT", "8050", "Port the dashboard listens on (python app.py)."),
+    Setting(
+        "NYCKELTAL_MAX_JUMP",
+        "0.5",
+        "Validation: a year-on-year change larger than this share of the previous value is flagged "
+        "as a suspicious jump (warning, not a failure).",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> str:
+    """Value of a declared setting; an undeclared name is a programming error."""
+    return _BY_NAME[name].get()
+
+
+def get_int(name: str) -> int:
+    """Integer value of a declared setting, with a message a person can act on."""
+    raw = get(name)
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SystemExit(f"Setting {name}={raw!r} is not a whole number.") from exc
+
+
+def get_float(name: str) -> float:
+    """Decimal value of a declared setting, with a message a person can act on."""
+    raw = get(name)
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SystemExit(f"Setting {name}={raw!r} is not a number.") from exc

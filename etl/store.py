@@ -1,0 +1,327 @@
+"""The store: SQLAlchemy over SQLite (default, WAL) or PostgreSQL.
+
+Publishing is one transaction: the new dataset's rows go in under a new
+version, the version pointer moves, the old rows go. A reader asks for the
+rows of the pointed-to version in one statement, so it sees the old dataset or
+the new one, never a mix. `dataset_version()` is one tiny query for pollers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from etl.catalog import Catalog
+from etl.regions import Regions
+from etl.schema import OBSERVATION_COLUMNS, normalise_observations
+
+LOCK_KEY = 80_127_0136  # PostgreSQL advisory lock id for "one refresh at a time"
+
+metadata = MetaData()
+dataset_state = Table(
+    "dataset_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("published_at", String(32), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("row_count", Integer, nullable=False),
+    Column("origin", Text, nullable=False),
+)
+observations = Table(
+    "observations",
+    metadata,
+    Column("dataset_version", Integer, primary_key=True),
+    Column("indicator_id", String(64), primary_key=True),
+    Column("region_code", String(8), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("sex", String(1), primary_key=True),
+    Column("value", Float, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("source_ref", Text, nullable=False),
+    Column("retrieved_at", String(32), nullable=True),
+)
+indicators_table = Table(
+    "indicators",
+    metadata,
+    Column("dataset_version", Integer, primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("theme", String(32), nullable=False),
+    Column("label_sv", Text, nullable=False),
+    Column("label_en", Text, nullable=False),
+    Column("unit", String(32), nullable=False),
+    Column("aggregation", String(32), nullable=False),
+    Column("sources", Text, nullable=False),
+    Column("source_updated", Text, nullable=True),
+)
+regions_table = Table(
+    "regions",
+    metadata,
+    Column("dataset_version", Integer, primary_key=True),
+    Column("code", String(8), primary_key=True),
+    Column("name_sv", Text, nullable=False),
+    Column("name_en", Text, nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("groups", Text, nullable=False),
+)
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", String(32), nullable=False),
+    Column("finished_at", String(32), nullable=True),
+    Column("trigger", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("dataset_version", Integer, nullable=True),
+    Column("validation", Text, nullable=True),
+    Column("details", Text, nullable=True),
+    Column("error", Text, nullable=True),
+)
+
+
+class StoreError(RuntimeError):
+    """The store cannot be read or written; the message says which and how to fix it."""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def content_hash(frame: pd.DataFrame) -> str:
+    """sha256 of the observations in key order, independent of the backend."""
+    ordered = normalise_observations(frame).sort_values(["indicator_id", "region_code", "year", "sex"], kind="stable")
+    h = hashlib.sha256()
+    for row in ordered.itertuples(index=False):
+        h.update("\x1f".join("" if _blank(v) else (f"{v:.10g}" if isinstance(v, float) else str(v)) for v in row).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def _blank(v: Any) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
+@dataclass
+class PublishedState:
+    version: int
+    published_at: str
+    content_sha256: str
+    row_count: int
+    origin: str
+
+
+class Store:
+    """Read and write nyckeltal's store at `url` (an SQLAlchemy URL)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            path = url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(url, connect_args={"timeout": 30})
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+
+    # ------------------------------------------------------------------ schema
+    def create_schema(self) -> None:
+        try:
+            metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot create the store's tables at {self._safe_url()}: {_first_line(exc)}") from None
+
+    def _safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    # ------------------------------------------------------------------ read
+    def state(self) -> PublishedState | None:
+        """The published dataset's version and stamps; None when nothing is published."""
+        try:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(dataset_state).where(dataset_state.c.id == 1)).mappings().first()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the store at {self._safe_url()}: {_first_line(exc)}") from None
+        if row is None:
+            return None
+        return PublishedState(row["version"], row["published_at"], row["content_sha256"], row["row_count"], row["origin"])
+
+    def dataset_version(self) -> int | None:
+        """The published version, one tiny query: cheap enough to poll on every request."""
+        try:
+            with self.engine.connect() as conn:
+                return conn.execute(select(dataset_state.c.version).where(dataset_state.c.id == 1)).scalar()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the store at {self._safe_url()}: {_first_line(exc)}") from None
+
+    def read_observations(self) -> tuple[int | None, pd.DataFrame]:
+        """(version, observations) of the published dataset, read in one consistent statement."""
+        current = select(dataset_state.c.version).where(dataset_state.c.id == 1).scalar_subquery()
+        cols = [observations.c[c] for c in OBSERVATION_COLUMNS]
+        query = select(observations.c.dataset_version, *cols).where(observations.c.dataset_version == current)
+        try:
+            with self.engine.connect() as conn:
+                result = conn.execute(query)
+                frame = pd.DataFrame(result.fetchall(), columns=["dataset_version", *OBSERVATION_COLUMNS])
+                if frame.empty:
+                    version = conn.execute(select(dataset_state.c.version).where(dataset_state.c.id == 1)).scalar()
+                    return version, normalise_observations(frame.drop(columns="dataset_version"))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the store at {self._safe_url()}: {_first_line(exc)}") from None
+        version = int(frame["dataset_version"].iloc[0])
+        return version, normalise_observations(frame.drop(columns="dataset_version"))
+
+    def source_updated(self) -> dict[str, dict[str, str]]:
+        """indicator id -> {source ref: the source's 'updated' stamp at the last publish}."""
+        current = select(dataset_state.c.version).where(dataset_state.c.id == 1).scalar_subquery()
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(indicators_table.c.id, indicators_table.c.source_updated).where(indicators_table.c.dataset_version == current)).all()
+        return {r[0]: json.loads(r[1] or "{}") for r in rows}
+
+    # ------------------------------------------------------------------ publish
+    def publish(self, frame: pd.DataFrame, catalog: Catalog, regions: Regions, origin: str, source_updated: dict[str, dict[str, str]] | None = None, fail_after_rows: bool = False) -> PublishedState:
+        """Atomically replace the published dataset with `frame`; returns the new state.
+
+        `fail_after_rows` is a fault-injection hook for tests: it raises after the
+        rows are written, before the pointer moves, to prove nothing leaks.
+        """
+        frame = normalise_observations(frame)
+        digest = content_hash(frame)
+        records = [
+            {c: (None if _blank(v) else v) for c, v in zip(OBSERVATION_COLUMNS, row, strict=True)}
+            for row in frame.itertuples(index=False)
+        ]
+        source_updated = source_updated or {}
+        with self.engine.begin() as conn:
+            old = conn.execute(select(dataset_state.c.version).where(dataset_state.c.id == 1)).scalar()
+            highest = conn.execute(select(func.max(observations.c.dataset_version))).scalar()
+            new = max(old or 0, highest or 0) + 1
+            if records:
+                conn.execute(insert(observations), [{"dataset_version": new, **r} for r in records])
+            conn.execute(insert(indicators_table), [_indicator_row(new, ind, source_updated.get(ind.id, {})) for ind in catalog.indicators.values()])
+            conn.execute(insert(regions_table), [_region_row(new, code, regions) for code in regions.regions])
+            if fail_after_rows:
+                raise StoreError("fault injected after writing rows")
+            stamp = now_iso()
+            values = {"version": new, "published_at": stamp, "content_sha256": digest, "row_count": len(records), "origin": origin}
+            if old is None:
+                conn.execute(insert(dataset_state).values(id=1, **values))
+            else:
+                conn.execute(update(dataset_state).where(dataset_state.c.id == 1).values(**values))
+            for table in (observations, indicators_table, regions_table):
+                conn.execute(delete(table).where(table.c.dataset_version != new))
+        return PublishedState(new, stamp, digest, len(records), origin)
+
+    # ------------------------------------------------------------------ runs
+    def start_run(self, trigger: str) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(insert(runs).values(started_at=now_iso(), trigger=trigger, status="running"))
+            return int(result.inserted_primary_key[0])
+
+    def finish_run(self, run_id: int, status: str, details: dict[str, Any] | None = None, validation: str | None = None, error: str | None = None, version: int | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(finished_at=now_iso(), status=status, details=json.dumps(details or {}, ensure_ascii=False), validation=validation, error=error, dataset_version=version)
+            )
+
+    def recent_runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(runs).order_by(runs.c.id.desc()).limit(limit)).mappings().all()
+        return [dict(r) | {"details": json.loads(r["details"] or "{}")} for r in rows]
+
+    # ------------------------------------------------------------------ lock
+    @contextlib.contextmanager
+    def refresh_lock(self) -> Iterator[bool]:
+        """One refresh at a time across processes and machines: yields True when this
+        process holds the lock, False when another does (the caller then exits cleanly)."""
+        if self.is_sqlite:
+            path = Path(self.url.split("///", 1)[-1] + ".lock")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a+") as fh:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    yield False
+                    return
+                try:
+                    yield True
+                finally:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            return
+        with self.engine.connect() as conn:
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar())
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+                    conn.commit()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _indicator_row(version: int, ind: Any, updated: dict[str, str]) -> dict[str, Any]:
+    return {
+        "dataset_version": version,
+        "id": ind.id,
+        "theme": ind.theme,
+        "label_sv": ind.label.sv,
+        "label_en": ind.label.en,
+        "unit": ind.unit.id,
+        "aggregation": ind.aggregation.method,
+        "sources": json.dumps([s.describe() for s in ind.sources] or [f"computed: {ind.formula}"], ensure_ascii=False),
+        "source_updated": json.dumps(updated, ensure_ascii=False),
+    }
+
+
+def _region_row(version: int, code: str, regions: Regions) -> dict[str, Any]:
+    r = regions.regions[code]
+    groups = [g.id for g in regions.groups.values() if code in g.members]
+    return {"dataset_version": version, "code": code, "name_sv": r.name_sv, "name_en": r.name_en, "level": r.level, "groups": ",".join(groups)}
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:240]

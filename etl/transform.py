@@ -1,0 +1,126 @@
+"""Pure transforms: combine sources by precedence, compute the county, derive indicators,
+and aggregate region groups. No I/O here.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from etl.catalog import Catalog, Indicator
+from etl.regions import Group, Regions
+from etl.schema import OBSERVATION_COLUMNS, OBSERVATION_KEY, empty_observations
+
+KEY = list(OBSERVATION_KEY)
+
+
+def combine(layers: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack source layers in precedence order: for each key the first layer with a
+    value wins; a layer's 'missing' row stands only where no later layer has a value."""
+    frames = [f for f in layers if len(f)]
+    if not frames:
+        return empty_observations()
+    stacked = pd.concat([f.assign(_layer=i) for i, f in enumerate(frames)], ignore_index=True)
+    stacked["_has_value"] = stacked["value"].notna()
+    stacked = stacked.sort_values(["_has_value", "_layer"], ascending=[False, True], kind="stable")
+    best = stacked.drop_duplicates(KEY, keep="first")
+    return best.drop(columns=["_layer", "_has_value"]).sort_values(KEY, kind="stable").reset_index(drop=True)
+
+
+def county_sum(frame: pd.DataFrame, indicator: Indicator, regions: Regions, county: str = "01") -> pd.DataFrame:
+    """The county as the sum of all its municipalities, for each year and sex where every
+    municipality has a value; marked `computed`, with the rule as its source_ref."""
+    members = regions.municipalities(county=county)
+    rows = frame[(frame["indicator_id"] == indicator.id) & frame["region_code"].isin(members) & frame["value"].notna()]
+    if rows.empty:
+        return empty_observations()
+    grouped = rows.groupby(["year", "sex"]).agg(value=("value", "sum"), n=("value", "size"), refs=("source_ref", lambda s: ", ".join(sorted(set(s))))).reset_index()
+    complete = grouped[grouped["n"] == len(members)]
+    out = pd.DataFrame(
+        {
+            "indicator_id": indicator.id,
+            "region_code": county,
+            "year": complete["year"],
+            "sex": complete["sex"],
+            "value": complete["value"],
+            "status": "computed",
+            "source": "computed",
+            "source_ref": "sum of the county's " + str(len(members)) + " municipalities (" + complete["refs"] + ")",
+            "retrieved_at": pd.NA,
+        }
+    )
+    return out.loc[:, list(OBSERVATION_COLUMNS)].reset_index(drop=True)
+
+
+def mark_before_existence(frame: pd.DataFrame, regions: Regions) -> pd.DataFrame:
+    """Cells for a municipality before it existed on its present borders become 'missing'
+    (SCB reports them as 0: Nykvarn before 1998)."""
+    out = frame.copy()
+    for region in regions.regions.values():
+        if region.since:
+            early = (out["region_code"] == region.code) & (out["year"] < region.since)
+            out.loc[early, "value"] = float("nan")
+            out.loc[early, "status"] = "missing"
+    return out
+
+
+def derive(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    """A derived indicator from its formula's inputs, where every input has a value."""
+    terms = indicator.formula_terms()
+    parts = []
+    for sign, dep in terms:
+        rows = frame[(frame["indicator_id"] == dep) & frame["value"].notna()]
+        parts.append(rows.set_index(["region_code", "year", "sex"])["value"].rename(dep) * sign)
+    if not parts:
+        return empty_observations()
+    joined = pd.concat(parts, axis=1, join="inner")
+    if joined.empty:
+        return empty_observations()
+    values = joined.sum(axis=1)
+    retrieved = frame[frame["indicator_id"].isin([d for _, d in terms])].groupby(["region_code", "year", "sex"])["retrieved_at"].max()
+    out = values.rename("value").reset_index()
+    out["retrieved_at"] = out.set_index(["region_code", "year", "sex"]).index.map(retrieved)
+    out["indicator_id"] = indicator.id
+    out["status"] = "computed"
+    out["source"] = "computed"
+    out["source_ref"] = indicator.formula
+    return out.loc[:, list(OBSERVATION_COLUMNS)].reset_index(drop=True)
+
+
+def derive_all(frame: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """The observations with every derived indicator recomputed from its inputs."""
+    base = frame[~frame["indicator_id"].isin([i.id for i in catalog.derived()])]
+    derived = [derive(base, ind) for ind in catalog.derived()]
+    return pd.concat([base, *derived], ignore_index=True).sort_values(KEY, kind="stable").reset_index(drop=True)
+
+
+def aggregate_group(frame: pd.DataFrame, indicator: Indicator, group: Group, weights: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The group's series by the catalog rule: one row per (year, sex) where every member has a
+    value (and a weight, for weighted means). Returns columns year, sex, value (pure).
+
+    sum: Σ members. weighted_mean: Σ(value × weight) / Σ weight, with the weight taken
+    `weight_lag` years earlier. none: no rows (the reason is shown instead).
+    """
+    rule = indicator.aggregation
+    members = list(group.members)
+    rows = frame[(frame["indicator_id"] == indicator.id) & frame["region_code"].isin(members) & frame["value"].notna()]
+    if rule.method == "none" or rows.empty:
+        return pd.DataFrame({"year": pd.Series(dtype="int64"), "sex": pd.Series(dtype="string"), "value": pd.Series(dtype="float64")})
+    if rule.method == "sum":
+        g = rows.groupby(["year", "sex"]).agg(value=("value", "sum"), n=("value", "size")).reset_index()
+        g = g[g["n"] == len(members)]
+        return g.loc[:, ["year", "sex", "value"]].reset_index(drop=True)
+    w = (weights if weights is not None else frame)
+    w = w[(w["indicator_id"] == rule.weight) & w["region_code"].isin(members) & w["value"].notna()]
+    w = w.assign(year=w["year"] + rule.weight_lag).loc[:, ["region_code", "year", "sex", "value"]].rename(columns={"value": "weight"})
+    # a rate by sex is weighted by the same sex where the weight has it, else by the total
+    merged = rows.merge(w, on=["region_code", "year", "sex"], how="left")
+    if merged["weight"].isna().any():
+        total_w = w[w["sex"] == "T"].drop(columns="sex").rename(columns={"weight": "weight_t"})
+        merged = merged.merge(total_w, on=["region_code", "year"], how="left")
+        merged["weight"] = merged["weight"].fillna(merged["weight_t"])
+    merged = merged[merged["weight"].notna()]
+    merged["product"] = merged["value"] * merged["weight"]
+    g = merged.groupby(["year", "sex"]).agg(product=("product", "sum"), weight=("weight", "sum"), n=("value", "size")).reset_index()
+    g = g[g["n"] == len(members)]
+    g["value"] = g["product"] / g["weight"]
+    return g.loc[:, ["year", "sex", "value"]].reset_index(drop=True)
