@@ -1,0 +1,247 @@
+"""Command line: python -m etl {refresh,status,export,snapshot,settings} --help."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from etl import settings
+from etl.catalog import load_catalog
+from etl.exporters import write_export
+from etl.query import Dataset, QueryError, Selection, query
+from etl.refresh import EXIT_FAILED, EXIT_USAGE, refresh
+from etl.regions import load_regions
+from etl.snapshot import SnapshotError, build_snapshot, ensure_published, read_observations_csv, snapshot_dir
+from etl.store import Store, StoreError
+
+SOURCES = ("scb", "kolada", "figures")
+
+
+def _store() -> Store:
+    return Store(settings.get("NYCKELTAL_DATABASE_URL"))
+
+
+def _adapters(sources: list[str], figures_dir: str | None) -> dict:
+    from etl.sources.figures import FiguresSource
+    from etl.sources.kolada import fetch_kolada
+    from etl.sources.scb import ScbSource
+
+    carried = None
+    if figures_dir is None:
+        path = snapshot_dir() / "observations.csv"
+        carried = read_observations_csv(path) if path.exists() else None
+    table = {
+        "scb": ScbSource(),
+        "kolada": fetch_kolada,
+        "figures": FiguresSource(directory=Path(figures_dir) if figures_dir else None, carried=carried),
+    }
+    return {k: v for k, v in table.items() if k in sources}
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    catalog, regions = load_catalog(), load_regions()
+    store = _store()
+    ensure_published(store)
+    sources = args.source.split(",") if args.source else list(SOURCES)
+    unknown = [s for s in sources if s not in SOURCES]
+    if unknown:
+        print(f"unknown source(s) {unknown}; choose from {', '.join(SOURCES)}", file=sys.stderr)
+        return EXIT_USAGE
+    indicators = args.indicator.split(",") if args.indicator else None
+    chosen = indicators or [i.id for i in catalog.stored()]
+    bar = tqdm(total=len(chosen), unit="indicator", disable=args.quiet or not sys.stderr.isatty(), file=sys.stderr)
+
+    def progress(msg: str) -> None:
+        if msg.endswith(": fetching"):
+            bar.update(1)
+            bar.set_description(msg.split(":")[0])
+        elif not args.quiet and (msg.startswith("warning") or not sys.stderr.isatty()):
+            print(msg, file=sys.stderr)
+
+    try:
+        outcome = refresh(store, catalog, regions, _adapters(sources, args.figures_dir), trigger=args.trigger, indicators=indicators, full=args.full, allow_shrink=args.allow_shrink, progress=progress)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        bar.close()
+    if outcome.status == "published":
+        print(f"published dataset version {outcome.state.version} ({outcome.state.row_count} rows); run {outcome.run_id}")
+    elif outcome.status == "unchanged":
+        print(f"no source changed; the published dataset stays; run {outcome.run_id}")
+    elif outcome.status == "locked":
+        print("another refresh is running (lock held); nothing done")
+    else:
+        print(f"refresh failed, the published dataset is unchanged (run {outcome.run_id}): {outcome.error}", file=sys.stderr)
+    return outcome.exit_code
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    catalog, regions = load_catalog(), load_regions()
+    store = _store()
+    try:
+        state = ensure_published(store)
+        version, frame = store.read_observations()
+    except (StoreError, SnapshotError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Dataset version {version}, published {state.published_at} ({state.origin}), {state.row_count} rows")
+    print(f"Store: {store._safe_url()}\n")
+    sod = list(regions.sodertorn.members)
+    header = f"{'indicator':<28} {'source':<10} {'Södertörn (8)':<16} {'county 01':<12} {'Riket 00':<12} {'newest data':<12} freshness"
+    print(header)
+    print("-" * len(header))
+    now = datetime.now(UTC)
+    for ind in catalog.indicators.values():
+        rows = frame[(frame["indicator_id"] == ind.id) & frame["value"].notna()]
+        cov = _coverage(rows, sod)
+        county = _span(rows[rows["region_code"] == "01"])
+        riket = _span(rows[rows["region_code"] == "00"])
+        stamps = rows["retrieved_at"].dropna()
+        newest = str(stamps.max()) if len(stamps) else None
+        fresh = "no data"
+        if len(rows):
+            latest_year = int(rows["year"].max())
+            expected = now.year - 1 - (ind.cadence_months // 12)
+            fresh = "stale" if latest_year < expected - 1 else "ok"
+        print(f"{ind.id:<28} {ind.primary_source:<10} {cov:<16} {county:<12} {riket:<12} {(newest or '-')[:10]:<12} {fresh}")
+    runs = store.recent_runs(args.runs)
+    print(f"\nLast {len(runs)} run(s):")
+    for r in runs:
+        print(f"  #{r['id']} {r['started_at']} → {r['finished_at'] or '…'} {r['trigger']:<9} {r['status']:<10} version {r['dataset_version'] or '-'} {(r['error'] or r['validation'] or '')[:100]}")
+    return 0
+
+
+def _span(rows) -> str:
+    if rows.empty:
+        return "-"
+    return f"{int(rows['year'].min())}–{int(rows['year'].max())}"
+
+
+def _coverage(rows, members: list[str]) -> str:
+    mine = rows[rows["region_code"].isin(members)]
+    if mine.empty:
+        return "-"
+    return f"{_span(mine)} ({mine['region_code'].nunique()}/8)"
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    catalog, regions = load_catalog(), load_regions()
+    store = _store()
+    ensure_published(store)
+    version, frame = store.read_observations()
+    dataset = Dataset(version, frame, catalog, regions)
+    codes = tuple(args.regions.split(",")) if args.regions else tuple(regions.sodertorn.members)
+    try:
+        rows = query(dataset, Selection(args.indicator, codes, args.year_from, args.year_to, args.sex, args.mode, args.base), lang=args.lang)
+    except QueryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format != "csv" and not args.output:
+        print(f"error: --format {args.format} needs --output FILE", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.output) if args.output else None
+    write_export(rows, args.format, out or sys.stdout)
+    return 0
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    reference = Path(args.reference)
+    if not (reference / "scb").is_dir():
+        print(f"error: no recorded reference material at {reference} (expected {reference}/scb)", file=sys.stderr)
+        return EXIT_USAGE
+    prov = build_snapshot(reference, Path(args.output or snapshot_dir()), progress=lambda m: print(m, file=sys.stderr) if m.startswith("warning") else None)
+    print(json.dumps(prov["observations"]))
+    return 0
+
+
+def cmd_settings(_args: argparse.Namespace) -> int:
+    for s in settings.SETTINGS:
+        print(f"{s.name}\n    default: {s.default}\n    now:     {s.get()}\n    {s.help}\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m etl", description="nyckeltal ETL: fetch, validate and publish Södertörn's key figures.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("refresh", help="fetch from the sources, validate, publish atomically")
+    p.add_argument("--source", help=f"comma-separated subset of {','.join(SOURCES)} (default: all)")
+    p.add_argument("--indicator", help="comma-separated indicator ids (default: every stored indicator)")
+    p.add_argument("--full", action="store_true", default=True, help="fetch everything (default)")
+    p.add_argument("--incremental", dest="full", action="store_false", help="only fetch sources whose 'updated' stamp changed")
+    p.add_argument("--allow-shrink", action="store_true", help="publish even if coverage shrinks (otherwise a validation failure)")
+    p.add_argument("--figures-dir", help="directory of published-figures CSVs (default: carry forward the bundled snapshot's)")
+    p.add_argument("--trigger", default="manual", choices=["manual", "schedule"], help=argparse.SUPPRESS)
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=cmd_refresh)
+
+    p = sub.add_parser("status", help="indicators, coverage, freshness and the last runs")
+    p.add_argument("--runs", type=int, default=5, help="how many recent runs to list")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("export", help="write the published figures in the export contract's columns")
+    p.add_argument("--indicator", required=True, help="indicator id, e.g. population")
+    p.add_argument("--regions", help="comma-separated region codes or group ids (default: the eight)")
+    p.add_argument("--from", dest="year_from", type=int, help="first year")
+    p.add_argument("--to", dest="year_to", type=int, help="last year")
+    p.add_argument("--sex", choices=["T", "K", "M"], default=None, help="T total, K women, M men (default: all the indicator has)")
+    p.add_argument("--mode", choices=["value", "per1000", "index", "change"], default="value", help="value (default), per1000, index, change")
+    p.add_argument("--base", type=int, help="base year for --mode index")
+    p.add_argument("--lang", choices=["sv", "en"], default="sv", help="language of labels")
+    p.add_argument("--format", choices=["csv", "xlsx", "parquet"], default="csv")
+    p.add_argument("--output", help="file to write (default: stdout, csv only)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("snapshot", help="rebuild the bundled snapshot from recorded reference material")
+    p.add_argument("--reference", default=str(Path(__file__).resolve().parent.parent.parent / "shared" / "reference"), help="reference directory (default ../shared/reference)")
+    p.add_argument("--output", help="snapshot directory (default: data/snapshot)")
+    p.set_defaults(func=cmd_snapshot)
+
+    p = sub.add_parser("settings", help="every setting with its default, value and help")
+    p.set_defaults(func=cmd_settings)
+
+    args = parser.parse_args(argv)
+    if args.command == "export" and args.sex is None:
+        return _export_all_sexes(args)
+    return args.func(args)
+
+
+def _export_all_sexes(args: argparse.Namespace) -> int:
+    """Without --sex, export every sex the indicator has (T, K, M) in one file."""
+    import pandas as pd
+
+    catalog, regions = load_catalog(), load_regions()
+    if args.indicator not in catalog.indicators:
+        print(f"error: unknown indicator {args.indicator!r}; known: {', '.join(catalog.indicators)}", file=sys.stderr)
+        return EXIT_USAGE
+    store = _store()
+    ensure_published(store)
+    version, frame = store.read_observations()
+    dataset = Dataset(version, frame, catalog, regions)
+    codes = tuple(args.regions.split(",")) if args.regions else tuple(regions.sodertorn.members)
+    parts = []
+    try:
+        for sex in catalog.indicators[args.indicator].sexes:
+            parts.append(query(dataset, Selection(args.indicator, codes, args.year_from, args.year_to, sex, args.mode, args.base), lang=args.lang))
+    except QueryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    rows = pd.concat(parts, ignore_index=True)
+    order = {c: i for i, c in enumerate(codes)}
+    sex_order = {"T": 0, "K": 1, "M": 2}
+    rows = rows.assign(_r=rows["region_code"].map(order), _s=rows["sex"].map(sex_order)).sort_values(["_r", "year", "_s"], kind="stable").drop(columns=["_r", "_s"])
+    if args.format != "csv" and not args.output:
+        print(f"error: --format {args.format} needs --output FILE", file=sys.stderr)
+        return EXIT_USAGE
+    write_export(rows.reset_index(drop=True), args.format, Path(args.output) if args.output else sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Pure exporters for query results: CSV (plain or Swedish Excel), XLSX and Parquet.
+
+Text cells that a spreadsheet would run as a formula (starting with = + - @ or
+a tab/CR) are neutralised with a leading apostrophe. Missing values are empty
+cells, never 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+
+
+def neutralise(cell: Any) -> Any:
+    """A text cell made safe from formula injection; other cells unchanged."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES):
+        return "'" + cell
+    return cell
+
+
+def format_number(value: Any, decimal: str = ".") -> str:
+    """A value as CSV text: no thousands separator, '' for missing, integers without '.0'."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = f"{value:.10g}" if isinstance(value, float) else str(value)
+    return text.replace(".", decimal) if decimal != "." else text
+
+
+def csv_text(rows: pd.DataFrame, sep: str = ",", decimal: str = ".", preamble: list[str] | None = None, bom: bool = False) -> str:
+    """CSV of `rows`; `preamble` lines (title, unit, licence, link) go first, each as one cell."""
+    buf = io.StringIO()
+    if bom:
+        buf.write(BOM)
+    writer = csv.writer(buf, delimiter=sep, lineterminator="\r\n" if bom else "\n", quoting=csv.QUOTE_MINIMAL)
+    for line in preamble or []:
+        writer.writerow([neutralise(line)])
+    writer.writerow(list(rows.columns))
+    numeric = {c for c in rows.columns if pd.api.types.is_numeric_dtype(rows[c])}
+    for record in rows.itertuples(index=False):
+        writer.writerow([format_number(v, decimal) if c in numeric else ("" if _blank(v) else neutralise(str(v))) for c, v in zip(rows.columns, record, strict=True)])
+    return buf.getvalue()
+
+
+def swedish_excel_csv(rows: pd.DataFrame, preamble: list[str] | None = None) -> bytes:
+    """Semicolon-separated, decimal comma, UTF-8 with BOM: opens correctly in Swedish Excel."""
+    return csv_text(rows, sep=";", decimal=",", preamble=preamble, bom=True).encode("utf-8")
+
+
+def plain_csv(rows: pd.DataFrame, preamble: list[str] | None = None) -> bytes:
+    return csv_text(rows, preamble=preamble).encode("utf-8")
+
+
+def xlsx_bytes(rows: pd.DataFrame, about: list[tuple[str, str]] | None = None, sheet: str = "data") -> bytes:
+    """An XLSX workbook: the rows on one sheet, `about` (label, text) pairs on a second."""
+    safe = rows.copy()
+    for col in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[col]):
+            safe[col] = safe[col].map(lambda v: None if _blank(v) else neutralise(str(v)))
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        safe.to_excel(writer, sheet_name=sheet, index=False)
+        if about:
+            pd.DataFrame([(k, neutralise(v)) for k, v in about], columns=["", " "]).to_excel(writer, sheet_name="om", index=False)
+    return buf.getvalue()
+
+
+def write_export(rows: pd.DataFrame, fmt: str, out: Path | IO[str]) -> None:
+    """The CLI's export: plain CSV (UTF-8, comma), XLSX or Parquet, to a file or stdout."""
+    if fmt == "csv":
+        text = csv_text(rows)
+        if isinstance(out, Path):
+            out.write_text(text, encoding="utf-8")
+        else:
+            out.write(text)
+            if out is sys.stdout:
+                out.flush()
+    elif fmt == "xlsx":
+        Path(out).write_bytes(xlsx_bytes(rows))  # type: ignore[arg-type]
+    elif fmt == "parquet":
+        rows.to_parquet(Path(out), index=False)  # type: ignore[arg-type]
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+
+
+def _blank(v: Any) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
