@@ -9,15 +9,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from etl import settings
-from etl.catalog import load_catalog
+from etl.catalog import CatalogError, load_catalog
 from etl.exporters import write_export
 from etl.query import Dataset, QueryError, Selection, query
 from etl.refresh import EXIT_FAILED, EXIT_USAGE, refresh
-from etl.regions import load_regions
+from etl.regions import RegionsError, load_regions
 from etl.snapshot import SnapshotError, build_snapshot, ensure_published, read_observations_csv, snapshot_dir
 from etl.store import Store, StoreError
 
-SOURCES = ("scb", "kolada", "figures")
+SOURCES = ("scb", "kolada", "figures", "csv")
 
 
 def _store() -> Store:
@@ -25,6 +25,7 @@ def _store() -> Store:
 
 
 def _adapters(sources: list[str], figures_dir: str | None) -> dict:
+    from etl.sources.csvfile import fetch_csv
     from etl.sources.figures import FiguresSource
     from etl.sources.kolada import fetch_kolada
     from etl.sources.scb import ScbSource
@@ -37,6 +38,7 @@ def _adapters(sources: list[str], figures_dir: str | None) -> dict:
         "scb": ScbSource(),
         "kolada": fetch_kolada,
         "figures": FiguresSource(directory=Path(figures_dir) if figures_dir else None, carried=carried),
+        "csv": fetch_csv,
     }
     return {k: v for k, v in table.items() if k in sources}
 
@@ -207,9 +209,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_settings)
 
     args = parser.parse_args(argv)
-    if args.command == "export" and args.sex is None:
-        return _export_all_sexes(args)
-    return args.func(args)
+    try:
+        if args.command == "export" and args.sex is None:
+            return _export_all_sexes(args)
+        return args.func(args)
+    except (CatalogError, RegionsError, StoreError, SnapshotError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, CatalogError | RegionsError) else EXIT_FAILED
 
 
 def _export_all_sexes(args: argparse.Namespace) -> int:

@@ -268,5 +268,19 @@ def load_catalog_file(path: Path) -> Catalog:
 
 @lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
-    """The project's catalog (cached; the file is part of the code)."""
-    return load_catalog_file(CATALOG_FILE)
+    """The project's catalog plus an analyst's extra catalog (setting NYCKELTAL_EXTRA_CATALOG)."""
+    from etl import settings
+
+    with open(CATALOG_FILE, encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh)
+    extra = settings.get("NYCKELTAL_EXTRA_CATALOG")
+    if extra:
+        try:
+            with open(extra, encoding="utf-8") as fh:
+                more = yaml.safe_load(fh) or {}
+        except OSError as exc:
+            raise CatalogError(f"NYCKELTAL_EXTRA_CATALOG={extra}: cannot read it ({exc.strerror})") from None
+        except yaml.YAMLError as exc:
+            raise CatalogError(f"NYCKELTAL_EXTRA_CATALOG={extra} is not valid YAML: {str(exc).splitlines()[0]}") from None
+        doc["indicators"] = list(doc["indicators"]) + list(more.get("indicators") or [])
+    return parse_catalog(doc)

@@ -56,6 +56,12 @@ SETTINGS: tuple[Setting, ...] = (
         str(DATA_DIR / "snapshot"),
         "The bundled snapshot of real published figures, loaded into an empty store on first start.",
     ),
+    Setting(
+        "NYCKELTAL_EXTRA_CATALOG",
+        "",
+        "Path of an extra catalog YAML with an analyst's own indicators (same format as etl/catalog.yaml, "
+        "e.g. a `csv: {path: ...}` source). Empty: none.",
+    ),
     Setting("NYCKELTAL_HTTP_TIMEOUT", "60", "Seconds to wait for a source to answer one request."),
     Setting("NYCKELTAL_HTTP_RETRIES", "4", "How often a failed request (5xx, 429, timeout) is tried again."),
     Setting("NYCKELTAL_HOST", "127.0.0.1", "Address the dashboard listens on (python app.py)."),

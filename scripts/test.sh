@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command (README and CI): installs what the tests need, then runs them.
+#  - a virtualenv .venv with requirements-dev.txt
+#  - Debian's chromium for the browser tests (never `playwright install`: no internet needed)
+#  - a PostgreSQL server on 127.0.0.1:5432 when none answers
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh tests/etl -x`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "Installing Debian's chromium for the browser tests…"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium
+fi
+bash scripts/start-postgres.sh
+exec .venv/bin/python -m pytest "$@"
