@@ -66,20 +66,35 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             print(msg, file=sys.stderr)
 
     try:
-        outcome = refresh(store, catalog, regions, _adapters(sources, args.figures_dir), trigger=args.trigger, indicators=indicators, full=args.full, allow_shrink=args.allow_shrink, progress=progress)
+        outcome = refresh(
+            store,
+            catalog,
+            regions,
+            _adapters(sources, args.figures_dir),
+            trigger=args.trigger,
+            indicators=indicators,
+            full=args.full,
+            allow_shrink=args.allow_shrink,
+            progress=progress,
+        )
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return EXIT_USAGE
     finally:
         bar.close()
     if outcome.status == "published":
-        print(f"published dataset version {outcome.state.version} ({outcome.state.row_count} rows); run {outcome.run_id}")
+        print(
+            f"published dataset version {outcome.state.version} ({outcome.state.row_count} rows); run {outcome.run_id}"
+        )
     elif outcome.status == "unchanged":
         print(f"no source changed; the published dataset stays; run {outcome.run_id}")
     elif outcome.status == "locked":
         print("another refresh is running (lock held); nothing done")
     else:
-        print(f"refresh failed, the published dataset is unchanged (run {outcome.run_id}): {outcome.error}", file=sys.stderr)
+        print(
+            f"refresh failed, the published dataset is unchanged (run {outcome.run_id}): {outcome.error}",
+            file=sys.stderr,
+        )
     return outcome.exit_code
 
 
@@ -111,11 +126,15 @@ def cmd_status(args: argparse.Namespace) -> int:
             latest_year = int(rows["year"].max())
             expected = now.year - 1 - (ind.cadence_months // 12)
             fresh = "stale" if latest_year < expected - 1 else "ok"
-        print(f"{ind.id:<28} {ind.primary_source:<10} {cov:<16} {county:<12} {riket:<12} {(newest or '-')[:10]:<12} {fresh}")
+        print(
+            f"{ind.id:<28} {ind.primary_source:<10} {cov:<16} {county:<12} {riket:<12} {(newest or '-')[:10]:<12} {fresh}"
+        )
     runs = store.recent_runs(args.runs)
     print(f"\nLast {len(runs)} run(s):")
     for r in runs:
-        print(f"  #{r['id']} {r['started_at']} → {r['finished_at'] or '…'} {r['trigger']:<9} {r['status']:<10} version {r['dataset_version'] or '-'} {(r['error'] or r['validation'] or '')[:100]}")
+        print(
+            f"  #{r['id']} {r['started_at']} → {r['finished_at'] or '…'} {r['trigger']:<9} {r['status']:<10} version {r['dataset_version'] or '-'} {(r['error'] or r['validation'] or '')[:100]}"
+        )
     return 0
 
 
@@ -140,7 +159,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     dataset = Dataset(version, frame, catalog, regions)
     codes = tuple(args.regions.split(",")) if args.regions else tuple(regions.sodertorn.members)
     try:
-        rows = query(dataset, Selection(args.indicator, codes, args.year_from, args.year_to, args.sex, args.mode, args.base), lang=args.lang)
+        rows = query(
+            dataset,
+            Selection(args.indicator, codes, args.year_from, args.year_to, args.sex, args.mode, args.base),
+            lang=args.lang,
+        )
     except QueryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -157,7 +180,11 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     if not (reference / "scb").is_dir():
         print(f"error: no recorded reference material at {reference} (expected {reference}/scb)", file=sys.stderr)
         return EXIT_USAGE
-    prov = build_snapshot(reference, Path(args.output or snapshot_dir()), progress=lambda m: print(m, file=sys.stderr) if m.startswith("warning") else None)
+    prov = build_snapshot(
+        reference,
+        Path(args.output or snapshot_dir()),
+        progress=lambda m: print(m, file=sys.stderr) if m.startswith("warning") else None,
+    )
     print(json.dumps(prov["observations"]))
     return 0
 
@@ -169,16 +196,24 @@ def cmd_settings(_args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m etl", description="nyckeltal ETL: fetch, validate and publish Södertörn's key figures.")
+    parser = argparse.ArgumentParser(
+        prog="python -m etl", description="nyckeltal ETL: fetch, validate and publish Södertörn's key figures."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("refresh", help="fetch from the sources, validate, publish atomically")
     p.add_argument("--source", help=f"comma-separated subset of {','.join(SOURCES)} (default: all)")
     p.add_argument("--indicator", help="comma-separated indicator ids (default: every stored indicator)")
     p.add_argument("--full", action="store_true", default=True, help="fetch everything (default)")
-    p.add_argument("--incremental", dest="full", action="store_false", help="only fetch sources whose 'updated' stamp changed")
-    p.add_argument("--allow-shrink", action="store_true", help="publish even if coverage shrinks (otherwise a validation failure)")
-    p.add_argument("--figures-dir", help="directory of published-figures CSVs (default: carry forward the bundled snapshot's)")
+    p.add_argument(
+        "--incremental", dest="full", action="store_false", help="only fetch sources whose 'updated' stamp changed"
+    )
+    p.add_argument(
+        "--allow-shrink", action="store_true", help="publish even if coverage shrinks (otherwise a validation failure)"
+    )
+    p.add_argument(
+        "--figures-dir", help="directory of published-figures CSVs (default: carry forward the bundled snapshot's)"
+    )
     p.add_argument("--trigger", default="manual", choices=["manual", "schedule"], help=argparse.SUPPRESS)
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_refresh)
@@ -192,8 +227,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--regions", help="comma-separated region codes or group ids (default: the eight)")
     p.add_argument("--from", dest="year_from", type=int, help="first year")
     p.add_argument("--to", dest="year_to", type=int, help="last year")
-    p.add_argument("--sex", choices=["T", "K", "M"], default=None, help="T total, K women, M men (default: all the indicator has)")
-    p.add_argument("--mode", choices=["value", "per1000", "index", "change"], default="value", help="value (default), per1000, index, change")
+    p.add_argument(
+        "--sex", choices=["T", "K", "M"], default=None, help="T total, K women, M men (default: all the indicator has)"
+    )
+    p.add_argument(
+        "--mode",
+        choices=["value", "per1000", "index", "change"],
+        default="value",
+        help="value (default), per1000, index, change",
+    )
     p.add_argument("--base", type=int, help="base year for --mode index")
     p.add_argument("--lang", choices=["sv", "en"], default="sv", help="language of labels")
     p.add_argument("--format", choices=["csv", "xlsx", "parquet"], default="csv")
@@ -201,7 +243,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("snapshot", help="rebuild the bundled snapshot from recorded reference material")
-    p.add_argument("--reference", default=str(Path(__file__).resolve().parent.parent.parent / "shared" / "reference"), help="reference directory (default ../shared/reference)")
+    p.add_argument(
+        "--reference",
+        default=str(Path(__file__).resolve().parent.parent.parent / "shared" / "reference"),
+        help="reference directory (default ../shared/reference)",
+    )
     p.add_argument("--output", help="snapshot directory (default: data/snapshot)")
     p.set_defaults(func=cmd_snapshot)
 
@@ -234,14 +280,24 @@ def _export_all_sexes(args: argparse.Namespace) -> int:
     parts = []
     try:
         for sex in catalog.indicators[args.indicator].sexes:
-            parts.append(query(dataset, Selection(args.indicator, codes, args.year_from, args.year_to, sex, args.mode, args.base), lang=args.lang))
+            parts.append(
+                query(
+                    dataset,
+                    Selection(args.indicator, codes, args.year_from, args.year_to, sex, args.mode, args.base),
+                    lang=args.lang,
+                )
+            )
     except QueryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     rows = pd.concat(parts, ignore_index=True)
     order = {c: i for i, c in enumerate(codes)}
     sex_order = {"T": 0, "K": 1, "M": 2}
-    rows = rows.assign(_r=rows["region_code"].map(order), _s=rows["sex"].map(sex_order)).sort_values(["_r", "year", "_s"], kind="stable").drop(columns=["_r", "_s"])
+    rows = (
+        rows.assign(_r=rows["region_code"].map(order), _s=rows["sex"].map(sex_order))
+        .sort_values(["_r", "year", "_s"], kind="stable")
+        .drop(columns=["_r", "_s"])
+    )
     if args.format != "csv" and not args.output:
         print(f"error: --format {args.format} needs --output FILE", file=sys.stderr)
         return EXIT_USAGE

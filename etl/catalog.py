@@ -172,7 +172,9 @@ def parse_catalog(doc: dict[str, Any]) -> Catalog:
     themes = {k: _text(v, f"theme {k}", problems) for k, v in (doc.get("themes") or {}).items()}
     units: dict[str, Unit] = {}
     for uid, u in (doc.get("units") or {}).items():
-        units[uid] = Unit(uid, Text(u["sv"], u["en"]), float(u["min"]), float(u["max"]), int(u["decimals"]), bool(u["count"]))
+        units[uid] = Unit(
+            uid, Text(u["sv"], u["en"]), float(u["min"]), float(u["max"]), int(u["decimals"]), bool(u["count"])
+        )
     indicators: dict[str, Indicator] = {}
     for n, item in enumerate(doc.get("indicators") or []):
         iid = str(item.get("id", f"#{n}"))
@@ -207,7 +209,12 @@ def parse_catalog(doc: dict[str, Any]) -> Catalog:
             if kind not in SOURCE_KINDS:
                 problems.append(f"{where}: source kind {kind!r} is not one of {SOURCE_KINDS}")
                 continue
-            required = {"scb": ("table", "contents", "regions", "select"), "kolada": ("kpi",), "figures": ("indicator",), "csv": ("path",)}.get(kind, ())
+            required = {
+                "scb": ("table", "contents", "regions", "select"),
+                "kolada": ("kpi",),
+                "figures": ("indicator",),
+                "csv": ("path",),
+            }.get(kind, ())
             for key in required:
                 if key not in params:
                     problems.append(f"{where}: {kind} source #{pos + 1} lacks {key!r}")
@@ -281,6 +288,8 @@ def load_catalog() -> Catalog:
         except OSError as exc:
             raise CatalogError(f"NYCKELTAL_EXTRA_CATALOG={extra}: cannot read it ({exc.strerror})") from None
         except yaml.YAMLError as exc:
-            raise CatalogError(f"NYCKELTAL_EXTRA_CATALOG={extra} is not valid YAML: {str(exc).splitlines()[0]}") from None
+            raise CatalogError(
+                f"NYCKELTAL_EXTRA_CATALOG={extra} is not valid YAML: {str(exc).splitlines()[0]}"
+            ) from None
         doc["indicators"] = list(doc["indicators"]) + list(more.get("indicators") or [])
     return parse_catalog(doc)

@@ -67,7 +67,9 @@ def check_ranges(frame: pd.DataFrame, catalog: Catalog) -> list[str]:
         if ind.unit.decimals == 0 and ind.unit.count:
             fractional = rows[(rows["value"] % 1) != 0]
             for _, r in fractional.head(3).iterrows():
-                problems.append(f"{ind_id} region {r.region_code} year {r.year} sex {r.sex}: a count with decimals ({r.value})")
+                problems.append(
+                    f"{ind_id} region {r.region_code} year {r.year} sex {r.sex}: a count with decimals ({r.value})"
+                )
     return problems
 
 
@@ -84,7 +86,9 @@ def check_coverage(candidate: pd.DataFrame, published: pd.DataFrame | None) -> l
     for (ind_id, region), rows in lost.groupby(["indicator_id", "region_code"]):
         years = sorted(set(rows["year"]))
         span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
-        problems.append(f"{ind_id} region {region} years {span}: coverage would shrink ({len(rows)} value(s) published now, none in the new data)")
+        problems.append(
+            f"{ind_id} region {region} years {span}: coverage would shrink ({len(rows)} value(s) published now, none in the new data)"
+        )
     return problems
 
 
@@ -100,11 +104,20 @@ def check_jumps(frame: pd.DataFrame, max_jump: float, indicators: set[str] | Non
     change = (rows["value"] - prev).abs() / prev.abs()
     flagged = rows[(prev_year == rows["year"] - 1) & (prev.abs() > 0) & (change > max_jump)]
     for _, r in flagged.head(50).iterrows():
-        warnings.append(f"{r.indicator_id} region {r.region_code} year {r.year} sex {r.sex}: jumps by more than {max_jump:.0%} from the year before")
+        warnings.append(
+            f"{r.indicator_id} region {r.region_code} year {r.year} sex {r.sex}: jumps by more than {max_jump:.0%} from the year before"
+        )
     return warnings
 
 
-def run_gates(candidate: pd.DataFrame, published: pd.DataFrame | None, catalog: Catalog, regions: Regions, max_jump: float, allow_shrink: bool = False) -> GateReport:
+def run_gates(
+    candidate: pd.DataFrame,
+    published: pd.DataFrame | None,
+    catalog: Catalog,
+    regions: Regions,
+    max_jump: float,
+    allow_shrink: bool = False,
+) -> GateReport:
     """All gates; the report says what failed in words."""
     report = GateReport()
     report.failures += check_types_and_keys(candidate)

@@ -37,7 +37,9 @@ def format_number(value: Any, decimal: str = ".") -> str:
     return text.replace(".", decimal) if decimal != "." else text
 
 
-def csv_text(rows: pd.DataFrame, sep: str = ",", decimal: str = ".", preamble: list[str] | None = None, bom: bool = False) -> str:
+def csv_text(
+    rows: pd.DataFrame, sep: str = ",", decimal: str = ".", preamble: list[str] | None = None, bom: bool = False
+) -> str:
     """CSV of `rows`; `preamble` lines (title, unit, licence, link) go first, each as one cell."""
     buf = io.StringIO()
     if bom:
@@ -48,7 +50,12 @@ def csv_text(rows: pd.DataFrame, sep: str = ",", decimal: str = ".", preamble: l
     writer.writerow(list(rows.columns))
     numeric = {c for c in rows.columns if pd.api.types.is_numeric_dtype(rows[c])}
     for record in rows.itertuples(index=False):
-        writer.writerow([format_number(v, decimal) if c in numeric else ("" if _blank(v) else neutralise(str(v))) for c, v in zip(rows.columns, record, strict=True)])
+        writer.writerow(
+            [
+                format_number(v, decimal) if c in numeric else ("" if _blank(v) else neutralise(str(v)))
+                for c, v in zip(rows.columns, record, strict=True)
+            ]
+        )
     return buf.getvalue()
 
 
@@ -71,7 +78,9 @@ def xlsx_bytes(rows: pd.DataFrame, about: list[tuple[str, str]] | None = None, s
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         safe.to_excel(writer, sheet_name=sheet, index=False)
         if about:
-            pd.DataFrame([(k, neutralise(v)) for k, v in about], columns=["", " "]).to_excel(writer, sheet_name="om", index=False)
+            pd.DataFrame([(k, neutralise(v)) for k, v in about], columns=["", " "]).to_excel(
+                writer, sheet_name="om", index=False
+            )
     return buf.getvalue()
 
 

@@ -56,7 +56,9 @@ class RawAnswer:
         except json.JSONDecodeError as exc:
             cut = exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated")
             what = "a truncated JSON body" if cut else "a body that is not JSON"
-            raise SourceError(source, table, self.describe(), f"answered with {what} ({exc.msg} at char {exc.pos})") from None
+            raise SourceError(
+                source, table, self.describe(), f"answered with {what} ({exc.msg} at char {exc.pos})"
+            ) from None
 
     def describe(self) -> str:
         return describe_request(self.method, self.url, self.request_body)
@@ -116,8 +118,12 @@ class HttpClient:
     def post(self, url: str, table: str, body: Any, params: dict[str, str] | None = None) -> RawAnswer:
         return self._send("POST", url, table, params=params, body=body)
 
-    def _send(self, method: str, url: str, table: str, params: dict[str, str] | None = None, body: Any = None) -> RawAnswer:
-        prepared = requests.Request(method, url, params=params, json=body, headers={"User-Agent": USER_AGENT, "Accept": "application/json"}).prepare()
+    def _send(
+        self, method: str, url: str, table: str, params: dict[str, str] | None = None, body: Any = None
+    ) -> RawAnswer:
+        prepared = requests.Request(
+            method, url, params=params, json=body, headers={"User-Agent": USER_AGENT, "Accept": "application/json"}
+        ).prepare()
         full_url = prepared.url or url
         described = describe_request(method, full_url, body)
         last_problem = "no attempt made"
@@ -145,7 +151,12 @@ class HttpClient:
                     self._pause(attempt, response.headers.get("Retry-After"))
                 continue
             if response.status_code >= 400:
-                raise SourceError(self.source, table, described, f"HTTP {response.status_code} {response.reason or ''}: {_problem_detail(response)}".strip())
+                raise SourceError(
+                    self.source,
+                    table,
+                    described,
+                    f"HTTP {response.status_code} {response.reason or ''}: {_problem_detail(response)}".strip(),
+                )
             return self._archive(method, full_url, body, response)
         raise SourceError(self.source, table, described, f"{last_problem}; gave up after {self.retries + 1} attempts")
 
@@ -153,11 +164,8 @@ class HttpClient:
         if attempt >= self.retries:
             return
         seconds = self.backoff * (2**attempt)
-        if retry_after:
-            try:
-                seconds = min(float(retry_after), self.max_retry_after)
-            except ValueError:
-                pass
+        if retry_after and retry_after.replace(".", "", 1).isdigit():
+            seconds = min(float(retry_after), self.max_retry_after)
         self.sleep(seconds)
 
     def _archive(self, method: str, url: str, body: Any, response: requests.Response) -> RawAnswer:
@@ -173,8 +181,18 @@ class HttpClient:
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{sha[:16]}.body"
             path.write_bytes(content)
-            meta = {"method": method, "url": url, "request_body": body, "retrieved_at": retrieved, "status": response.status_code, "sha256": sha, "content_type": response.headers.get("Content-Type")}
-            path.with_suffix(".request.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+            meta = {
+                "method": method,
+                "url": url,
+                "request_body": body,
+                "retrieved_at": retrieved,
+                "status": response.status_code,
+                "sha256": sha,
+                "content_type": response.headers.get("Content-Type"),
+            }
+            path.with_suffix(".request.json").write_text(
+                json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8"
+            )
             answer.archive_path = path
         return answer
 

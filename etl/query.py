@@ -79,13 +79,19 @@ def _group_rows(dataset: Dataset, indicator: Indicator, group_id: str, lang: str
     if rule.method == "sum":
         ref = f"{group.name(lang)}: sum of {len(group.members)} municipalities"
     elif rule.method == "weighted_mean":
-        ref = f"{group.name(lang)}: mean of {len(group.members)} municipalities weighted by {rule.weight}" + (f" ({rule.weight_lag} year earlier)" if rule.weight_lag else "")
+        ref = f"{group.name(lang)}: mean of {len(group.members)} municipalities weighted by {rule.weight}" + (
+            f" ({rule.weight_lag} year earlier)" if rule.weight_lag else ""
+        )
     else:
         ref = f"{group.name(lang)}: not computed ({rule.reason(lang) if rule.reason else 'no rule'})"
     retrieved = members.groupby(["year", "sex"])["retrieved_at"].max()
     years = sorted(set(members["year"]))
     sexes = sorted(set(members["sex"]))
-    grid = pd.MultiIndex.from_product([years, sexes], names=["year", "sex"]).to_frame(index=False) if years else pd.DataFrame(columns=["year", "sex"])
+    grid = (
+        pd.MultiIndex.from_product([years, sexes], names=["year", "sex"]).to_frame(index=False)
+        if years
+        else pd.DataFrame(columns=["year", "sex"])
+    )
     out = grid.merge(agg, on=["year", "sex"], how="left")
     out["region_code"] = group_id
     out["indicator_id"] = indicator.id
@@ -101,7 +107,11 @@ def _base_rows(dataset: Dataset, indicator: Indicator, codes: list[str], lang: s
     frame = dataset.rows(indicator.id)
     parts = [frame[frame["region_code"].isin(plain)]]
     parts += [_group_rows(dataset, indicator, g, lang) for g in codes if g in dataset.regions.groups]
-    out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else frame.iloc[0:0].copy()
+    out = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else frame.iloc[0:0].copy()
+    )
     return out
 
 
@@ -144,7 +154,12 @@ def query(dataset: Dataset, sel: Selection, lang: str = "sv") -> pd.DataFrame:
             "indicator_id": indicator.id,
             "indicator": indicator.label(lang),
             "region_code": rows["region_code"].astype(str),
-            "region": [dataset.regions.name(c, lang) if c not in dataset.regions.groups else dataset.regions.groups[c].name(lang) for c in rows["region_code"]],
+            "region": [
+                dataset.regions.name(c, lang)
+                if c not in dataset.regions.groups
+                else dataset.regions.groups[c].name(lang)
+                for c in rows["region_code"]
+            ],
             "year": rows["year"].astype(int),
             "sex": rows["sex"].astype(str),
             "value": rows["value"].astype(float),
@@ -158,13 +173,19 @@ def query(dataset: Dataset, sel: Selection, lang: str = "sv") -> pd.DataFrame:
     return out.loc[:, list(EXPORT_COLUMNS)].reset_index(drop=True)
 
 
-def _apply_mode(dataset: Dataset, indicator: Indicator, rows: pd.DataFrame, sel: Selection, codes: list[str], lang: str) -> pd.DataFrame:
+def _apply_mode(
+    dataset: Dataset, indicator: Indicator, rows: pd.DataFrame, sel: Selection, codes: list[str], lang: str
+) -> pd.DataFrame:
     rows = rows.copy()
     if sel.mode == "per1000":
         pop_ind = dataset.catalog.indicators["population"]
         pop = _base_rows(dataset, pop_ind, codes, lang)
         pop = pop[pop["sex"] == sel.sex].set_index(["region_code", "year"])["value"]
-        denom = pd.Series([pop.get((c, y), np.nan) for c, y in zip(rows["region_code"], rows["year"], strict=True)], index=rows.index, dtype="float64")
+        denom = pd.Series(
+            [pop.get((c, y), np.nan) for c, y in zip(rows["region_code"], rows["year"], strict=True)],
+            index=rows.index,
+            dtype="float64",
+        )
         rows["value"] = rows["value"] / denom * 1000
         rows["source_ref"] = rows["source_ref"] + " ÷ population × 1000"
     elif sel.mode == "index":

@@ -97,7 +97,7 @@ def _handler(recorded: RecordedSet, log: list[str]) -> type[BaseHTTPRequestHandl
             problem = {"type": "about:blank", "title": "Not recorded", "status": 404, "detail": detail}
             self._send(404, json.dumps(problem).encode())
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             path = urlparse(self.path).path
             log.append(f"GET {path}")
             if path.endswith("/config"):
@@ -110,11 +110,13 @@ def _handler(recorded: RecordedSet, log: list[str]) -> type[BaseHTTPRequestHandl
                 return self._not_found(f"no recording for GET {path}")
             self._send(200, rec.body, _http_date(rec.fetched_at))
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             path = urlparse(self.path).path
             length = int(self.headers.get("Content-Length") or 0)
             payload = json.loads(self.rfile.read(length) or b"{}")
-            selection = {item["variableCode"]: [str(c) for c in item["valueCodes"]] for item in payload.get("selection", [])}
+            selection = {
+                item["variableCode"]: [str(c) for c in item["valueCodes"]] for item in payload.get("selection", [])
+            }
             table = path.rstrip("/").split("/")[-2]
             log.append(f"POST {path} {json.dumps(selection, ensure_ascii=False)[:200]}")
             rec = recorded.find(table, selection)

@@ -54,7 +54,13 @@ class RefreshOutcome:
         return EXIT_FAILED
 
 
-def build_indicator(indicator: Indicator, adapters: dict[str, Adapter], ctx: FetchContext, include: Include | None, since_by_ref: dict[str, str]) -> tuple[pd.DataFrame, dict[str, Any], dict[str, str]]:
+def build_indicator(
+    indicator: Indicator,
+    adapters: dict[str, Adapter],
+    ctx: FetchContext,
+    include: Include | None,
+    since_by_ref: dict[str, str],
+) -> tuple[pd.DataFrame, dict[str, Any], dict[str, str]]:
     """All source layers of one stored indicator, combined by precedence."""
     layers: list[pd.DataFrame] = []
     report: dict[str, Any] = {"sources": {}, "status": "fetched"}
@@ -116,7 +122,9 @@ def refresh(
                 progress(f"{ind.id}: fetching")
                 since = {} if full else _since(known_updated.get(ind.id, {}))
                 frame, report, updated = build_indicator(ind, adapters, ctx, include, since)
-                unchanged = bool(report["sources"]) and all(s.get("unchanged") for s in report["sources"].values() if "unchanged" in s)
+                unchanged = bool(report["sources"]) and all(
+                    s.get("unchanged") for s in report["sources"].values() if "unchanged" in s
+                )
                 if unchanged and not full:
                     frame = published[published["indicator_id"] == ind.id]
                     report["status"] = "unchanged"
@@ -125,13 +133,24 @@ def refresh(
                 outcome.per_indicator[ind.id] = report
                 updated_all[ind.id] = updated or known_updated.get(ind.id, {})
                 layers.append(frame)
-            untouched = published[~published["indicator_id"].isin([i.id for i in chosen] + [i.id for i in catalog.derived()])]
-            candidate = pd.concat([untouched, *[f for f in layers if len(f)]], ignore_index=True) if layers else untouched
+            untouched = published[
+                ~published["indicator_id"].isin([i.id for i in chosen] + [i.id for i in catalog.derived()])
+            ]
+            candidate = (
+                pd.concat([untouched, *[f for f in layers if len(f)]], ignore_index=True) if layers else untouched
+            )
             candidate = normalise_observations(candidate) if len(candidate) else empty_observations()
             candidate = mark_before_existence(candidate, regions)
             candidate = derive_all(candidate, catalog)
             _count_changes(outcome.per_indicator, published, candidate)
-            gates = run_gates(candidate, published if len(published) else None, catalog, regions, settings.get_float("NYCKELTAL_MAX_JUMP"), allow_shrink)
+            gates = run_gates(
+                candidate,
+                published if len(published) else None,
+                catalog,
+                regions,
+                settings.get_float("NYCKELTAL_MAX_JUMP"),
+                allow_shrink,
+            )
             outcome.gates = gates
             for w in gates.warnings[:20]:
                 progress(f"warning: {w}")
@@ -141,17 +160,37 @@ def refresh(
                 outcome.status = "unchanged"
                 store.finish_run(run_id, "unchanged", {"indicators": outcome.per_indicator}, gates.summary())
                 return outcome
-            state = store.publish(candidate, catalog, regions, origin=origin, source_updated=updated_all, fail_after_rows=fail_after_rows)
+            state = store.publish(
+                candidate, catalog, regions, origin=origin, source_updated=updated_all, fail_after_rows=fail_after_rows
+            )
             outcome.status, outcome.state = "published", state
-            store.finish_run(run_id, "published", {"indicators": outcome.per_indicator, "warnings": gates.warnings[:200]}, gates.summary(), version=state.version)
+            store.finish_run(
+                run_id,
+                "published",
+                {"indicators": outcome.per_indicator, "warnings": gates.warnings[:200]},
+                gates.summary(),
+                version=state.version,
+            )
             return outcome
         except (SourceError, ContractError, StoreError, ValueError, KeyError, OSError) as exc:
             outcome.error = str(exc)
-            store.finish_run(run_id, "failed", {"indicators": outcome.per_indicator}, outcome.gates.summary() if outcome.gates else None, error=str(exc))
+            store.finish_run(
+                run_id,
+                "failed",
+                {"indicators": outcome.per_indicator},
+                outcome.gates.summary() if outcome.gates else None,
+                error=str(exc),
+            )
             return outcome
-        except Exception as exc:  # noqa: BLE001 - a bug must still be logged as a failed run
+        except Exception as exc:
             outcome.error = f"unexpected error: {exc!r}"
-            store.finish_run(run_id, "failed", {"indicators": outcome.per_indicator}, None, error=outcome.error + "\n" + traceback.format_exc()[-2000:])
+            store.finish_run(
+                run_id,
+                "failed",
+                {"indicators": outcome.per_indicator},
+                None,
+                error=outcome.error + "\n" + traceback.format_exc()[-2000:],
+            )
             return outcome
 
 
@@ -162,7 +201,9 @@ def _since(updated: dict[str, str]) -> dict[str, str]:
 def _count_changes(per_indicator: dict[str, dict[str, Any]], before: pd.DataFrame, after: pd.DataFrame) -> None:
     """Rows added / changed / removed per indicator, for the run log."""
     key = ["indicator_id", "region_code", "year", "sex"]
-    merged = before.loc[:, [*key, "value"]].merge(after.loc[:, [*key, "value"]], on=key, how="outer", suffixes=("_old", "_new"), indicator=True)
+    merged = before.loc[:, [*key, "value"]].merge(
+        after.loc[:, [*key, "value"]], on=key, how="outer", suffixes=("_old", "_new"), indicator=True
+    )
     for ind_id, rows in merged.groupby("indicator_id"):
         entry = per_indicator.setdefault(str(ind_id), {"status": "derived"})
         both = rows[rows["_merge"] == "both"]

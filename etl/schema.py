@@ -99,9 +99,7 @@ def check_observations(frame: pd.DataFrame) -> list[Problem]:
         blank = frame[col].isna() | (frame[col].astype("string").str.strip() == "")
         if blank.any():
             row = frame.loc[blank].iloc[0]
-            problems.append(
-                Problem("not empty", f"{int(blank.sum())} row(s) with empty {col}, e.g. {_where(row)}")
-            )
+            problems.append(Problem("not empty", f"{int(blank.sum())} row(s) with empty {col}, e.g. {_where(row)}"))
     bad_sex = ~frame["sex"].isin(SEXES)
     if bad_sex.any():
         problems.append(Problem("sex", f"unknown sex {sorted(set(frame.loc[bad_sex, 'sex']))}"))
@@ -117,17 +115,26 @@ def check_observations(frame: pd.DataFrame) -> list[Problem]:
     lacking = should_have & ~has_value
     if lacking.any():
         problems.append(
-            Problem("value present", f"{int(lacking.sum())} row(s) with status ok/computed but no value, e.g. {_where(frame.loc[lacking].iloc[0])}")
+            Problem(
+                "value present",
+                f"{int(lacking.sum())} row(s) with status ok/computed but no value, e.g. {_where(frame.loc[lacking].iloc[0])}",
+            )
         )
     stray = ~should_have & has_value
     if stray.any():
         problems.append(
-            Problem("value absent", f"{int(stray.sum())} row(s) marked missing but carrying a value, e.g. {_where(frame.loc[stray].iloc[0])}")
+            Problem(
+                "value absent",
+                f"{int(stray.sum())} row(s) marked missing but carrying a value, e.g. {_where(frame.loc[stray].iloc[0])}",
+            )
         )
     dupes = frame.duplicated(list(OBSERVATION_KEY), keep=False)
     if dupes.any():
         problems.append(
-            Problem("unique key", f"{int(dupes.sum())} rows share a key (indicator, region, year, sex), e.g. {_where(frame.loc[dupes].iloc[0])}")
+            Problem(
+                "unique key",
+                f"{int(dupes.sum())} rows share a key (indicator, region, year, sex), e.g. {_where(frame.loc[dupes].iloc[0])}",
+            )
         )
     return problems
 

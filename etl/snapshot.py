@@ -49,11 +49,22 @@ def write_observations_csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 def read_observations_csv(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype={"region_code": str, "sex": str, "source_ref": str, "retrieved_at": str}, keep_default_na=False, na_values={"value": [""], "retrieved_at": [""]})
+    frame = pd.read_csv(
+        path,
+        dtype={"region_code": str, "sex": str, "source_ref": str, "retrieved_at": str},
+        keep_default_na=False,
+        na_values={"value": [""], "retrieved_at": [""]},
+    )
     return validate_observations(frame)
 
 
-def build_snapshot(reference_dir: Path, out_dir: Path, catalog: Catalog | None = None, regions: Regions | None = None, progress=lambda _m: None) -> dict:
+def build_snapshot(
+    reference_dir: Path,
+    out_dir: Path,
+    catalog: Catalog | None = None,
+    regions: Regions | None = None,
+    progress=lambda _m: None,
+) -> dict:
     """Rebuild the snapshot from `reference_dir` into `out_dir`; returns the provenance."""
     catalog = catalog or load_catalog()
     regions = regions or load_regions()
@@ -79,7 +90,16 @@ def build_snapshot(reference_dir: Path, out_dir: Path, catalog: Catalog | None =
             return ok
 
         store = Store(f"sqlite:///{Path(tmp) / 'snapshot.sqlite'}")
-        outcome = refresh(store, catalog, regions, {"scb": scb, "figures": figures}, trigger="snapshot", include=include, origin="snapshot", progress=progress)
+        outcome = refresh(
+            store,
+            catalog,
+            regions,
+            {"scb": scb, "figures": figures},
+            trigger="snapshot",
+            include=include,
+            origin="snapshot",
+            progress=progress,
+        )
         if outcome.status != "published":
             raise SnapshotError(f"snapshot build failed: {outcome.error}")
         _, frame = store.read_observations()
@@ -91,21 +111,38 @@ def build_snapshot(reference_dir: Path, out_dir: Path, catalog: Catalog | None =
         "built_by": "python -m etl snapshot build --reference ../shared/reference",
         "method": "recorded SCB PxWebApi 2.0 answers replayed from a loopback server through etl.sources.scb; published figures through etl.sources.figures (ranked by etl/published_sources.yaml); the same refresh, derivations and validation gates as a live run",
         "recorded_answers": [
-            {"file": str(r.path.relative_to(reference_dir)), "table": r.table, "kind": r.kind, "fetched_at": r.fetched_at, "sha256": hashlib.sha256(r.path.read_bytes()).hexdigest()}
+            {
+                "file": str(r.path.relative_to(reference_dir)),
+                "table": r.table,
+                "kind": r.kind,
+                "fetched_at": r.fetched_at,
+                "sha256": hashlib.sha256(r.path.read_bytes()).hexdigest(),
+            }
             for r in recorded.recordings
         ],
-        "published_figures": [{"file": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in sorted(figures_dir.glob("*.csv"))],
+        "published_figures": [
+            {"file": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+            for p in sorted(figures_dir.glob("*.csv"))
+        ],
         "catalog_entries_included": included,
         "catalog_entries_not_in_the_material": excluded,
         "figure_conflicts": figures.conflicts,
-        "observations": {"rows": int(len(frame)), "with_value": int(frame["value"].notna().sum()), "sha256": hashlib.sha256((out_dir / OBSERVATIONS_FILE).read_bytes()).hexdigest()},
+        "observations": {
+            "rows": len(frame),
+            "with_value": int(frame["value"].notna().sum()),
+            "sha256": hashlib.sha256((out_dir / OBSERVATIONS_FILE).read_bytes()).hexdigest(),
+        },
         "licences": {"SCB": "CC0 1.0", "published": "each value's source_ref names its publisher"},
     }
-    (out_dir / PROVENANCE_FILE).write_text(json.dumps(provenance, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (out_dir / PROVENANCE_FILE).write_text(
+        json.dumps(provenance, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     return provenance
 
 
-def load_snapshot_into(store: Store, catalog: Catalog | None = None, regions: Regions | None = None, directory: Path | None = None) -> PublishedState:
+def load_snapshot_into(
+    store: Store, catalog: Catalog | None = None, regions: Regions | None = None, directory: Path | None = None
+) -> PublishedState:
     """Publish the bundled snapshot into `store` (validated like any other load)."""
     catalog = catalog or load_catalog()
     regions = regions or load_regions()

@@ -122,7 +122,9 @@ def content_hash(frame: pd.DataFrame) -> str:
     ordered = normalise_observations(frame).sort_values(["indicator_id", "region_code", "year", "sex"], kind="stable")
     h = hashlib.sha256()
     for row in ordered.itertuples(index=False):
-        h.update("\x1f".join("" if _blank(v) else (f"{v:.10g}" if isinstance(v, float) else str(v)) for v in row).encode())
+        h.update(
+            "\x1f".join("" if _blank(v) else (f"{v:.10g}" if isinstance(v, float) else str(v)) for v in row).encode()
+        )
         h.update(b"\n")
     return h.hexdigest()
 
@@ -175,7 +177,9 @@ class Store:
             raise StoreError(f"cannot read the store at {self._safe_url()}: {_first_line(exc)}") from None
         if row is None:
             return None
-        return PublishedState(row["version"], row["published_at"], row["content_sha256"], row["row_count"], row["origin"])
+        return PublishedState(
+            row["version"], row["published_at"], row["content_sha256"], row["row_count"], row["origin"]
+        )
 
     def dataset_version(self) -> int | None:
         """The published version, one tiny query: cheap enough to poll on every request."""
@@ -206,11 +210,23 @@ class Store:
         """indicator id -> {source ref: the source's 'updated' stamp at the last publish}."""
         current = select(dataset_state.c.version).where(dataset_state.c.id == 1).scalar_subquery()
         with self.engine.connect() as conn:
-            rows = conn.execute(select(indicators_table.c.id, indicators_table.c.source_updated).where(indicators_table.c.dataset_version == current)).all()
+            rows = conn.execute(
+                select(indicators_table.c.id, indicators_table.c.source_updated).where(
+                    indicators_table.c.dataset_version == current
+                )
+            ).all()
         return {r[0]: json.loads(r[1] or "{}") for r in rows}
 
     # ------------------------------------------------------------------ publish
-    def publish(self, frame: pd.DataFrame, catalog: Catalog, regions: Regions, origin: str, source_updated: dict[str, dict[str, str]] | None = None, fail_after_rows: bool = False) -> PublishedState:
+    def publish(
+        self,
+        frame: pd.DataFrame,
+        catalog: Catalog,
+        regions: Regions,
+        origin: str,
+        source_updated: dict[str, dict[str, str]] | None = None,
+        fail_after_rows: bool = False,
+    ) -> PublishedState:
         """Atomically replace the published dataset with `frame`; returns the new state.
 
         `fail_after_rows` is a fault-injection hook for tests: it raises after the
@@ -229,12 +245,21 @@ class Store:
             new = max(old or 0, highest or 0) + 1
             if records:
                 conn.execute(insert(observations), [{"dataset_version": new, **r} for r in records])
-            conn.execute(insert(indicators_table), [_indicator_row(new, ind, source_updated.get(ind.id, {})) for ind in catalog.indicators.values()])
+            conn.execute(
+                insert(indicators_table),
+                [_indicator_row(new, ind, source_updated.get(ind.id, {})) for ind in catalog.indicators.values()],
+            )
             conn.execute(insert(regions_table), [_region_row(new, code, regions) for code in regions.regions])
             if fail_after_rows:
                 raise StoreError("fault injected after writing rows")
             stamp = now_iso()
-            values = {"version": new, "published_at": stamp, "content_sha256": digest, "row_count": len(records), "origin": origin}
+            values = {
+                "version": new,
+                "published_at": stamp,
+                "content_sha256": digest,
+                "row_count": len(records),
+                "origin": origin,
+            }
             if old is None:
                 conn.execute(insert(dataset_state).values(id=1, **values))
             else:
@@ -249,12 +274,27 @@ class Store:
             result = conn.execute(insert(runs).values(started_at=now_iso(), trigger=trigger, status="running"))
             return int(result.inserted_primary_key[0])
 
-    def finish_run(self, run_id: int, status: str, details: dict[str, Any] | None = None, validation: str | None = None, error: str | None = None, version: int | None = None) -> None:
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        details: dict[str, Any] | None = None,
+        validation: str | None = None,
+        error: str | None = None,
+        version: int | None = None,
+    ) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 update(runs)
                 .where(runs.c.id == run_id)
-                .values(finished_at=now_iso(), status=status, details=json.dumps(details or {}, ensure_ascii=False), validation=validation, error=error, dataset_version=version)
+                .values(
+                    finished_at=now_iso(),
+                    status=status,
+                    details=json.dumps(details or {}, ensure_ascii=False),
+                    validation=validation,
+                    error=error,
+                    dataset_version=version,
+                )
             )
 
     def recent_runs(self, limit: int = 10) -> list[dict[str, Any]]:
@@ -320,7 +360,14 @@ def _indicator_row(version: int, ind: Any, updated: dict[str, str]) -> dict[str,
 def _region_row(version: int, code: str, regions: Regions) -> dict[str, Any]:
     r = regions.regions[code]
     groups = [g.id for g in regions.groups.values() if code in g.members]
-    return {"dataset_version": version, "code": code, "name_sv": r.name_sv, "name_en": r.name_en, "level": r.level, "groups": ",".join(groups)}
+    return {
+        "dataset_version": version,
+        "code": code,
+        "name_sv": r.name_sv,
+        "name_en": r.name_en,
+        "level": r.level,
+        "groups": ",".join(groups),
+    }
 
 
 def _first_line(exc: Exception) -> str:

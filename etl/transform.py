@@ -33,7 +33,11 @@ def county_sum(frame: pd.DataFrame, indicator: Indicator, regions: Regions, coun
     rows = frame[(frame["indicator_id"] == indicator.id) & frame["region_code"].isin(members) & frame["value"].notna()]
     if rows.empty:
         return empty_observations()
-    grouped = rows.groupby(["year", "sex"]).agg(value=("value", "sum"), n=("value", "size"), refs=("source_ref", lambda s: ", ".join(sorted(set(s))))).reset_index()
+    grouped = (
+        rows.groupby(["year", "sex"])
+        .agg(value=("value", "sum"), n=("value", "size"), refs=("source_ref", lambda s: ", ".join(sorted(set(s)))))
+        .reset_index()
+    )
     complete = grouped[grouped["n"] == len(members)]
     out = pd.DataFrame(
         {
@@ -76,7 +80,11 @@ def derive(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     if joined.empty:
         return empty_observations()
     values = joined.sum(axis=1)
-    retrieved = frame[frame["indicator_id"].isin([d for _, d in terms])].groupby(["region_code", "year", "sex"])["retrieved_at"].max()
+    retrieved = (
+        frame[frame["indicator_id"].isin([d for _, d in terms])]
+        .groupby(["region_code", "year", "sex"])["retrieved_at"]
+        .max()
+    )
     out = values.rename("value").reset_index()
     out["retrieved_at"] = out.set_index(["region_code", "year", "sex"]).index.map(retrieved)
     out["indicator_id"] = indicator.id
@@ -93,7 +101,9 @@ def derive_all(frame: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     return pd.concat([base, *derived], ignore_index=True).sort_values(KEY, kind="stable").reset_index(drop=True)
 
 
-def aggregate_group(frame: pd.DataFrame, indicator: Indicator, group: Group, weights: pd.DataFrame | None = None) -> pd.DataFrame:
+def aggregate_group(
+    frame: pd.DataFrame, indicator: Indicator, group: Group, weights: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The group's series by the catalog rule: one row per (year, sex) where every member has a
     value (and a weight, for weighted means). Returns columns year, sex, value (pure).
 
@@ -104,14 +114,20 @@ def aggregate_group(frame: pd.DataFrame, indicator: Indicator, group: Group, wei
     members = list(group.members)
     rows = frame[(frame["indicator_id"] == indicator.id) & frame["region_code"].isin(members) & frame["value"].notna()]
     if rule.method == "none" or rows.empty:
-        return pd.DataFrame({"year": pd.Series(dtype="int64"), "sex": pd.Series(dtype="string"), "value": pd.Series(dtype="float64")})
+        return pd.DataFrame(
+            {"year": pd.Series(dtype="int64"), "sex": pd.Series(dtype="string"), "value": pd.Series(dtype="float64")}
+        )
     if rule.method == "sum":
         g = rows.groupby(["year", "sex"]).agg(value=("value", "sum"), n=("value", "size")).reset_index()
         g = g[g["n"] == len(members)]
         return g.loc[:, ["year", "sex", "value"]].reset_index(drop=True)
-    w = (weights if weights is not None else frame)
+    w = weights if weights is not None else frame
     w = w[(w["indicator_id"] == rule.weight) & w["region_code"].isin(members) & w["value"].notna()]
-    w = w.assign(year=w["year"] + rule.weight_lag).loc[:, ["region_code", "year", "sex", "value"]].rename(columns={"value": "weight"})
+    w = (
+        w.assign(year=w["year"] + rule.weight_lag)
+        .loc[:, ["region_code", "year", "sex", "value"]]
+        .rename(columns={"value": "weight"})
+    )
     # a rate by sex is weighted by the same sex where the weight has it, else by the total
     merged = rows.merge(w, on=["region_code", "year", "sex"], how="left")
     if merged["weight"].isna().any():
@@ -120,7 +136,11 @@ def aggregate_group(frame: pd.DataFrame, indicator: Indicator, group: Group, wei
         merged["weight"] = merged["weight"].fillna(merged["weight_t"])
     merged = merged[merged["weight"].notna()]
     merged["product"] = merged["value"] * merged["weight"]
-    g = merged.groupby(["year", "sex"]).agg(product=("product", "sum"), weight=("weight", "sum"), n=("value", "size")).reset_index()
+    g = (
+        merged.groupby(["year", "sex"])
+        .agg(product=("product", "sum"), weight=("weight", "sum"), n=("value", "size"))
+        .reset_index()
+    )
     g = g[g["n"] == len(members)]
     g["value"] = g["product"] / g["weight"]
     return g.loc[:, ["year", "sex", "value"]].reset_index(drop=True)

@@ -32,7 +32,9 @@ def parse_csv_text(text: str, indicator: Indicator, known_regions: set[str], nam
     reader = csv.DictReader(io.StringIO(text), delimiter=sep)
     lacking = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if lacking:
-        raise SourceError("csv", name, f"read {name}", f"missing column(s) {', '.join(lacking)}; expected the export columns")
+        raise SourceError(
+            "csv", name, f"read {name}", f"missing column(s) {', '.join(lacking)}; expected the export columns"
+        )
     rows = []
     for line, rec in enumerate(reader, start=2):
         if rec.get("indicator_id") and rec["indicator_id"] != indicator.id:

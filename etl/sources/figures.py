@@ -62,9 +62,15 @@ def read_figure_files(directory: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def pick_figures(figures: pd.DataFrame, figure_indicator: str, indicator: Indicator, max_rank: int, region_codes: set[str]) -> tuple[pd.DataFrame, list[str]]:
+def pick_figures(
+    figures: pd.DataFrame, figure_indicator: str, indicator: Indicator, max_rank: int, region_codes: set[str]
+) -> tuple[pd.DataFrame, list[str]]:
     """The best-ranked published value per (region, year, sex), and the conflicts met (pure)."""
-    rows = figures[(figures["indicator"] == figure_indicator) & figures["region_code"].isin(region_codes) & figures["sex"].isin(indicator.sexes)].copy()
+    rows = figures[
+        (figures["indicator"] == figure_indicator)
+        & figures["region_code"].isin(region_codes)
+        & figures["sex"].isin(indicator.sexes)
+    ].copy()
     rows["rank"] = rows["source_url"].map(publisher_rank)
     rows = rows[rows["rank"].notna() & (rows["rank"] <= max_rank)]
     rows["value"] = pd.to_numeric(rows["value"], errors="raise")

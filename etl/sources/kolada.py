@@ -252,7 +252,7 @@ def _without_duplicates(frame: pd.DataFrame, kpi: str, ctx: FetchContext) -> pd.
         )
         if not same:
             first = group.iloc[0]
-            answers = ", ".join(f"{s} {v:g}" if pd.notna(v) else str(s) for s, v in zip(group["status"], values))
+            answers = ", ".join(f"{s} {v:g}" if pd.notna(v) else str(s) for s, v in zip(group["status"], values, strict=True))
             raise SourceError(
                 SOURCE,
                 kpi,
@@ -278,7 +278,7 @@ def _batches(items: Sequence[str], size: int) -> list[list[str]]:
 _BAD = object()
 
 
-def _number(value: Any) -> float | None | object:
+def _number(value: Any) -> float | object | None:
     """A float, None for null/NaN, or _BAD for anything that is not a number."""
     if value is None:
         return None

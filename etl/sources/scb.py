@@ -43,7 +43,9 @@ class DataRequest:
         return n
 
 
-def build_requests(ref: SourceRef, metadata: dict[str, Any], wanted_regions: list[str], max_cells: int) -> list[DataRequest]:
+def build_requests(
+    ref: SourceRef, metadata: dict[str, Any], wanted_regions: list[str], max_cells: int
+) -> list[DataRequest]:
     """The data request(s) for one catalog entry, split to stay within `max_cells`.
 
     Raises SourceError when the catalog asks for a variable or code the table
@@ -59,17 +61,26 @@ def build_requests(ref: SourceRef, metadata: dict[str, Any], wanted_regions: lis
     selection[region_var] = [c for c in wanted_regions if c in available_regions]
     for var, codes in ref.params["select"].items():
         if var not in dims:
-            raise SourceError(SOURCE, table, f"GET /tables/{table}/metadata", f"dimension {var!r} not found (the table has {', '.join(dims)})")
+            raise SourceError(
+                SOURCE,
+                table,
+                f"GET /tables/{table}/metadata",
+                f"dimension {var!r} not found (the table has {', '.join(dims)})",
+            )
         available = jsonstat.dimension_codes(metadata, var)
         if codes == "*":
             selection[var] = list(available)
         else:
             unknown = [c for c in codes if c not in available]
             if unknown:
-                raise SourceError(SOURCE, table, f"GET /tables/{table}/metadata", f"code(s) {unknown} not found in dimension {var!r}")
+                raise SourceError(
+                    SOURCE, table, f"GET /tables/{table}/metadata", f"code(s) {unknown} not found in dimension {var!r}"
+                )
             selection[var] = [str(c) for c in codes]
     if "ContentsCode" not in dims or ref.params["contents"] not in jsonstat.dimension_codes(metadata, "ContentsCode"):
-        raise SourceError(SOURCE, table, f"GET /tables/{table}/metadata", f"contents code {ref.params['contents']!r} not found")
+        raise SourceError(
+            SOURCE, table, f"GET /tables/{table}/metadata", f"contents code {ref.params['contents']!r} not found"
+        )
     selection["ContentsCode"] = [ref.params["contents"]]
     if not selection[region_var]:
         return []
@@ -103,7 +114,9 @@ def _split(selection: dict[str, list[str]], max_cells: int, region_var: str) -> 
     return [selection]
 
 
-def tidy_answer(doc: dict[str, Any], ref: SourceRef, indicator: Indicator, request: DataRequest, retrieved_at: str, described: str) -> pd.DataFrame:
+def tidy_answer(
+    doc: dict[str, Any], ref: SourceRef, indicator: Indicator, request: DataRequest, retrieved_at: str, described: str
+) -> pd.DataFrame:
     """One data answer -> tidy observation rows (pure).
 
     Sums the `sum_over` variables (a cell of the sum is missing if any part is),
@@ -137,11 +150,19 @@ def tidy_answer(doc: dict[str, Any], ref: SourceRef, indicator: Indicator, reque
     else:
         cells["sex"] = "T"
     keys = [region_var, "Tid", "sex"]
-    grouped = cells.groupby(keys, sort=True, dropna=False).agg(value=("value", "sum"), missing=("missing", "any")).reset_index()
+    grouped = (
+        cells.groupby(keys, sort=True, dropna=False)
+        .agg(value=("value", "sum"), missing=("missing", "any"))
+        .reset_index()
+    )
     grouped.loc[grouped["missing"], "value"] = float("nan")
     if "T" in indicator.sexes and "T" not in set(grouped["sex"]) and {"K", "M"} <= set(grouped["sex"]):
         both = grouped[grouped["sex"].isin(["K", "M"])]
-        total = both.groupby([region_var, "Tid"], sort=True).agg(value=("value", "sum"), missing=("missing", "any"), n=("sex", "size")).reset_index()
+        total = (
+            both.groupby([region_var, "Tid"], sort=True)
+            .agg(value=("value", "sum"), missing=("missing", "any"), n=("sex", "size"))
+            .reset_index()
+        )
         total["missing"] = total["missing"] | (total["n"] < 2)
         total.loc[total["missing"], "value"] = float("nan")
         total["sex"] = "T"
@@ -231,9 +252,16 @@ class ScbSource:
         frames = []
         for n, request in enumerate(self.requests_for(ref, ctx), start=1):
             ctx.progress(f"SCB {table} {ref.params['contents']}: request {n}, {request.cells()} cells")
-            answer = self.http.post(f"{self.base_url}/tables/{table}/data", table=table, body=request.body(), params={"lang": "sv", "outputFormat": "json-stat2"})
+            answer = self.http.post(
+                f"{self.base_url}/tables/{table}/data",
+                table=table,
+                body=request.body(),
+                params={"lang": "sv", "outputFormat": "json-stat2"},
+            )
             raws.append(answer)
-            frames.append(tidy_answer(answer.json(SOURCE, table), ref, indicator, request, answer.retrieved_at, answer.describe()))
+            frames.append(
+                tidy_answer(answer.json(SOURCE, table), ref, indicator, request, answer.retrieved_at, answer.describe())
+            )
         frame = pd.concat(frames, ignore_index=True) if frames else empty_observations()
         if ctx.years:
             frame = frame[frame["year"].between(*ctx.years)]

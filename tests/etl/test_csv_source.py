@@ -81,12 +81,32 @@ def test_extra_catalog_csv_indicator_end_to_end(tmp_path):
     data.write_text(CSV_TEXT, encoding="utf-8")
     extra = tmp_path / "extra.yaml"
     extra.write_text(EXTRA_CATALOG.replace("PATH", str(data)), encoding="utf-8")
-    env = {"NYCKELTAL_DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite'}", "NYCKELTAL_EXTRA_CATALOG": str(extra), "PATH": "/usr/bin:/bin"}
-    run = subprocess.run([sys.executable, "-m", "etl", "refresh", "--source", "csv", "--indicator", "libraries", "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        "NYCKELTAL_DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite'}",
+        "NYCKELTAL_EXTRA_CATALOG": str(extra),
+        "PATH": "/usr/bin:/bin",
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "etl", "refresh", "--source", "csv", "--indicator", "libraries", "--quiet"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
-    out = subprocess.run([sys.executable, "-m", "etl", "export", "--indicator", "libraries", "--regions", "0127"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "etl", "export", "--indicator", "libraries", "--regions", "0127"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[1].startswith("libraries,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"Bibliotek\"\")\",0127,Botkyrka,2023,T,6,personer,ok,Botkyrka kommun,https://example.org/bibliotek,2024-01-10")
+    assert lines[1].startswith(
+        'libraries,"\'=HYPERLINK(""http://evil.example"",""Bibliotek"")",0127,Botkyrka,2023,T,6,personer,ok,Botkyrka kommun,https://example.org/bibliotek,2024-01-10'
+    )
     assert lines[2].startswith("libraries,")
     assert ",2024,T,,personer,missing," in lines[2]
