@@ -1,0 +1,176 @@
+"""The catalog and the regions: the project's files load, and bad catalogs fail naming the indicator."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import yaml
+
+from etl.catalog import AGGREGATIONS, CATALOG_FILE, CatalogError, load_catalog, parse_catalog
+from etl.regions import REGIONS_FILE, RegionsError, load_regions, parse_regions
+
+SODERTORN = ("0127", "0136", "0126", "0140", "0192", "0128", "0181", "0138")
+
+
+def test_catalog_loads_with_labels_units_and_rules():
+    catalog = load_catalog()
+    assert len(catalog.indicators) >= 20
+    for ind in catalog.indicators.values():
+        assert ind.label.sv and ind.label.en, ind.id
+        assert ind.description.sv and ind.description.en, ind.id
+        assert ind.unit.id in catalog.units, ind.id
+        assert ind.unit.label.sv and ind.unit.label.en, ind.id
+        assert ind.aggregation.method in AGGREGATIONS, ind.id
+        assert ind.theme in catalog.themes, ind.id
+        if ind.aggregation.method == "weighted_mean":
+            assert ind.aggregation.weight in catalog.indicators, ind.id
+        if ind.aggregation.method == "none":
+            assert ind.aggregation.reason is not None and ind.aggregation.reason.sv and ind.aggregation.reason.en, ind.id
+        assert ind.derived or ind.sources, ind.id
+    pop = catalog.get("population")
+    assert pop.unit.id == "persons" and pop.sexes == ("T", "K", "M") and pop.aggregation.method == "sum"
+    tax = catalog.get("tax_rate_total")
+    assert (tax.aggregation.method, tax.aggregation.weight, tax.aggregation.weight_lag) == ("weighted_mean", "population", 1)
+    assert catalog.get("in_commuters").aggregation.method == "none"
+    assert catalog.get("net_commuting").formula_terms() == [(1, "in_commuters"), (-1, "out_commuters")]
+    assert catalog.get("day_population").formula_terms() == [(1, "live_and_work"), (1, "in_commuters")]
+    with pytest.raises(KeyError, match="unknown indicator 'nope'"):
+        catalog.get("nope")
+
+
+def small_doc() -> dict[str, Any]:
+    """A minimal valid catalog document: two stored indicators and one derived."""
+    return {
+        "themes": {"population": {"sv": "Befolkning", "en": "Population"}},
+        "units": {
+            "persons": {"sv": "personer", "en": "persons", "min": 0, "max": 1000000, "decimals": 0, "count": True},
+            "tax_percent": {"sv": "procent", "en": "per cent", "min": 0, "max": 50, "decimals": 2, "count": False},
+        },
+        "indicators": [
+            {
+                "id": "population",
+                "theme": "population",
+                "label": {"sv": "Folkmängd", "en": "Population"},
+                "description": {"sv": "Folkbokförda", "en": "Residents"},
+                "unit": "persons",
+                "sexes": ["T"],
+                "aggregation": {"method": "sum"},
+                "sources": [{"figures": {"indicator": "population"}}, {"county_sum": {}}],
+            },
+            {
+                "id": "tax_rate",
+                "theme": "population",
+                "label": {"sv": "Skattesats", "en": "Tax rate"},
+                "description": {"sv": "Skatt", "en": "Tax"},
+                "unit": "tax_percent",
+                "sexes": ["T"],
+                "aggregation": {"method": "weighted_mean", "weight": "population", "weight_lag": 1},
+                "sources": [{"kolada": {"kpi": "N00900"}}],
+            },
+            {
+                "id": "doubled",
+                "theme": "population",
+                "label": {"sv": "Dubbel", "en": "Double"},
+                "description": {"sv": "Två gånger", "en": "Twice"},
+                "unit": "persons",
+                "sexes": ["T"],
+                "aggregation": {"method": "sum"},
+                "derive": {"formula": "population + population"},
+            },
+        ],
+    }
+
+
+def test_small_catalog_is_valid():
+    catalog = parse_catalog(small_doc())
+    assert list(catalog.indicators) == ["population", "tax_rate", "doubled"]
+    assert [i.id for i in catalog.derived()] == ["doubled"]
+    assert catalog.get("tax_rate").aggregation.weight_lag == 1
+
+
+def _broken(change) -> dict[str, Any]:
+    doc = copy.deepcopy(small_doc())
+    change(doc)
+    return doc
+
+
+def _set(ind: int, key: str, value: Any):
+    def change(doc: dict[str, Any]) -> None:
+        doc["indicators"][ind][key] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_set(0, "unit", "furlongs"), "indicator population: unit 'furlongs' is not declared"),
+        (_set(1, "aggregation", {"method": "weighted_mean"}), "indicator tax_rate: weighted_mean needs a named weight indicator"),
+        (
+            _set(1, "sources", [{"kolada": {"kpi": "N00900"}}, {"county_sum": {}}]),
+            "indicator tax_rate: a county may only be computed for indicators that aggregate by sum",
+        ),
+        (_set(2, "derive", {"formula": "population - ghost"}), "indicator doubled: formula uses unknown indicator 'ghost'"),
+        (_set(1, "id", "population"), "indicator population: declared twice"),
+        (_set(1, "aggregation", {"method": "weighted_mean", "weight": "ghost"}), "indicator tax_rate: weight 'ghost' is not an indicator"),
+        (_set(0, "label", {"sv": "Folkmängd"}), "indicator population label: needs both sv and en text"),
+        (_set(0, "aggregation", {"method": "none"}), "indicator population: aggregation none needs a reason"),
+    ],
+    ids=["unknown-unit", "weighted-mean-without-weight", "county-sum-not-sum", "derived-unknown-input", "duplicate-id", "unknown-weight", "missing-en-label", "none-without-reason"],
+)
+def test_bad_catalog_names_the_indicator(change, message):
+    with pytest.raises(CatalogError) as info:
+        parse_catalog(_broken(change))
+    assert message in str(info.value)
+
+
+def test_bad_catalog_lists_every_problem_at_once():
+    def change(doc: dict[str, Any]) -> None:
+        doc["indicators"][0]["unit"] = "furlongs"
+        doc["indicators"][1]["aggregation"] = {"method": "weighted_mean"}
+
+    with pytest.raises(CatalogError) as info:
+        parse_catalog(_broken(change))
+    text = str(info.value)
+    assert "indicator population: unit 'furlongs'" in text
+    assert "indicator tax_rate: weighted_mean needs a named weight" in text
+
+
+def test_project_catalog_file_round_trips():
+    doc = yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))
+    assert list(parse_catalog(doc).indicators) == list(load_catalog().indicators)
+
+
+def test_regions_codes_are_strings_with_leading_zeros():
+    regions = load_regions()
+    for code, region in regions.regions.items():
+        assert isinstance(code, str) and code == region.code
+        assert code.isdigit() and len(code) in (2, 4)
+    assert regions.get("00").level == "country"
+    assert regions.get("01").level == "county"
+    assert regions.get("0127").name("sv") == "Botkyrka"
+    assert regions.get("0140").since == 1998
+    assert len(regions.municipalities(county="01")) == 26
+    assert all(c.startswith("01") and len(c) == 4 for c in regions.municipalities(county="01"))
+    assert regions.scb_code("0001") == "01"
+
+
+def test_sodertorn_has_exactly_the_eight():
+    group = load_regions().sodertorn
+    assert group.id == "sodertorn"
+    assert group.members == SODERTORN
+    assert all(isinstance(m, str) for m in group.members)
+
+
+def test_bad_regions_fail():
+    doc = yaml.safe_load(REGIONS_FILE.read_text(encoding="utf-8"))
+    numeric = copy.deepcopy(doc)
+    numeric["regions"].append({"code": 127, "level": "municipality", "name": {"sv": "x", "en": "x"}})
+    with pytest.raises(RegionsError, match="must be 2 or 4 digits as a string"):
+        parse_regions(numeric)
+    short = copy.deepcopy(doc)
+    short["groups"] = [g | {"members": g["members"][:7]} if g["id"] == "sodertorn" else g for g in short["groups"]]
+    with pytest.raises(RegionsError, match="eight municipalities"):
+        parse_regions(short)
