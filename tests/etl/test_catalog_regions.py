@@ -27,12 +27,18 @@ def test_catalog_loads_with_labels_units_and_rules():
         if ind.aggregation.method == "weighted_mean":
             assert ind.aggregation.weight in catalog.indicators, ind.id
         if ind.aggregation.method == "none":
-            assert ind.aggregation.reason is not None and ind.aggregation.reason.sv and ind.aggregation.reason.en, ind.id
+            assert ind.aggregation.reason is not None and ind.aggregation.reason.sv and ind.aggregation.reason.en, (
+                ind.id
+            )
         assert ind.derived or ind.sources, ind.id
     pop = catalog.get("population")
     assert pop.unit.id == "persons" and pop.sexes == ("T", "K", "M") and pop.aggregation.method == "sum"
     tax = catalog.get("tax_rate_total")
-    assert (tax.aggregation.method, tax.aggregation.weight, tax.aggregation.weight_lag) == ("weighted_mean", "population", 1)
+    assert (tax.aggregation.method, tax.aggregation.weight, tax.aggregation.weight_lag) == (
+        "weighted_mean",
+        "population",
+        1,
+    )
     assert catalog.get("in_commuters").aggregation.method == "none"
     assert catalog.get("net_commuting").formula_terms() == [(1, "in_commuters"), (-1, "out_commuters")]
     assert catalog.get("day_population").formula_terms() == [(1, "live_and_work"), (1, "in_commuters")]
@@ -107,18 +113,36 @@ def _set(ind: int, key: str, value: Any):
     ("change", "message"),
     [
         (_set(0, "unit", "furlongs"), "indicator population: unit 'furlongs' is not declared"),
-        (_set(1, "aggregation", {"method": "weighted_mean"}), "indicator tax_rate: weighted_mean needs a named weight indicator"),
+        (
+            _set(1, "aggregation", {"method": "weighted_mean"}),
+            "indicator tax_rate: weighted_mean needs a named weight indicator",
+        ),
         (
             _set(1, "sources", [{"kolada": {"kpi": "N00900"}}, {"county_sum": {}}]),
             "indicator tax_rate: a county may only be computed for indicators that aggregate by sum",
         ),
-        (_set(2, "derive", {"formula": "population - ghost"}), "indicator doubled: formula uses unknown indicator 'ghost'"),
+        (
+            _set(2, "derive", {"formula": "population - ghost"}),
+            "indicator doubled: formula uses unknown indicator 'ghost'",
+        ),
         (_set(1, "id", "population"), "indicator population: declared twice"),
-        (_set(1, "aggregation", {"method": "weighted_mean", "weight": "ghost"}), "indicator tax_rate: weight 'ghost' is not an indicator"),
+        (
+            _set(1, "aggregation", {"method": "weighted_mean", "weight": "ghost"}),
+            "indicator tax_rate: weight 'ghost' is not an indicator",
+        ),
         (_set(0, "label", {"sv": "Folkmängd"}), "indicator population label: needs both sv and en text"),
         (_set(0, "aggregation", {"method": "none"}), "indicator population: aggregation none needs a reason"),
     ],
-    ids=["unknown-unit", "weighted-mean-without-weight", "county-sum-not-sum", "derived-unknown-input", "duplicate-id", "unknown-weight", "missing-en-label", "none-without-reason"],
+    ids=[
+        "unknown-unit",
+        "weighted-mean-without-weight",
+        "county-sum-not-sum",
+        "derived-unknown-input",
+        "duplicate-id",
+        "unknown-weight",
+        "missing-en-label",
+        "none-without-reason",
+    ],
 )
 def test_bad_catalog_names_the_indicator(change, message):
     with pytest.raises(CatalogError) as info:

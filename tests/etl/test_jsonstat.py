@@ -49,9 +49,22 @@ def test_to_frame_small_fixture():
     assert list(frame.columns) == [*doc["id"], "value", "status"]
     assert len(frame) == 16
     first = frame.iloc[0]
-    assert (first["Region"], first["Civilstand"], first["Alder"], first["Kon"], first["Tid"], first["value"]) == ("0127", "OG", "tot", "1", "2023", 100.0)
+    assert (first["Region"], first["Civilstand"], first["Alder"], first["Kon"], first["Tid"], first["value"]) == (
+        "0127",
+        "OG",
+        "tot",
+        "1",
+        "2023",
+        100.0,
+    )
     row9 = frame.iloc[9]
-    assert (row9["Region"], row9["Civilstand"], row9["Kon"], row9["Tid"], row9["status"]) == ("0136", "OG", "1", "2024", "..")
+    assert (row9["Region"], row9["Civilstand"], row9["Kon"], row9["Tid"], row9["status"]) == (
+        "0136",
+        "OG",
+        "1",
+        "2024",
+        "..",
+    )
     assert math.isnan(row9["value"])
     assert frame["status"].notna().sum() == 1
     assert dimension_codes(doc, "Kon") == ["1", "2"]

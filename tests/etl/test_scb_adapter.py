@@ -97,7 +97,9 @@ def clock() -> FakeClock:
 
 
 def make_source(clock: FakeClock, retries: int = 2, raw_dir: Path | None = None) -> ScbSource:
-    return ScbSource(base_url=BASE, client=HttpClient(source="SCB", raw_dir=raw_dir, retries=retries, sleep=clock.sleep))
+    return ScbSource(
+        base_url=BASE, client=HttpClient(source="SCB", raw_dir=raw_dir, retries=retries, sleep=clock.sleep)
+    )
 
 
 def add_config(config: dict[str, Any] | None = None) -> None:
@@ -119,7 +121,9 @@ def data_calls() -> list[Any]:
 def test_tidy_values_sum_civil_status_and_total_from_sexes(ref, indicator, ctx, clock, tmp_path):
     add_config()
     add_metadata()
-    responses.add(responses.POST, DATA_URL, json=load("TAB638_data.json"), headers={"Date": "Fri, 21 Feb 2025 07:00:00 GMT"})
+    responses.add(
+        responses.POST, DATA_URL, json=load("TAB638_data.json"), headers={"Date": "Fri, 21 Feb 2025 07:00:00 GMT"}
+    )
     result = make_source(clock, raw_dir=tmp_path)(ref, indicator, ctx)
     frame = result.frame
     assert list(frame.columns) == list(OBSERVATION_COLUMNS)
@@ -239,7 +243,9 @@ def test_rate_limit_alone():
 def test_429_with_retry_after_then_success(ref, indicator, ctx, clock):
     add_config()
     add_metadata()
-    responses.add(responses.POST, DATA_URL, status=429, headers={"Retry-After": "7"}, json={"title": "Too many requests"})
+    responses.add(
+        responses.POST, DATA_URL, status=429, headers={"Retry-After": "7"}, json={"title": "Too many requests"}
+    )
     responses.add(responses.POST, DATA_URL, json=load("TAB638_data.json"))
     result = make_source(clock)(ref, indicator, ctx)
     assert clock.slept == [7.0]
@@ -267,8 +273,13 @@ def test_connection_refused_over_real_http(clock):
     client = HttpClient(source="SCB", retries=1, timeout=5, sleep=clock.sleep)
     with pytest.raises(SourceError) as info:
         client.get(url, table="TAB638", params={"lang": "sv"})
-    text = assert_one_line(info.value, "could not connect (connection refused)", "gave up after 2 attempts", f"GET {url}?lang=sv")
-    assert text == f"SCB TAB638: could not connect (connection refused); gave up after 2 attempts (request: GET {url}?lang=sv)"
+    text = assert_one_line(
+        info.value, "could not connect (connection refused)", "gave up after 2 attempts", f"GET {url}?lang=sv"
+    )
+    assert (
+        text
+        == f"SCB TAB638: could not connect (connection refused); gave up after 2 attempts (request: GET {url}?lang=sv)"
+    )
     assert clock.slept == [1.0]
 
 
@@ -281,7 +292,9 @@ def test_timeout(ref, indicator, ctx, clock):
     source.http.timeout = 3
     with pytest.raises(SourceError) as info:
         source(ref, indicator, ctx)
-    assert_one_line(info.value, "no answer within 3 s", "gave up after 3 attempts", DATA_REQUEST, '"variableCode":"Region"')
+    assert_one_line(
+        info.value, "no answer within 3 s", "gave up after 3 attempts", DATA_REQUEST, '"variableCode":"Region"'
+    )
     assert len(data_calls()) == 3
     assert clock.slept == [1.0, 2.0]
 
@@ -302,8 +315,15 @@ def test_http_500_after_retries(ref, indicator, ctx, clock):
 def test_http_404_problem_json(ref, indicator, ctx, clock):
     add_config()
     add_metadata()
-    problem = {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "Table TAB638 has no such selection"}
-    responses.add(responses.POST, DATA_URL, status=404, body=json.dumps(problem), content_type="application/problem+json")
+    problem = {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "Table TAB638 has no such selection",
+    }
+    responses.add(
+        responses.POST, DATA_URL, status=404, body=json.dumps(problem), content_type="application/problem+json"
+    )
     with pytest.raises(SourceError) as info:
         make_source(clock)(ref, indicator, ctx)
     assert_one_line(info.value, "HTTP 404", "Not Found; Table TAB638 has no such selection", DATA_REQUEST)
@@ -316,7 +336,10 @@ def test_http_404_problem_json(ref, indicator, ctx, clock):
     [
         ("this is not json at all", "answered with a body that is not JSON"),
         ("__TRUNCATED__", "answered with a truncated JSON body"),
-        ("<!DOCTYPE html>\n<html><body><h1>Service Unavailable</h1></body></html>", "answered with an HTML page instead of JSON"),
+        (
+            "<!DOCTYPE html>\n<html><body><h1>Service Unavailable</h1></body></html>",
+            "answered with an HTML page instead of JSON",
+        ),
     ],
     ids=["not-json", "truncated", "html-200"],
 )

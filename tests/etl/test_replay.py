@@ -1,0 +1,94 @@
+"""Replaying the recorded SCB answers rebuilds exactly the committed snapshot (the CI check)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from etl.catalog import Indicator, SourceRef, load_catalog
+from etl.http import HttpClient
+from etl.recorded import RecordedSet, ReplayServer
+from etl.refresh import refresh
+from etl.regions import load_regions
+from etl.snapshot import OBSERVATIONS_FILE, build_snapshot, write_observations_csv
+from etl.sources.base import FetchContext
+from etl.sources.figures import FiguresSource
+from etl.sources.scb import ScbSource
+from etl.store import Store
+
+COMMITTED = Path(__file__).resolve().parents[2] / "data" / "snapshot" / OBSERVATIONS_FILE
+
+
+def test_snapshot_equals_committed(reference_dir: Path, tmp_path: Path):
+    provenance = build_snapshot(reference_dir, tmp_path)
+    built = (tmp_path / OBSERVATIONS_FILE).read_bytes()
+    assert built == COMMITTED.read_bytes(), (
+        "the snapshot rebuilt from ../shared/reference differs from data/snapshot/observations.csv"
+    )
+    assert provenance["observations"]["sha256"] == hashlib.sha256(COMMITTED.read_bytes()).hexdigest()
+    assert provenance["observations"]["rows"] == len(COMMITTED.read_text(encoding="utf-8").splitlines()) - 1
+    assert "population: SCB TAB638 BE0101N1 (municipalities)" in provenance["catalog_entries_included"]
+
+
+def test_replay_into_postgresql_with_raw_archive(reference_dir: Path, pg_url: str, tmp_path: Path):
+    catalog, regions = load_catalog(), load_regions()
+    recorded = RecordedSet.load(reference_dir)
+    raw = tmp_path / "raw"
+    store = Store(pg_url)
+    try:
+        with ReplayServer(recorded) as server:
+            scb = ScbSource(base_url=server.url, client=HttpClient("SCB", raw_dir=raw, retries=0))
+            figures = FiguresSource(directory=reference_dir / "figures")
+            ctx = FetchContext(regions=regions)
+
+            def include(ind: Indicator, ref: SourceRef) -> bool:
+                if ref.kind in ("figures", "county_sum"):
+                    return True
+                if ref.kind == "scb":
+                    reqs = scb.requests_for(ref, ctx)
+                    return bool(reqs) and all(recorded.find(r.table, r.selection) for r in reqs)
+                return False
+
+            outcome = refresh(
+                store,
+                catalog,
+                regions,
+                {"scb": scb, "figures": figures},
+                trigger="snapshot",
+                include=include,
+                origin="snapshot",
+            )
+            log = list(server.log)
+        assert outcome.status == "published", outcome.error
+        _, frame = store.read_observations()
+        write_observations_csv(frame, tmp_path / "pg.csv")
+        assert (tmp_path / "pg.csv").read_bytes() == COMMITTED.read_bytes()
+        assert outcome.state.row_count == len(frame)
+    finally:
+        store.dispose()
+    assert log[0] == "GET /api/v2/config"
+    posts = [line for line in log if line.startswith("POST ")]
+    assert posts and all("/data " in line for line in posts)
+    # every answer archived verbatim, with its request, time and sha256
+    bodies = sorted(raw.glob("scb/*/*.body"))
+    metas = sorted(raw.glob("scb/*/*.request.json"))
+    assert len(bodies) == len(metas) > 0
+    kinds = set()
+    for body in bodies:
+        meta = json.loads(body.with_suffix(".request.json").read_text(encoding="utf-8"))
+        data = body.read_bytes()
+        assert meta["sha256"] == hashlib.sha256(data).hexdigest()
+        assert body.name == meta["sha256"][:16] + ".body"
+        assert meta["status"] == 200
+        assert meta["method"] in ("GET", "POST")
+        assert meta["url"].startswith(server.url)
+        assert meta["retrieved_at"][:10] == body.parent.name
+        if meta["method"] == "POST":
+            assert "lang=sv&outputFormat=json-stat2" in meta["url"]
+            assert meta["request_body"]["selection"][0]["variableCode"] == "Region"
+        kinds.add(meta["url"].rsplit("/", 1)[-1].split("?")[0])
+        json.loads(data)
+    assert {"config", "metadata", "data"} <= kinds
+    tab638 = [json.loads(m.read_text(encoding="utf-8")) for m in metas]
+    assert any("/tables/TAB638/data" in m["url"] and m["retrieved_at"] == "2026-09-13T21:55:39Z" for m in tab638)

@@ -1,0 +1,188 @@
+"""The store on both backends (SQLite file and a fresh PostgreSQL database)."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import pandas as pd
+import pytest
+
+from etl.catalog import load_catalog
+from etl.regions import load_regions
+from etl.schema import OBSERVATION_COLUMNS, normalise_observations
+from etl.store import Store, StoreError, content_hash
+
+CATALOG = load_catalog()
+REGIONS = load_regions()
+
+
+def frame_of(rows: list[tuple]) -> pd.DataFrame:
+    return normalise_observations(pd.DataFrame(rows, columns=list(OBSERVATION_COLUMNS)))
+
+
+def sample() -> pd.DataFrame:
+    nan = float("nan")
+    return frame_of(
+        [
+            ("population", "0127", 2024, "T", 95905.0, "ok", "SCB", "SCB TAB638 BE0101N1", "2026-09-13T21:55:39Z"),
+            ("population", "0127", 2024, "K", 47623.0, "ok", "SCB", "SCB TAB638 BE0101N1", "2026-09-13T21:55:39Z"),
+            ("population", "0140", 1997, "T", nan, "missing", "SCB", "SCB TAB638 BE0101N1", "2026-09-13T21:55:39Z"),
+            ("tax_rate_total", "0136", 2024, "T", 32.06, "ok", "SCB", "SCB TAB2017 OE0101D1", None),
+            (
+                "population",
+                "01",
+                2023,
+                "T",
+                2454821.0,
+                "computed",
+                "computed",
+                "sum of the county's 26 municipalities",
+                None,
+            ),
+        ]
+    )
+
+
+def numbered(n: int, rows: int) -> pd.DataFrame:
+    """`rows` population rows for Botkyrka, every value equal to `n`."""
+    return frame_of(
+        [("population", "0127", 1900 + y, "T", float(n), "ok", "SCB", f"run {n}", None) for y in range(rows)]
+    )
+
+
+def by_key(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(["indicator_id", "region_code", "year", "sex"]).reset_index(drop=True)
+
+
+def test_empty_store(store: Store):
+    assert store.state() is None
+    assert store.dataset_version() is None
+    version, frame = store.read_observations()
+    assert version is None
+    assert list(frame.columns) == list(OBSERVATION_COLUMNS) and frame.empty
+
+
+def test_publish_then_read_back(store: Store):
+    state = store.publish(sample(), CATALOG, REGIONS, origin="test")
+    assert state.version == 1
+    assert state.row_count == 5
+    assert state.content_sha256 == content_hash(sample())
+    version, frame = store.read_observations()
+    assert version == 1
+    pd.testing.assert_frame_equal(by_key(frame), by_key(sample()))
+    missing = frame[frame["region_code"] == "0140"].iloc[0]
+    assert missing["status"] == "missing" and math.isnan(missing["value"])
+    assert frame.loc[frame["region_code"] == "0136", "value"].iloc[0] == 32.06
+    assert pd.isna(frame.loc[frame["region_code"] == "0136", "retrieved_at"].iloc[0])
+    got = store.state()
+    assert (got.version, got.row_count, got.content_sha256, got.origin) == (1, 5, state.content_sha256, "test")
+    assert content_hash(frame) == state.content_sha256
+
+
+def test_version_increments_and_old_rows_go(store: Store):
+    assert store.publish(numbered(1, 3), CATALOG, REGIONS, origin="a").version == 1
+    assert store.dataset_version() == 1
+    assert store.publish(numbered(2, 4), CATALOG, REGIONS, origin="b").version == 2
+    assert store.dataset_version() == 2
+    version, frame = store.read_observations()
+    assert version == 2 and len(frame) == 4 and set(frame["value"]) == {2.0}
+    from sqlalchemy import func, select
+
+    from etl.store import observations
+
+    with store.engine.connect() as conn:
+        versions = conn.execute(
+            select(observations.c.dataset_version, func.count()).group_by(observations.c.dataset_version)
+        ).all()
+    assert [tuple(v) for v in versions] == [(2, 4)]
+    assert store.state().origin == "b"
+
+
+def test_failed_publish_leaves_published_dataset_identical(store: Store):
+    before = store.publish(sample(), CATALOG, REGIONS, origin="good")
+    _, rows_before = store.read_observations()
+    with pytest.raises(StoreError, match="fault injected"):
+        store.publish(numbered(9, 7), CATALOG, REGIONS, origin="bad", fail_after_rows=True)
+    after = store.state()
+    assert after == before
+    assert store.dataset_version() == 1
+    version, rows_after = store.read_observations()
+    assert version == 1
+    pd.testing.assert_frame_equal(by_key(rows_after), by_key(rows_before))
+    assert content_hash(rows_after) == before.content_sha256
+    # and the next publish still works, skipping nothing
+    assert store.publish(numbered(3, 2), CATALOG, REGIONS, origin="next").version == 2
+
+
+def test_reader_sees_exactly_one_version_while_publishing(store: Store):
+    store.publish(numbered(1, 11), CATALOG, REGIONS, origin="v1")
+    counts = {1: 11}
+    seen: list[tuple[int, int, set[float]]] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    reader = Store(store.url)
+
+    def read_loop() -> None:
+        try:
+            while not stop.is_set() or len(seen) < 3:
+                version, frame = reader.read_observations()
+                seen.append((version, len(frame), set(frame["value"])))
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=read_loop)
+    thread.start()
+    try:
+        for n in range(2, 8):
+            state = store.publish(numbered(n, 10 + n), CATALOG, REGIONS, origin=f"v{n}")
+            counts[state.version] = state.row_count
+            assert state.row_count == 10 + n
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+        reader.dispose()
+    assert not errors, errors
+    assert seen
+    for version, count, values in seen:
+        assert count == counts[version], (version, count)
+        assert values == {float(version)}, (version, values)
+    final = store.state()
+    assert (final.version, final.row_count) == (7, 17)
+    assert len(store.read_observations()[1]) == final.row_count
+
+
+def test_runs_start_and_finish(store: Store):
+    run = store.start_run("manual")
+    (row,) = store.recent_runs()
+    assert (row["id"], row["status"], row["trigger"], row["finished_at"]) == (run, "running", "manual", None)
+    store.finish_run(
+        run, "failed", {"indicators": {"population": {"rows": 0}}}, "failed: 1 problem(s)", error="SCB TAB638: HTTP 500"
+    )
+    (row,) = store.recent_runs()
+    assert row["status"] == "failed"
+    assert row["finished_at"] is not None
+    assert row["error"] == "SCB TAB638: HTTP 500"
+    assert row["details"] == {"indicators": {"population": {"rows": 0}}}
+    second = store.start_run("schedule")
+    store.finish_run(second, "published", {}, "passed (0 warning(s))", version=4)
+    latest = store.recent_runs(1)
+    assert [(r["id"], r["status"], r["dataset_version"]) for r in latest] == [(second, "published", 4)]
+    assert [r["id"] for r in store.recent_runs()] == [second, run]
+
+
+def test_refresh_lock_is_exclusive(store: Store):
+    other = Store(store.url)
+    try:
+        with store.refresh_lock() as first:
+            assert first is True
+            with other.refresh_lock() as second:
+                assert second is False
+        with other.refresh_lock() as again:
+            assert again is True
+            with store.refresh_lock() as blocked:
+                assert blocked is False
+        with store.refresh_lock() as free:
+            assert free is True
+    finally:
+        other.dispose()
