@@ -67,7 +67,18 @@ class ViewState:
 def default_state(ctx: Context, lang: str = DEFAULT_LANG, indicator: str | None = None) -> ViewState:
     ind = indicator if indicator in ctx.indicators else ctx.default_indicator
     first, last = ctx.indicators[ind].years or (2000, 2024)
-    return ViewState(ind, tuple(ctx.municipalities), max(first, last - 24) if ind == DEFAULT_INDICATOR else first, last, last, "value", None, "T", (), lang)
+    return ViewState(
+        ind,
+        tuple(ctx.municipalities),
+        max(first, last - 24) if ind == DEFAULT_INDICATOR else first,
+        last,
+        last,
+        "value",
+        None,
+        "T",
+        (),
+        lang,
+    )
 
 
 def _one(raw: Mapping[str, object], key: str) -> str | None:
@@ -207,7 +218,7 @@ def lang_of(search: str | None) -> str:
     return value if value in LANGS else DEFAULT_LANG
 
 
-def context_from(dataset) -> Context:  # noqa: ANN001 - an etl.query.Dataset
+def context_from(dataset) -> Context:
     """The Context of a Dataset (the one place state meets the catalog)."""
     indicators = {
         ind.id: IndicatorInfo(tuple(ind.sexes), bool(ind.unit.count), dataset.years(ind.id))

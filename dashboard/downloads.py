@@ -1,0 +1,82 @@
+"""What the download buttons send: exactly the rows on screen, through etl.exporters.
+
+Pure: a query() frame, the catalog and the view state in, (file name, bytes) out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pandas as pd
+
+from dashboard.i18n import t
+from dashboard.state import ViewState
+from etl.catalog import Catalog
+from etl.exporters import plain_csv, swedish_excel_csv, xlsx_bytes
+from etl.query import MODE_UNITS
+
+FORMATS = {"csv_sv": ".csv", "csv": ".csv", "xlsx": ".xlsx"}
+
+
+def slug(text: str) -> str:
+    """'Folkmängd' -> 'folkmangd'; 'Net commuting' -> 'net_commuting'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_") or "data"
+
+
+def file_name(label: str, state: ViewState, ext: str) -> str:
+    """e.g. 'folkmangd_0127-0181_2000-2024.csv'."""
+    codes = "-".join(state.all_regions) or "none"
+    return f"{slug(label)}_{codes}_{state.year_from}-{state.year_to}{ext}"
+
+
+def licence_text(rows: pd.DataFrame, catalog: Catalog, lang: str) -> str:
+    """The licences of the sources behind `rows`: SCB CC0, Kolada CC BY 4.0, published figures by URL."""
+    parts: list[str] = []
+    sources = list(dict.fromkeys(rows["source"].astype(str))) if len(rows) else []
+    for source in sources:
+        if source in ("SCB", "Kolada"):
+            lic = catalog.licences.get(source, {})
+            parts.append(f"{source}: {lic.get('name', '')} {lic.get('url', '')}".strip())
+        elif source == "published":
+            urls = sorted({str(r) for r in rows.loc[rows["source"] == "published", "source_ref"]})
+            parts.append(("publicerade tal: " if lang == "sv" else "published figures: ") + " ".join(urls))
+        elif source == "computed":
+            parts.append("beräknat från källorna ovan" if lang == "sv" else "computed from the sources above")
+    return "; ".join(parts)
+
+
+def unit_label(catalog: Catalog, state: ViewState) -> str:
+    ind = catalog.indicators[state.indicator]
+    return MODE_UNITS[state.mode][state.lang] if state.mode in MODE_UNITS else ind.unit.label(state.lang)
+
+
+def preamble(rows: pd.DataFrame, catalog: Catalog, state: ViewState, link: str) -> list[tuple[str, str]]:
+    ind = catalog.indicators[state.indicator]
+    lang = state.lang
+    unit = unit_label(catalog, state)
+    return [
+        (t("dl_about_title", lang), ind.label(lang)),
+        (t("dl_about_unit", lang), unit),
+        (
+            t("dl_about_mode", lang),
+            t(f"mode_{state.mode}", lang) + (f" ({state.base})" if state.mode == "index" else ""),
+        ),
+        (t("dl_about_licence", lang), licence_text(rows, catalog, lang)),
+        (t("dl_about_link", lang), link),
+    ]
+
+
+def export(rows: pd.DataFrame, catalog: Catalog, state: ViewState, link: str, fmt: str) -> tuple[str, bytes]:
+    """(file name, content) of `rows` as `fmt` (csv_sv | csv | xlsx)."""
+    about = preamble(rows, catalog, state, link)
+    name = file_name(catalog.indicators[state.indicator].label(state.lang), state, FORMATS[fmt])
+    lines = [f"{k}: {v}" for k, v in about]
+    if fmt == "csv_sv":
+        return name, swedish_excel_csv(rows, lines)
+    if fmt == "csv":
+        return name, plain_csv(rows, lines)
+    if fmt == "xlsx":
+        return name, xlsx_bytes(rows, about)
+    raise ValueError(f"unknown format {fmt!r}")

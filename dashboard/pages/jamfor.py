@@ -1,0 +1,539 @@
+"""/jamfor: compare municipalities over time, rank them for one year, download what is shown.
+
+The whole view lives in the URL query string (dashboard.state); callbacks stay
+thin: they normalise the controls into a ViewState, call etl.query.query()
+and hand the frame to dashboard.figures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import flask
+import pandas as pd
+from dash import Input, Output, State, ctx, dcc, html
+
+from dashboard import data
+from dashboard.components import download_buttons, field, simple_table
+from dashboard.downloads import export, unit_label
+from dashboard.figures import GRAPH_CONFIG, empty_figure, ranking_figure, region_colours, timeseries_figure
+from dashboard.i18n import fmt_number, t
+from dashboard.state import GROUP, MODES, REFERENCES, ViewState, context_from, parse_query, to_params, to_query
+from etl.query import Dataset, QueryError, Selection, query
+
+PATH = "/jamfor"
+
+
+# ---------------------------------------------------------------- pure helpers
+def ts_selection(state: ViewState) -> Selection:
+    return Selection(
+        state.indicator, state.all_regions, state.year_from, state.year_to, state.sex, state.mode, state.base
+    )
+
+
+def rank_selection(state: ViewState, dataset: Dataset) -> Selection:
+    members = dataset.regions.groups[GROUP].members
+    return Selection(state.indicator, tuple(members), state.year, state.year, state.sex, state.mode, state.base)
+
+
+def indicator_options(dataset: Dataset, lang: str) -> list[dict]:
+    """Indicators grouped by theme (a disabled heading per theme); indicators without data are left out."""
+    options: list[dict] = []
+    for theme_id, theme in dataset.catalog.themes.items():
+        members = [i for i in dataset.catalog.indicators.values() if i.theme == theme_id and dataset.years(i.id)]
+        if not members:
+            continue
+        options.append({"label": f"— {theme(lang)} —", "value": f"__theme_{theme_id}", "disabled": True})
+        options += [{"label": "\u2003" + i.label(lang), "value": i.id} for i in members]
+    return options
+
+
+def year_options(first: int, last: int) -> list[dict]:
+    return [{"label": str(y), "value": y} for y in range(first, last + 1)]
+
+
+def mode_options(dataset: Dataset, indicator: str, lang: str) -> list[dict]:
+    count = dataset.catalog.indicators[indicator].unit.count
+    return [{"label": t(f"mode_{m}", lang), "value": m, "disabled": m == "per1000" and not count} for m in MODES]
+
+
+def sex_options(dataset: Dataset, indicator: str, lang: str) -> list[dict]:
+    return [{"label": t(f"sex_{s}", lang), "value": s} for s in dataset.catalog.indicators[indicator].sexes]
+
+
+def region_options(dataset: Dataset, lang: str) -> list[dict]:
+    group = dataset.regions.groups[GROUP]
+    colours = region_colours(group.members)
+    opts = [
+        {
+            "label": html.Span(
+                [html.Span(className="swatch", style={"background": colours[GROUP]}), t("cmp_sodertorn_series", lang)]
+            ),
+            "value": GROUP,
+        }
+    ]
+    opts += [
+        {
+            "label": html.Span(
+                [html.Span(className="swatch", style={"background": colours[c]}), dataset.regions.name(c, lang)]
+            ),
+            "value": c,
+        }
+        for c in group.members
+    ]
+    return opts
+
+
+def _year_spans(years: list[int]) -> str:
+    spans: list[str] = []
+    start = prev = None
+    for y in sorted(years):
+        if start is None:
+            start = prev = y
+        elif y == prev + 1:
+            prev = y
+        else:
+            spans.append(f"{start}" if start == prev else f"{start}–{prev}")
+            start = prev = y
+    if start is not None:
+        spans.append(f"{start}" if start == prev else f"{start}–{prev}")
+    return ", ".join(spans)
+
+
+def explanations(frame: pd.DataFrame, dataset: Dataset, state: ViewState) -> list:
+    """Why values are missing (status and years per region) and why Södertörn is not computed."""
+    lang = state.lang
+    ind = dataset.catalog.indicators[state.indicator]
+    out: list = []
+    if GROUP in state.regions and ind.aggregation.method == "none" and ind.aggregation.reason:
+        out.append(
+            html.P(
+                t("cmp_not_aggregable", lang, reason=ind.aggregation.reason(lang)),
+                className="notice warn",
+                id="jf-not-aggregable",
+            )
+        )
+    missing = frame[frame["value"].isna()]
+    if len(missing):
+        items = [
+            f"{rows['region'].iloc[0]} {_year_spans([int(y) for y in rows['year']])} ({t('status_' + str(rows['status'].iloc[0]), lang) if str(rows['status'].iloc[0]) in ('ok', 'computed', 'missing') else rows['status'].iloc[0]})"
+            for _, rows in missing.groupby("region_code", sort=False)
+        ]
+        out.append(
+            html.P(t("cmp_missing_explained", lang, items="; ".join(items)), className="notice", id="jf-missing")
+        )
+    return out
+
+
+def notes_block(dataset: Dataset, state: ViewState) -> list:
+    lang = state.lang
+    ind = dataset.catalog.indicators[state.indicator]
+    items: list = [html.P(ind.description(lang))]
+    items += [html.P(n(lang), className="note") for n in ind.notes]
+    if ind.breaks:
+        items.append(
+            html.P(
+                [
+                    html.Strong(t("cmp_breaks", lang) + ": "),
+                    "; ".join(f"{b.year}: {b.label(lang)}" for b in ind.breaks),
+                ],
+                className="note",
+            )
+        )
+    return [html.H3(t("cmp_notes", lang)), *items]
+
+
+def table_block(frame: pd.DataFrame, decimals: int, lang: str) -> html.Table:
+    rows = [
+        (
+            r.region,
+            str(r.year),
+            fmt_number(r.value, decimals, lang),
+            t(f"status_{r.status}", lang) if r.status in ("ok", "computed", "missing") else r.status,
+            r.source,
+        )
+        for r in frame.itertuples(index=False)
+    ]
+    cols = [t(k, lang) for k in ("cmp_col_region", "cmp_col_year", "cmp_col_value", "cmp_col_status", "cmp_col_source")]
+    return simple_table(cols, rows, table_id="jf-data-table", numeric=(1, 2))
+
+
+def decimals_for(dataset: Dataset, state: ViewState) -> int:
+    if state.mode == "value":
+        return dataset.catalog.indicators[state.indicator].unit.decimals
+    return 1
+
+
+def render_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
+    """Everything the chart area shows for `state` (figures, table, texts)."""
+    lang = state.lang
+    ind = dataset.catalog.indicators[state.indicator]
+    unit = unit_label(dataset.catalog, state)
+    decimals = decimals_for(dataset, state)
+    colours = region_colours(dataset.regions.groups[GROUP].members)
+    title = t("cmp_ts_title", lang, indicator=ind.label(lang), unit=unit)
+    if not state.all_regions:
+        frame = None
+        ts = empty_figure(t("cmp_no_regions", lang), lang)
+    else:
+        frame = query(dataset, ts_selection(state), lang)
+        breaks = [(b.year, b.label(lang)) for b in ind.breaks]
+        ts = timeseries_figure(
+            frame, lang, title, unit, decimals, colours, breaks, years=list(range(state.year_from, state.year_to + 1))
+        )
+    rank_frame = query(dataset, rank_selection(state, dataset), lang)
+    rank = ranking_figure(
+        rank_frame, state.year, lang, t("cmp_rank_title", lang, year=state.year), unit, decimals, colours, state.regions
+    )
+    return {
+        "ts": ts,
+        "rank": rank,
+        "table": table_block(frame, decimals, lang) if frame is not None else html.P(t("cmp_no_regions", lang)),
+        "explain": explanations(frame, dataset, state) if frame is not None else [],
+        "notes": notes_block(dataset, state),
+    }
+
+
+def notice_block(state: ViewState) -> list:
+    return [
+        html.P(t("notice_invalid", state.lang, param=n.param, value=n.value or "∅"), className="notice warn")
+        for n in state.notices
+    ]
+
+
+# ---------------------------------------------------------------- layout
+def layout(written: Any = None, **params: Any) -> Any:
+    """The page for the query string `params`; no re-render when the page itself just wrote them."""
+    params = {k: v for k, v in params.items() if not k.endswith("_")}
+    if written is not None and written == params:
+        return dash.no_update
+    dataset = data.dataset()
+    state = parse_query(params, context_from(dataset))
+    lang = state.lang
+    first, last = dataset.years(state.indicator) or (state.year_from, state.year_to)
+    return html.Div(
+        [
+            html.H1(t("page_compare", lang)),
+            dcc.Store(id="jf-lang", data=lang),
+            dcc.Store(id="jf-params", data=None),
+            html.Div(notice_block(state), id="jf-notice"),
+            html.Div(
+                [
+                    field(
+                        t("cmp_indicator", lang),
+                        dcc.Dropdown(
+                            id="jf-indicator",
+                            options=indicator_options(dataset, lang),
+                            value=state.indicator,
+                            clearable=False,
+                            searchable=True,
+                        ),
+                        class_name="field wide",
+                    ),
+                    field(
+                        t("cmp_regions", lang),
+                        html.Div(
+                            [
+                                html.Div(
+                                    [
+                                        html.Button(
+                                            t("cmp_pick_sodertorn", lang), id="jf-pick-sodertorn", className="btn small"
+                                        ),
+                                        html.Button(t("cmp_pick_all", lang), id="jf-pick-all", className="btn small"),
+                                        html.Button(t("cmp_pick_none", lang), id="jf-pick-none", className="btn small"),
+                                    ],
+                                    className="quick-picks",
+                                ),
+                                dcc.Checklist(
+                                    id="jf-regions",
+                                    options=region_options(dataset, lang),
+                                    value=list(state.regions),
+                                    className="checks",
+                                    inline=True,
+                                ),
+                            ]
+                        ),
+                        class_name="field wide",
+                    ),
+                    field(
+                        t("cmp_reference", lang),
+                        dcc.Checklist(
+                            id="jf-ref",
+                            options=[{"label": dataset.regions.name(c, lang), "value": c} for c in REFERENCES],
+                            value=list(state.ref),
+                            inline=True,
+                            className="checks",
+                        ),
+                    ),
+                    field(
+                        t("cmp_mode", lang),
+                        dcc.RadioItems(
+                            id="jf-mode",
+                            options=mode_options(dataset, state.indicator, lang),
+                            value=state.mode,
+                            className="checks",
+                        ),
+                    ),
+                    field(
+                        t("cmp_base", lang),
+                        dcc.Dropdown(
+                            id="jf-base",
+                            options=year_options(state.year_from, state.year_to),
+                            value=state.base or state.year_from,
+                            clearable=False,
+                            disabled=state.mode != "index",
+                        ),
+                        field_id="jf-base-field",
+                    ),
+                    field(
+                        t("cmp_sex", lang),
+                        dcc.RadioItems(
+                            id="jf-sex",
+                            options=sex_options(dataset, state.indicator, lang),
+                            value=state.sex,
+                            inline=True,
+                            className="checks",
+                        ),
+                    ),
+                    field(
+                        t("cmp_years", lang),
+                        html.Div(
+                            [
+                                dcc.Dropdown(
+                                    id="jf-from",
+                                    options=year_options(first, last),
+                                    value=state.year_from,
+                                    clearable=False,
+                                    className="year",
+                                ),
+                                html.Span("–"),
+                                dcc.Dropdown(
+                                    id="jf-to",
+                                    options=year_options(first, last),
+                                    value=state.year_to,
+                                    clearable=False,
+                                    className="year",
+                                ),
+                            ],
+                            className="year-range",
+                        ),
+                    ),
+                    field(
+                        t("cmp_rank_year", lang),
+                        dcc.Dropdown(
+                            id="jf-year",
+                            options=year_options(state.year_from, state.year_to),
+                            value=state.year,
+                            clearable=False,
+                            className="year",
+                        ),
+                    ),
+                ],
+                className="controls",
+            ),
+            html.Div(id="jf-error"),
+            html.Div(id="jf-explain"),
+            dcc.Loading(dcc.Graph(id="ts-graph", config=GRAPH_CONFIG), type="circle", delay_show=300),
+            dcc.Loading(dcc.Graph(id="rank-graph", config=GRAPH_CONFIG), type="circle", delay_show=300),
+            download_buttons(lang),
+            html.P([t("cmp_share", lang) + ": ", html.A(id="jf-share", href="#")], className="share"),
+            html.Div(id="jf-notes", className="notes"),
+            html.H3(t("cmp_table_title", lang)),
+            html.Div(id="jf-table", className="table-wrap"),
+        ],
+        className="jamfor",
+    )
+
+
+# ---------------------------------------------------------------- callbacks
+def _state_from_controls(lang, indicator, regions, ref, mode, base, sex, year_from, year_to, year) -> ViewState:
+    params = {
+        "indicator": indicator,
+        "regions": ",".join(regions or []),
+        "from": str(year_from),
+        "to": str(year_to),
+        "year": str(year),
+        "mode": mode,
+        "base": str(base),
+        "sex": sex,
+        "ref": ",".join(r for r in REFERENCES if r in (ref or [])),
+        "lang": lang,
+    }
+    return parse_query(params, context_from(data.dataset()))
+
+
+def share_link(search: str) -> str:
+    try:
+        root = flask.request.host_url.rstrip("/")
+    except RuntimeError:
+        root = ""
+    return f"{root}{PATH}{search}"
+
+
+def register(app: dash.Dash) -> None:
+    dash.register_page(__name__, path=PATH, name="Jämför", title="Jämför – Nyckeltal Södertörn", layout=layout)
+
+    @app.callback(
+        Output("jf-sex", "options"),
+        Output("jf-sex", "value"),
+        Output("jf-mode", "options"),
+        Output("jf-mode", "value"),
+        Output("jf-from", "options"),
+        Output("jf-from", "value"),
+        Output("jf-to", "options"),
+        Output("jf-to", "value"),
+        Input("jf-indicator", "value"),
+        State("jf-lang", "data"),
+        State("jf-sex", "value"),
+        State("jf-mode", "value"),
+        State("jf-from", "value"),
+        State("jf-to", "value"),
+        prevent_initial_call=True,
+    )
+    def indicator_changed(indicator, lang, sex, mode, year_from, year_to):
+        dataset = data.dataset()
+        state = parse_query(
+            {
+                "indicator": indicator,
+                "sex": sex,
+                "mode": mode,
+                "from": str(year_from),
+                "to": str(year_to),
+                "lang": lang,
+            },
+            context_from(dataset),
+        )
+        first, last = dataset.years(state.indicator) or (state.year_from, state.year_to)
+        years = year_options(first, last)
+        return (
+            sex_options(dataset, state.indicator, lang),
+            state.sex,
+            mode_options(dataset, state.indicator, lang),
+            state.mode,
+            years,
+            state.year_from,
+            years,
+            state.year_to,
+        )
+
+    @app.callback(
+        Output("jf-base", "options"),
+        Output("jf-base", "value"),
+        Output("jf-base", "disabled"),
+        Output("jf-year", "options"),
+        Output("jf-year", "value"),
+        Input("jf-from", "value"),
+        Input("jf-to", "value"),
+        Input("jf-mode", "value"),
+        State("jf-base", "value"),
+        State("jf-year", "value"),
+        prevent_initial_call=True,
+    )
+    def range_changed(year_from, year_to, mode, base, year):
+        lo, hi = min(year_from, year_to), max(year_from, year_to)
+        base = base if base is not None and lo <= base <= hi else lo
+        year = year if year is not None and lo <= year <= hi else hi
+        return year_options(lo, hi), base, mode != "index", year_options(lo, hi), year
+
+    @app.callback(
+        Output("jf-regions", "value"),
+        Input("jf-pick-sodertorn", "n_clicks"),
+        Input("jf-pick-all", "n_clicks"),
+        Input("jf-pick-none", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def quick_pick(_s, _a, _n):
+        members = list(data.dataset().regions.groups[GROUP].members)
+        return {"jf-pick-sodertorn": [GROUP], "jf-pick-all": members, "jf-pick-none": []}.get(
+            ctx.triggered_id, dash.no_update
+        )
+
+    @app.callback(
+        Output("ts-graph", "figure"),
+        Output("rank-graph", "figure"),
+        Output("jf-table", "children"),
+        Output("jf-explain", "children"),
+        Output("jf-notes", "children"),
+        Output("jf-error", "children"),
+        Output("jf-share", "href"),
+        Output("jf-share", "children"),
+        Output("jf-params", "data"),
+        Input("jf-indicator", "value"),
+        Input("jf-regions", "value"),
+        Input("jf-ref", "value"),
+        Input("jf-mode", "value"),
+        Input("jf-base", "value"),
+        Input("jf-sex", "value"),
+        Input("jf-from", "value"),
+        Input("jf-to", "value"),
+        Input("jf-year", "value"),
+        State("jf-lang", "data"),
+    )
+    def update_view(indicator, regions, ref, mode, base, sex, year_from, year_to, year, lang):
+        state = _state_from_controls(lang, indicator, regions, ref, mode, base, sex, year_from, year_to, year)
+        dataset = data.dataset()
+        search = to_query(state)
+        link = share_link(search)
+        try:
+            view = render_view(dataset, state)
+        except QueryError as exc:
+            empty = empty_figure(t("cmp_no_data", state.lang), state.lang)
+            error = html.P(t("notice_query", state.lang, message=str(exc)), className="notice warn")
+            return (
+                empty,
+                empty,
+                [],
+                [],
+                notes_block(dataset, state),
+                error,
+                link,
+                link,
+                {"search": search, "params": to_params(state)},
+            )
+        return (
+            view["ts"],
+            view["rank"],
+            view["table"],
+            view["explain"],
+            view["notes"],
+            [],
+            link,
+            link,
+            {"search": search, "params": to_params(state)},
+        )
+
+    # write the view into the address bar (a new history entry, so back/forward work)
+    app.clientside_callback(
+        """function(p) {
+            var nu = window.dash_clientside.no_update;
+            if (!p) { return [nu, nu]; }
+            if (window.location.search === p.search) { return [nu, p.params]; }
+            return [p.search, p.params];
+        }""",
+        Output("url", "search"),
+        Output("url-written", "data"),
+        Input("jf-params", "data"),
+    )
+
+    @app.callback(
+        Output("download", "data"),
+        Input("dl-csv-sv", "n_clicks"),
+        Input("dl-csv", "n_clicks"),
+        Input("dl-xlsx", "n_clicks"),
+        State("jf-params", "data"),
+        prevent_initial_call=True,
+    )
+    def download(_a, _b, _c, params):
+        fmt = {"dl-csv-sv": "csv_sv", "dl-csv": "csv", "dl-xlsx": "xlsx"}.get(ctx.triggered_id)
+        if not fmt or not params:
+            return dash.no_update
+        dataset = data.dataset()
+        state = parse_query(params["params"], context_from(dataset))
+        rows = (
+            query(dataset, ts_selection(state), state.lang)
+            if state.all_regions
+            else query(dataset, Selection(state.indicator, ()), state.lang)
+        )
+        name, content = export(rows, dataset.catalog, state, share_link(params["search"]), fmt)
+        return dcc.send_bytes(content, name)
