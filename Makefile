@@ -25,4 +25,4 @@ snapshot:
 	$(PY) -m etl snapshot --reference ../shared/reference
 
 bench:
-	@echo "No benchmark yet: the performance issue (make bench) is open." && exit 1
+	$(PY) bench/run.py

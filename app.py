@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from dashboard.app import create_app
+from dashboard.security import QuietRequestHandler
 from etl import settings
 
 app = create_app()
@@ -19,7 +20,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=settings.get("NYCKELTAL_HOST"), help="address to listen on (NYCKELTAL_HOST)")
     parser.add_argument("--port", type=int, default=settings.get_int("NYCKELTAL_PORT"), help="port (NYCKELTAL_PORT)")
     args = parser.parse_args(argv)
-    app.run(host=args.host, port=args.port, debug=False)
+    app.run(
+        host=args.host,
+        port=args.port,
+        debug=settings.get("NYCKELTAL_DEBUG") == "1",
+        request_handler=QuietRequestHandler,  # no 'Server: Werkzeug/… Python/…' header
+    )
 
 
 if __name__ == "__main__":

@@ -8,9 +8,13 @@ import dash
 from dash import Input, Output, State, dcc, html
 
 from dashboard import data
+from dashboard.api import bp as api_blueprint
 from dashboard.components import header_children
+from dashboard.health import register_health
 from dashboard.i18n import fmt_date, t
-from dashboard.pages import jamfor, om, oversikt
+from dashboard.pages import befolkning, jamfor, karta, om, oversikt, pendling
+from dashboard.security import harden
+from dashboard.serving import install as install_serving
 from dashboard.state import lang_of
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -30,8 +34,10 @@ def create_app(database_url: str | None = None) -> dash.Dash:
         # control change that only rewrites the query string does not re-render the page
         routing_callback_inputs={"written": State("url-written", "data")},
     )
-    for page in (oversikt, jamfor, om):
+    for page in (oversikt, jamfor, karta, pendling, befolkning, om):
         page.register(app)
+    register_health(app.server, data.source)
+    app.server.register_blueprint(api_blueprint)
     app.layout = html.Div(
         [
             # "callback-nav": a URL written by a callback is announced to dash.page_container's Location
@@ -39,7 +45,7 @@ def create_app(database_url: str | None = None) -> dash.Dash:
             dcc.Location(id="url", refresh="callback-nav"),
             dcc.Store(id="url-written", data=None),
             html.Header(header_children("sv", "/", "", ""), id="site-header", className="site-header"),
-            html.Main(dash.page_container, className="page"),
+            html.Main(dash.page_container, className="page", id="content", tabIndex="-1"),  # skip-link target
         ],
         className="app",
     )
@@ -69,4 +75,5 @@ def create_app(database_url: str | None = None) -> dash.Dash:
         Input("url", "pathname"),
         Input("url", "search"),
     )
-    return app
+    install_serving(app)  # static files compressed once, cache headers (dashboard/serving.py)
+    return harden(app)  # last: CSP hashes cover every inline script declared above

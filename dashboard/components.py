@@ -9,7 +9,15 @@ from dash import dcc, html
 from dashboard.i18n import t
 from dashboard.state import with_lang
 
-NAV = (("/", "nav_overview"), ("/jamfor", "nav_compare"), ("/om", "nav_about"))
+NAV = (
+    ("/", "nav_overview"),
+    ("/jamfor", "nav_compare"),
+    ("/karta", "nav_map"),
+    ("/pendling", "nav_commuting"),
+    ("/befolkning", "nav_population"),
+    ("/om", "nav_about"),
+    ("/tillganglighet", "nav_a11y"),
+)
 
 
 def header_children(lang: str, pathname: str | None, search: str | None, updated: str) -> list:
@@ -26,6 +34,8 @@ def header_children(lang: str, pathname: str | None, search: str | None, updated
         for href, key in NAV
     ]
     return [
+        # first in the tab order: moves focus to <main id="content"> (assets/a11y.js)
+        html.A(t("skip_to_content", lang), href="#content", className="skip-link", id="skip-link"),
         html.Div(
             [
                 dcc.Link(t("app_title", lang), href=f"/?lang={lang}", className="brand"),
@@ -33,12 +43,12 @@ def header_children(lang: str, pathname: str | None, search: str | None, updated
             ],
             className="brand-block",
         ),
-        html.Nav(nav, className="nav"),
+        html.Nav(nav, className="nav", **{"aria-label": t("nav_label", lang)}),
         html.Div(
             [
                 html.Span(t("data_updated", lang, date=updated), id="data-updated", className="updated"),
                 dcc.Link(
-                    t("lang_switch", lang),
+                    html.Span(t("lang_switch", lang), lang=other),  # the other language's name, marked as such
                     href=path + with_lang(search, other),
                     id="lang-switch",
                     className="lang-switch",

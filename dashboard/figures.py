@@ -39,32 +39,135 @@ def _clean(value: object) -> float | None:
 
 def series_by_region(frame: pd.DataFrame, years: Sequence[int] | None = None) -> dict[str, dict]:
     """region code -> {name, years, values (None for gaps), status} on one common year grid."""
-    grid = list(years) if years is not None else sorted({int(y) for y in frame["year"]})
-    out: dict[str, dict] = {}
-    for code, rows in frame.groupby("region_code", sort=False):
-        by_year = {int(y): (_clean(v), s) for y, v, s in zip(rows["year"], rows["value"], rows["status"], strict=True)}
-        out[str(code)] = {
-            "name": str(rows["region"].iloc[0]),
+    codes = frame["region_code"].tolist()
+    names = frame["region"].tolist()
+    year_list = [int(y) for y in frame["year"].tolist()]
+    values = frame["value"].tolist()
+    statuses = frame["status"].tolist()
+    grid = list(years) if years is not None else sorted(set(year_list))
+    found: dict[str, tuple[str, dict[int, tuple[float | None, str]]]] = {}
+    for code, name, year, value, status in zip(codes, names, year_list, values, statuses, strict=True):
+        found.setdefault(str(code), (str(name), {}))[1][year] = (_clean(value), status)
+    gap = (None, "missing")
+    return {
+        code: {
+            "name": name,
             "years": grid,
-            "values": [by_year.get(y, (None, "missing"))[0] for y in grid],
-            "status": [by_year.get(y, (None, "missing"))[1] for y in grid],
+            "values": [by_year.get(y, gap)[0] for y in grid],
+            "status": [by_year.get(y, gap)[1] for y in grid],
         }
-    return out
+        for code, (name, by_year) in found.items()
+    }
+
+
+def _template() -> dict:
+    """plotly_white's layout part, once: the figures are plain dicts, so plotly.js gets the object itself."""
+    import plotly.io as pio
+
+    return {"layout": pio.templates["plotly_white"].layout.to_plotly_json()}
+
+
+TEMPLATE = _template()
 
 
 def _base_layout(fig: go.Figure, lang: str, title: str) -> None:
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-        separators=PLOTLY_SEPARATORS[norm_lang(lang)],
-        template="plotly_white",
-        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13},
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        hoverlabel={"namelength": -1},
-    )
+    """The common layout on a go.Figure (the map pages' figures)."""
+    fig.update_layout(**{**base_layout(lang, title), "template": "plotly_white"})
+
+
+def base_layout(lang: str, title: str) -> dict:
+    """The common layout as a dict, with the plotly_white template inlined."""
+    return {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        "separators": PLOTLY_SEPARATORS[norm_lang(lang)],
+        "template": TEMPLATE,
+        "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13},
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
+        "hoverlabel": {"namelength": -1},
+    }
 
 
 def _value_format(decimals: int) -> str:
     return f",.{max(0, decimals)}f"
+
+
+def _status_text(status: str, lang: str) -> str:
+    return t(f"status_{status}", lang) if status in ("ok", "computed", "missing") else status
+
+
+def timeseries_spec(
+    frame: pd.DataFrame,
+    lang: str,
+    title: str,
+    unit: str,
+    decimals: int,
+    colours: Mapping[str, str],
+    breaks: Sequence[tuple[int, str]] = (),
+    years: Sequence[int] | None = None,
+) -> dict:
+    """The time-series figure as a plain plotly.js dict (fast to build and to serialise)."""
+    series = series_by_region(frame, years)
+    fmt = _value_format(decimals)
+    status_text = {s: _status_text(s, lang) for s in ("ok", "computed", "missing")}
+    traces = []
+    for code, s in series.items():
+        colour, dash = REFERENCE_STYLE.get(code, (colours.get(code, "#444444"), "solid"))
+        traces.append(
+            {
+                "type": "scatter",
+                "x": s["years"],
+                "y": s["values"],
+                "name": s["name"],
+                "mode": "lines+markers",
+                "connectgaps": False,
+                "line": {"color": colour, "dash": dash, "width": 3.5 if code == "sodertorn" else 2.2},
+                "marker": {"size": 4},
+                "customdata": [status_text.get(st) or _status_text(st, lang) for st in s["status"]],
+                "hovertemplate": f"%{{fullData.name}}<br>%{{x}}: %{{y:{fmt}}} {unit}<br>%{{customdata}}<extra></extra>",
+                "meta": {"region_code": code},
+            }
+        )
+    layout = base_layout(lang, title)
+    layout.update(
+        xaxis={"title": {"text": t("axis_year", lang)}, "tickformat": "d"},
+        yaxis={"title": {"text": unit}, "tickformat": ",~r" if decimals == 0 else ""},
+        legend={"orientation": "h", "y": -0.18, "x": 0},
+        hovermode="x unified",
+        height=480,
+    )
+    all_years = [y for s in series.values() for y in s["years"]]
+    shapes, annotations = [], []
+    for year, label in breaks:
+        if all_years and min(all_years) <= year <= max(all_years):
+            x = year - 0.5
+            shapes.append(
+                {
+                    "type": "line",
+                    "x0": x,
+                    "x1": x,
+                    "xref": "x",
+                    "y0": 0,
+                    "y1": 1,
+                    "yref": "y domain",
+                    "line": {"color": "#b00020", "dash": "dot", "width": 1.5},
+                }
+            )
+            annotations.append(
+                {
+                    "x": x,
+                    "y": 1,
+                    "yref": "paper",
+                    "text": label,
+                    "showarrow": False,
+                    "xanchor": "left",
+                    "yanchor": "bottom",
+                    "font": {"size": 11, "color": "#b00020"},
+                }
+            )
+    if shapes:
+        layout["shapes"] = shapes
+        layout["annotations"] = annotations
+    return {"data": traces, "layout": layout}
 
 
 def timeseries_figure(
@@ -78,57 +181,56 @@ def timeseries_figure(
     years: Sequence[int] | None = None,
 ) -> go.Figure:
     """One line per region in the frame's order; references dashed; breaks as vertical lines."""
-    fig = go.Figure()
-    series = series_by_region(frame, years)
-    fmt = _value_format(decimals)
-    for code, s in series.items():
-        colour, dash = REFERENCE_STYLE.get(code, (colours.get(code, "#444444"), "solid"))
-        width = 3.5 if code == "sodertorn" else 2.2
-        fig.add_trace(
-            go.Scatter(
-                x=s["years"],
-                y=s["values"],
-                name=s["name"],
-                mode="lines+markers",
-                connectgaps=False,
-                line={"color": colour, "dash": dash, "width": width},
-                marker={"size": 4},
-                customdata=[
-                    t(f"status_{st}", lang) if st in ("ok", "computed", "missing") else st for st in s["status"]
-                ],
-                hovertemplate=f"%{{fullData.name}}<br>%{{x}}: %{{y:{fmt}}} {unit}<br>%{{customdata}}<extra></extra>",
-                meta={"region_code": code},
-            )
-        )
-    _base_layout(fig, lang, title)
-    fig.update_layout(
-        xaxis={"title": {"text": t("axis_year", lang)}, "tickformat": "d", "dtick": None},
-        yaxis={"title": {"text": unit}, "tickformat": ",~r" if decimals == 0 else ""},
-        legend={"orientation": "h", "y": -0.18, "x": 0},
-        hovermode="x unified",
-        height=480,
-    )
-    all_years = [y for s in series.values() for y in s["years"]]
-    for year, label in breaks:
-        if all_years and min(all_years) <= year <= max(all_years):
-            fig.add_vline(x=year - 0.5, line={"color": "#b00020", "dash": "dot", "width": 1.5})
-            fig.add_annotation(
-                x=year - 0.5,
-                y=1,
-                yref="paper",
-                text=label,
-                showarrow=False,
-                xanchor="left",
-                yanchor="bottom",
-                font={"size": 11, "color": "#b00020"},
-            )
-    return fig
+    return go.Figure(timeseries_spec(frame, lang, title, unit, decimals, colours, breaks, years))
 
 
 def ranks(values: Mapping[str, float | None]) -> dict[str, int | None]:
     """Rank 1 = highest value; missing values have no rank; ties share the better rank."""
     present = sorted((v for v in values.values() if v is not None), reverse=True)
     return {code: (present.index(v) + 1 if v is not None else None) for code, v in values.items()}
+
+
+def ranking_spec(
+    frame: pd.DataFrame,
+    year: int,
+    lang: str,
+    title: str,
+    unit: str,
+    decimals: int,
+    colours: Mapping[str, str],
+    highlight: Sequence[str],
+) -> dict:
+    """The ranking bar chart as a plain plotly.js dict."""
+    rows = frame[frame["year"] == year]
+    codes = [str(c) for c in rows["region_code"].tolist()]
+    values = dict(zip(codes, (_clean(v) for v in rows["value"].tolist()), strict=True))
+    names = dict(zip(codes, (str(n) for n in rows["region"].tolist()), strict=True))
+    rank = ranks(values)
+    order = sorted(values, key=lambda c: (rank[c] is None, rank[c] or 0))
+    order = list(reversed(order))  # plotly draws the first category at the bottom
+    fmt_missing = t("cmp_rank_missing", lang)
+    bar = {
+        "type": "bar",
+        "x": [values[c] for c in order],
+        "y": [names[c] for c in order],
+        "orientation": "h",
+        "marker": {"color": [colours.get(c, OTHER_BAR) if c in highlight else OTHER_BAR for c in order]},
+        "text": [t("cmp_rank_text", lang, rank=rank[c]) if rank[c] else fmt_missing for c in order],
+        "textposition": "outside",
+        "textangle": 0,
+        "cliponaxis": False,
+        "customdata": list(order),
+        "hovertemplate": f"%{{y}}: %{{x:{_value_format(decimals)}}} {unit}<extra></extra>",
+    }
+    layout = base_layout(lang, title)
+    layout.update(
+        xaxis={"title": {"text": unit}, "tickformat": ",~r" if decimals == 0 else ""},
+        yaxis={"automargin": True},
+        height=360,
+        showlegend=False,
+    )
+    layout["margin"] = {**layout["margin"], "r": 70}
+    return {"data": [bar], "layout": layout}
 
 
 def ranking_figure(
@@ -142,42 +244,12 @@ def ranking_figure(
     highlight: Sequence[str],
 ) -> go.Figure:
     """Horizontal bars of the eight municipalities in `year`, best on top, with 'x av 8'."""
-    rows = frame[frame["year"] == year]
-    values = {str(c): _clean(v) for c, v in zip(rows["region_code"], rows["value"], strict=True)}
-    names = {str(c): str(n) for c, n in zip(rows["region_code"], rows["region"], strict=True)}
-    rank = ranks(values)
-    order = sorted(values, key=lambda c: (rank[c] is None, rank[c] or 0))
-    order = list(reversed(order))  # plotly draws the first category at the bottom
-    fmt_missing = t("cmp_rank_missing", lang)
-    fig = go.Figure(
-        go.Bar(
-            x=[values[c] for c in order],
-            y=[names[c] for c in order],
-            orientation="h",
-            marker={"color": [colours.get(c, OTHER_BAR) if c in highlight else OTHER_BAR for c in order]},
-            text=[t("cmp_rank_text", lang, rank=rank[c]) if rank[c] else fmt_missing for c in order],
-            textposition="outside",
-            textangle=0,
-            cliponaxis=False,
-            customdata=[c for c in order],
-            hovertemplate=f"%{{y}}: %{{x:{_value_format(decimals)}}} {unit}<extra></extra>",
-        )
-    )
-    _base_layout(fig, lang, title)
-    fig.update_layout(
-        xaxis={"title": {"text": unit}, "tickformat": ",~r" if decimals == 0 else ""},
-        yaxis={"automargin": True},
-        height=360,
-        showlegend=False,
-        margin={"r": 70},
-    )
-    return fig
+    return go.Figure(ranking_spec(frame, year, lang, title, unit, decimals, colours, highlight))
 
 
-def empty_figure(message: str, lang: str) -> go.Figure:
-    fig = go.Figure()
-    _base_layout(fig, lang, "")
-    fig.update_layout(
+def empty_spec(message: str, lang: str) -> dict:
+    layout = base_layout(lang, "")
+    layout.update(
         xaxis={"visible": False},
         yaxis={"visible": False},
         annotations=[
@@ -193,7 +265,11 @@ def empty_figure(message: str, lang: str) -> go.Figure:
         ],
         height=300,
     )
-    return fig
+    return {"data": [], "layout": layout}
+
+
+def empty_figure(message: str, lang: str) -> go.Figure:
+    return go.Figure(empty_spec(message, lang))
 
 
 GRAPH_CONFIG = {

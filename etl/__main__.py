@@ -1,4 +1,4 @@
-"""Command line: python -m etl {refresh,status,export,snapshot,settings} --help."""
+"""Command line: python -m etl {refresh,schedule,status,export,snapshot,settings} --help."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from etl import settings
 from etl.catalog import CatalogError, load_catalog
 from etl.exporters import write_export
+from etl.freshness import assess_all, run_counts
 from etl.query import Dataset, QueryError, Selection, query
 from etl.refresh import EXIT_FAILED, EXIT_USAGE, refresh
 from etl.regions import RegionsError, load_regions
@@ -98,6 +99,53 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     return outcome.exit_code
 
 
+def _refresh_options(p: argparse.ArgumentParser) -> None:
+    """The options `refresh` and `schedule` share."""
+    p.add_argument("--source", help=f"comma-separated subset of {','.join(SOURCES)} (default: all)")
+    p.add_argument("--indicator", help="comma-separated indicator ids (default: every stored indicator)")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        default=False,
+        help="fetch everything, even what the sources say is unchanged (default: incremental, only what changed)",
+    )
+    p.add_argument("--incremental", dest="full", action="store_false", help="only what changed (the default)")
+    p.add_argument(
+        "--allow-shrink", action="store_true", help="publish even if coverage shrinks (otherwise a validation failure)"
+    )
+    p.add_argument(
+        "--figures-dir", help="directory of published-figures CSVs (default: carry forward the bundled snapshot's)"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from etl.schedule import CronError, RefreshScheduler, configure_logging
+
+    configure_logging()
+    cron = args.cron or settings.get("NYCKELTAL_REFRESH_CRON")
+    try:
+        scheduler = RefreshScheduler(cron, lambda: _scheduled_refresh(args))
+    except CronError as exc:
+        print(f"error: {exc} (set NYCKELTAL_REFRESH_CRON or --cron)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.once:
+        return scheduler.run_once()
+    return scheduler.run(run_now=args.run_now)
+
+
+def _scheduled_refresh(args: argparse.Namespace) -> int:
+    """One scheduled refresh; errors that end `refresh` become exit codes, never a dead scheduler."""
+    try:
+        return cmd_refresh(args)
+    except (CatalogError, RegionsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (StoreError, SnapshotError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     catalog, regions = load_catalog(), load_regions()
     store = _store()
@@ -114,6 +162,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(header)
     print("-" * len(header))
     now = datetime.now(UTC)
+    fresh_by_id = assess_all(catalog, frame, store.source_updated(), now)
     for ind in catalog.indicators.values():
         rows = frame[(frame["indicator_id"] == ind.id) & frame["value"].notna()]
         cov = _coverage(rows, sod)
@@ -121,20 +170,24 @@ def cmd_status(args: argparse.Namespace) -> int:
         riket = _span(rows[rows["region_code"] == "00"])
         stamps = rows["retrieved_at"].dropna()
         newest = str(stamps.max()) if len(stamps) else None
-        fresh = "no data"
-        if len(rows):
-            latest_year = int(rows["year"].max())
-            expected = now.year - 1 - (ind.cadence_months // 12)
-            fresh = "stale" if latest_year < expected - 1 else "ok"
+        fresh = fresh_by_id[ind.id].describe()
         print(
             f"{ind.id:<28} {ind.primary_source:<10} {cov:<16} {county:<12} {riket:<12} {(newest or '-')[:10]:<12} {fresh}"
         )
     runs = store.recent_runs(args.runs)
     print(f"\nLast {len(runs)} run(s):")
     for r in runs:
+        c = run_counts(r["details"])
         print(
-            f"  #{r['id']} {r['started_at']} → {r['finished_at'] or '…'} {r['trigger']:<9} {r['status']:<10} version {r['dataset_version'] or '-'} {(r['error'] or r['validation'] or '')[:100]}"
+            f"  #{r['id']} {r['started_at']} → {r['finished_at'] or '…'} {r['trigger']:<9} {r['status']:<11} "
+            f"version {r['dataset_version'] or '-'}  indicators {c['fetched']} fetched, {c['unchanged']} unchanged, "
+            f"{c['failed']} failed; rows +{c['rows_added']} ~{c['rows_changed']} -{c['rows_removed']}"
         )
+        problem = (r["error"] or "").strip().splitlines()
+        if problem or r["validation"]:
+            print(f"      {problem[0][:160] if problem else r['validation'][:160]}")
+    stale = [f.indicator_id for f in fresh_by_id.values() if f.state == "stale"]
+    print(f"\n{len(stale)} stale indicator(s){': ' + ', '.join(stale) if stale else ''}")
     return 0
 
 
@@ -202,21 +255,20 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("refresh", help="fetch from the sources, validate, publish atomically")
-    p.add_argument("--source", help=f"comma-separated subset of {','.join(SOURCES)} (default: all)")
-    p.add_argument("--indicator", help="comma-separated indicator ids (default: every stored indicator)")
-    p.add_argument("--full", action="store_true", default=True, help="fetch everything (default)")
-    p.add_argument(
-        "--incremental", dest="full", action="store_false", help="only fetch sources whose 'updated' stamp changed"
-    )
-    p.add_argument(
-        "--allow-shrink", action="store_true", help="publish even if coverage shrinks (otherwise a validation failure)"
-    )
-    p.add_argument(
-        "--figures-dir", help="directory of published-figures CSVs (default: carry forward the bundled snapshot's)"
-    )
+    _refresh_options(p)
     p.add_argument("--trigger", default="manual", choices=["manual", "schedule"], help=argparse.SUPPRESS)
-    p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_refresh)
+
+    p = sub.add_parser(
+        "schedule", help="refresh on NYCKELTAL_REFRESH_CRON, in the foreground until stopped (systemd, containers)"
+    )
+    _refresh_options(p)
+    p.add_argument("--cron", help="crontab expression, Europe/Stockholm time (default: setting NYCKELTAL_REFRESH_CRON)")
+    p.add_argument("--run-now", action="store_true", help="refresh once right away, then keep to the schedule")
+    p.add_argument(
+        "--once", action="store_true", help="refresh once now as the scheduler would, exit with the refresh's exit code"
+    )
+    p.set_defaults(func=cmd_schedule, trigger="schedule")
 
     p = sub.add_parser("status", help="indicators, coverage, freshness and the last runs")
     p.add_argument("--runs", type=int, default=5, help="how many recent runs to list")

@@ -53,6 +53,9 @@ class Dataset:
     catalog: Catalog
     regions: Regions
     by_indicator: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # computed group rows per (indicator, group, lang): they depend only on this version's data
+    group_cache: dict[tuple[str, str, str], pd.DataFrame] = field(default_factory=dict, repr=False)
+    year_spans: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for ind_id, rows in self.observations.groupby("indicator_id", sort=False):
@@ -62,14 +65,24 @@ class Dataset:
         return self.by_indicator.get(indicator_id, self.observations.iloc[0:0])
 
     def years(self, indicator_id: str) -> tuple[int, int] | None:
+        if indicator_id in self.year_spans:
+            return self.year_spans[indicator_id]
         rows = self.rows(indicator_id)
         rows = rows[rows["value"].notna()]
-        if rows.empty:
-            return None
-        return int(rows["year"].min()), int(rows["year"].max())
+        span = None if rows.empty else (int(rows["year"].min()), int(rows["year"].max()))
+        self.year_spans[indicator_id] = span
+        return span
 
 
 def _group_rows(dataset: Dataset, indicator: Indicator, group_id: str, lang: str) -> pd.DataFrame:
+    key = (indicator.id, group_id, lang)
+    cached = dataset.group_cache.get(key)
+    if cached is None:
+        cached = dataset.group_cache[key] = _compute_group_rows(dataset, indicator, group_id, lang)
+    return cached
+
+
+def _compute_group_rows(dataset: Dataset, indicator: Indicator, group_id: str, lang: str) -> pd.DataFrame:
     group = dataset.regions.groups[group_id]
     frame = dataset.rows(indicator.id)
     weights = dataset.rows(indicator.aggregation.weight) if indicator.aggregation.weight else None

@@ -105,7 +105,11 @@ def refresh(
     with store.refresh_lock() as held:
         if not held:
             progress("another refresh holds the lock; exiting without doing anything")
-            return RefreshOutcome("locked")
+            locked_id = store.start_run(trigger)
+            store.finish_run(locked_id, "locked", error="another refresh held the lock; nothing was done")
+            return RefreshOutcome("locked", locked_id)
+        for stale in store.mark_interrupted():
+            progress(f"run {stale} was interrupted (its process ended mid-run); marked 'interrupted'")
         run_id = store.start_run(trigger)
         outcome = RefreshOutcome("failed", run_id)
         try:
@@ -121,7 +125,11 @@ def refresh(
             for ind in chosen:
                 progress(f"{ind.id}: fetching")
                 since = {} if full else _since(known_updated.get(ind.id, {}))
-                frame, report, updated = build_indicator(ind, adapters, ctx, include, since)
+                try:
+                    frame, report, updated = build_indicator(ind, adapters, ctx, include, since)
+                except Exception as exc:
+                    outcome.per_indicator[ind.id] = {"status": "failed", "error": str(exc)}
+                    raise
                 unchanged = bool(report["sources"]) and all(
                     s.get("unchanged") for s in report["sources"].values() if "unchanged" in s
                 )

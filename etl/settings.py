@@ -64,6 +64,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("NYCKELTAL_HTTP_TIMEOUT", "60", "Seconds to wait for a source to answer one request."),
     Setting("NYCKELTAL_HTTP_RETRIES", "4", "How often a failed request (5xx, 429, timeout) is tried again."),
+    Setting(
+        "NYCKELTAL_REFRESH_CRON",
+        "15 6 * * *",
+        "When `python -m etl schedule` refreshes: a five-field crontab expression "
+        "(minute hour day month weekday) in Europe/Stockholm time. Default: daily at 06:15.",
+    ),
     Setting("NYCKELTAL_HOST", "127.0.0.1", "Address the dashboard listens on (python app.py)."),
     Setting("NYCKELTAL_PORT", "8050", "Port the dashboard listens on (python app.py)."),
     Setting(
@@ -71,6 +77,31 @@ SETTINGS: tuple[Setting, ...] = (
         "0.5",
         "Validation: a year-on-year change larger than this share of the previous value is flagged "
         "as a suspicious jump (warning, not a failure).",
+    ),
+    Setting(
+        "NYCKELTAL_DEBUG", "0", "1 turns on Dash's debug mode and dev tools (python app.py only). Never in production."
+    ),
+    Setting(
+        "NYCKELTAL_FRAME_ANCESTORS",
+        "'self'",
+        "Who may embed the dashboard in a frame (CSP frame-ancestors): 'self', 'none' or origins separated by "
+        "spaces, e.g. \"'self' https://www.botkyrka.se https://www.haninge.se\".",
+    ),
+    Setting("NYCKELTAL_MAX_REQUEST_BYTES", "1048576", "Largest request body (Dash callbacks) accepted; more is 413."),
+    Setting("NYCKELTAL_MAX_QUERY_CHARS", "2048", "Longest query string accepted on any URL; more is 414."),
+    Setting("NYCKELTAL_API_MAX_INDICATORS", "10", "API: most indicators in one request."),
+    Setting("NYCKELTAL_API_MAX_REGIONS", "40", "API: most regions and groups in one request."),
+    Setting(
+        "NYCKELTAL_API_MAX_ROWS",
+        "20000",
+        "API: most rows one request may return (estimated before the query runs as indicators x regions x years); "
+        "larger selections are refused with 400, split them.",
+    ),
+    Setting(
+        "NYCKELTAL_CACHE_MAX_AGE",
+        "300",
+        "API: seconds a client or proxy may reuse an answer before revalidating it with its ETag "
+        "(Cache-Control: public, max-age=N, must-revalidate).",
     ),
 )
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl import settings
+from etl import flows, settings
 from etl.catalog import Catalog, Indicator, SourceRef, load_catalog
 from etl.checks import run_gates
 from etl.http import HttpClient
@@ -32,6 +32,7 @@ from etl.store import PublishedState, Store
 
 OBSERVATIONS_FILE = "observations.csv"
 PROVENANCE_FILE = "provenance.json"
+FLOWS_FILE = "flows.csv"  # origin-destination commuting from the published figures (etl/flows.py)
 
 
 class SnapshotError(RuntimeError):
@@ -107,6 +108,9 @@ def build_snapshot(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_observations_csv(frame, out_dir / OBSERVATIONS_FILE)
+    if (figures_dir / flows.FIGURES_FILE).exists():
+        flow_rows, _names = flows.read_figures(figures_dir / flows.FIGURES_FILE)
+        flows.write_flows_csv(flow_rows, out_dir / FLOWS_FILE)
     provenance = {
         "built_by": "python -m etl snapshot build --reference ../shared/reference",
         "method": "recorded SCB PxWebApi 2.0 answers replayed from a loopback server through etl.sources.scb; published figures through etl.sources.figures (ranked by etl/published_sources.yaml); the same refresh, derivations and validation gates as a live run",
@@ -150,11 +154,13 @@ def load_snapshot_into(
     if not path.exists():
         raise SnapshotError(f"the bundled snapshot {path} is missing; restore it with git checkout -- data/snapshot")
     frame = read_observations_csv(path)
+    flows_path = path.parent / FLOWS_FILE
+    flow_rows = flows.read_flows_csv(flows_path) if flows_path.exists() else None
     gates = run_gates(frame, None, catalog, regions, settings.get_float("NYCKELTAL_MAX_JUMP"))
     if not gates.ok:
         raise SnapshotError("the bundled snapshot fails validation:\n  " + "\n  ".join(gates.failures[:20]))
     store.create_schema()
-    return store.publish(frame, catalog, regions, origin="snapshot")
+    return store.publish(frame, catalog, regions, origin="snapshot", flows=flow_rows)
 
 
 def ensure_published(store: Store) -> PublishedState:

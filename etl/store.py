@@ -13,7 +13,7 @@ import fcntl
 import hashlib
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +33,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    literal,
     select,
     text,
     update,
@@ -93,6 +94,35 @@ regions_table = Table(
     Column("name_en", Text, nullable=False),
     Column("level", String(16), nullable=False),
     Column("groups", Text, nullable=False),
+)
+# origin-destination commuting and age structure (etl/flows.py, etl/ages.py), versioned with observations
+flows_table = Table(
+    "flows",
+    metadata,
+    Column("dataset_version", Integer, primary_key=True),
+    Column("from_code", String(8), primary_key=True),
+    Column("to_code", String(8), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("sex", String(1), primary_key=True),
+    Column("value", Float, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("source_ref", Text, nullable=False),
+    Column("retrieved_at", String(32), nullable=True),
+)
+ages_table = Table(
+    "age_structure",
+    metadata,
+    Column("dataset_version", Integer, primary_key=True),
+    Column("region_code", String(8), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("sex", String(1), primary_key=True),
+    Column("age_band", String(8), primary_key=True),
+    Column("value", Float, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("source_ref", Text, nullable=False),
+    Column("retrieved_at", String(32), nullable=True),
 )
 runs = Table(
     "runs",
@@ -156,6 +186,9 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
+        # Fault injection only (tests/etl/test_faults.py): called inside the publish
+        # transaction after every write, just before the commit, e.g. to SIGKILL the process there.
+        self.before_commit: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ schema
     def create_schema(self) -> None:
@@ -206,6 +239,27 @@ class Store:
         version = int(frame["dataset_version"].iloc[0])
         return version, normalise_observations(frame.drop(columns="dataset_version"))
 
+    def _read_side(self, table: Table, columns: tuple[str, ...]) -> pd.DataFrame:
+        current = select(dataset_state.c.version).where(dataset_state.c.id == 1).scalar_subquery()
+        query = select(*[table.c[c] for c in columns]).where(table.c.dataset_version == current)
+        try:
+            with self.engine.connect() as conn:
+                return pd.DataFrame(conn.execute(query).fetchall(), columns=list(columns))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the store at {self._safe_url()}: {_first_line(exc)}") from None
+
+    def read_flows(self) -> pd.DataFrame:
+        """Origin-destination commuting of the published dataset (etl.flows contract)."""
+        from etl.flows import FLOW_COLUMNS, validate_flows
+
+        return validate_flows(self._read_side(flows_table, FLOW_COLUMNS))
+
+    def read_ages(self) -> pd.DataFrame:
+        """Age structure (5-year bands) of the published dataset (etl.ages contract)."""
+        from etl.ages import AGE_COLUMNS, validate_ages
+
+        return validate_ages(self._read_side(ages_table, AGE_COLUMNS))
+
     def source_updated(self) -> dict[str, dict[str, str]]:
         """indicator id -> {source ref: the source's 'updated' stamp at the last publish}."""
         current = select(dataset_state.c.version).where(dataset_state.c.id == 1).scalar_subquery()
@@ -226,8 +280,13 @@ class Store:
         origin: str,
         source_updated: dict[str, dict[str, str]] | None = None,
         fail_after_rows: bool = False,
+        flows: pd.DataFrame | None = None,
+        ages: pd.DataFrame | None = None,
     ) -> PublishedState:
         """Atomically replace the published dataset with `frame`; returns the new state.
+
+        `flows` (etl.flows contract) and `ages` (etl.ages contract) are published in the
+        same transaction; when None, the rows of the previous version are carried over.
 
         `fail_after_rows` is a fault-injection hook for tests: it raises after the
         rows are written, before the pointer moves, to prove nothing leaks.
@@ -250,6 +309,8 @@ class Store:
                 [_indicator_row(new, ind, source_updated.get(ind.id, {})) for ind in catalog.indicators.values()],
             )
             conn.execute(insert(regions_table), [_region_row(new, code, regions) for code in regions.regions])
+            _publish_side(conn, flows_table, _side_records(flows, "flows"), old, new)
+            _publish_side(conn, ages_table, _side_records(ages, "ages"), old, new)
             if fail_after_rows:
                 raise StoreError("fault injected after writing rows")
             stamp = now_iso()
@@ -264,8 +325,10 @@ class Store:
                 conn.execute(insert(dataset_state).values(id=1, **values))
             else:
                 conn.execute(update(dataset_state).where(dataset_state.c.id == 1).values(**values))
-            for table in (observations, indicators_table, regions_table):
+            for table in (observations, indicators_table, regions_table, flows_table, ages_table):
                 conn.execute(delete(table).where(table.c.dataset_version != new))
+            if self.before_commit is not None:
+                self.before_commit()
         return PublishedState(new, stamp, digest, len(records), origin)
 
     # ------------------------------------------------------------------ runs
@@ -296,6 +359,39 @@ class Store:
                     dataset_version=version,
                 )
             )
+
+    def mark_interrupted(self) -> list[int]:
+        """Runs still 'running' become 'interrupted'; returns their ids.
+
+        Call only while holding the refresh lock: then no other run can be alive,
+        so a 'running' row is one whose process was killed or crashed mid-run.
+        Its finished_at stays empty: it never finished, and nothing of it was published.
+        """
+        with self.engine.begin() as conn:
+            ids = [r[0] for r in conn.execute(select(runs.c.id).where(runs.c.status == "running")).all()]
+            if ids:
+                conn.execute(
+                    update(runs)
+                    .where(runs.c.id.in_(ids))
+                    .values(
+                        status="interrupted",
+                        error="the process ended before the run finished (killed or crashed); nothing of it was published",
+                    )
+                )
+        return ids
+
+    def last_run(self, *statuses: str) -> dict[str, Any] | None:
+        """The newest run ending in one of `statuses` (e.g. 'published', 'unchanged'), or None."""
+        try:
+            with self.engine.connect() as conn:
+                row = (
+                    conn.execute(select(runs).where(runs.c.status.in_(statuses)).order_by(runs.c.id.desc()).limit(1))
+                    .mappings()
+                    .first()
+                )
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the store at {self._safe_url()}: {_first_line(exc)}") from None
+        return dict(row) if row else None
 
     def recent_runs(self, limit: int = 10) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -333,6 +429,37 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _side_records(frame: pd.DataFrame | None, kind: str) -> list[dict[str, Any]] | None:
+    """Contract-checked records of a flows/ages frame; None means 'carry the old rows over'."""
+    if frame is None:
+        return None
+    from etl import ages, flows
+
+    columns, check = (
+        (flows.FLOW_COLUMNS, flows.validate_flows) if kind == "flows" else (ages.AGE_COLUMNS, ages.validate_ages)
+    )
+    frame = check(frame)
+    return [
+        {c: (None if _blank(v) else v) for c, v in zip(columns, row, strict=True)}
+        for row in frame.itertuples(index=False)
+    ]
+
+
+def _publish_side(conn: Any, table: Table, records: list[dict[str, Any]] | None, old: int | None, new: int) -> None:
+    if records is None:
+        if old is not None:
+            cols = [c.name for c in table.columns if c.name != "dataset_version"]
+            conn.execute(
+                insert(table).from_select(
+                    ["dataset_version", *cols],
+                    select(literal(new), *[table.c[c] for c in cols]).where(table.c.dataset_version == old),
+                )
+            )
+        return
+    if records:
+        conn.execute(insert(table), [{"dataset_version": new, **r} for r in records])
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -15,14 +15,32 @@ import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html
 
 from dashboard import data
-from dashboard.components import download_buttons, field, simple_table
+from dashboard.components import download_buttons, field
 from dashboard.downloads import export, unit_label
-from dashboard.figures import GRAPH_CONFIG, empty_figure, ranking_figure, region_colours, timeseries_figure
+from dashboard.figures import GRAPH_CONFIG, empty_spec, ranking_spec, region_colours, timeseries_spec
 from dashboard.i18n import fmt_number, t
 from dashboard.state import GROUP, MODES, REFERENCES, ViewState, context_from, parse_query, to_params, to_query
 from etl.query import Dataset, QueryError, Selection, query
 
 PATH = "/jamfor"
+# Views and query results are kept per dataset version (a publish starts afresh), at most this many each.
+CACHE_SIZE = 512
+_VIEWS: dict[tuple, dict[str, Any]] = {}
+_QUERIES: dict[tuple, pd.DataFrame] = {}
+
+
+def _remember(cache: dict, key: tuple, value: Any) -> Any:
+    if len(cache) >= CACHE_SIZE or (cache and next(iter(cache))[0] != key[0]):
+        cache.clear()  # a new dataset version, or full: start again (cheap; entries are rebuilt on demand)
+    cache[key] = value
+    return value
+
+
+def cached_query(dataset: Dataset, sel: Selection, lang: str) -> pd.DataFrame:
+    """query() remembered per (dataset version, selection, language); callers must not modify the frame."""
+    key = (dataset.version, id(dataset), sel, lang)
+    hit = _QUERIES.get(key)
+    return hit if hit is not None else _remember(_QUERIES, key, query(dataset, sel, lang))
 
 
 # ---------------------------------------------------------------- pure helpers
@@ -144,7 +162,13 @@ def notes_block(dataset: Dataset, state: ViewState) -> list:
     return [html.H3(t("cmp_notes", lang)), *items]
 
 
-def table_block(frame: pd.DataFrame, decimals: int, lang: str) -> html.Table:
+def _el(tag: str, children: Any, **props: Any) -> dict[str, Any]:
+    """An html.* component in the JSON form Dash sends (built directly: hundreds of cells per view)."""
+    return {"type": tag, "namespace": "dash_html_components", "props": {"children": children, **props}}
+
+
+def table_block(frame: pd.DataFrame, decimals: int, lang: str) -> dict[str, Any]:
+    """The data table (same markup as components.simple_table) as plain component dicts."""
     rows = [
         (
             r.region,
@@ -156,7 +180,13 @@ def table_block(frame: pd.DataFrame, decimals: int, lang: str) -> html.Table:
         for r in frame.itertuples(index=False)
     ]
     cols = [t(k, lang) for k in ("cmp_col_region", "cmp_col_year", "cmp_col_value", "cmp_col_status", "cmp_col_source")]
-    return simple_table(cols, rows, table_id="jf-data-table", numeric=(1, 2))
+    numeric = (1, 2)
+    body = [
+        _el("Tr", [_el("Td", v, className="num") if i in numeric else _el("Td", v) for i, v in enumerate(row)])
+        for row in rows
+    ]
+    head = _el("Thead", _el("Tr", [_el("Th", c) for c in cols]))
+    return _el("Table", [head, _el("Tbody", body)], className="data-table", id="jf-data-table")
 
 
 def decimals_for(dataset: Dataset, state: ViewState) -> int:
@@ -166,7 +196,14 @@ def decimals_for(dataset: Dataset, state: ViewState) -> int:
 
 
 def render_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
-    """Everything the chart area shows for `state` (figures, table, texts)."""
+    """Everything the chart area shows for `state` (figures, table, texts), remembered per dataset version."""
+    key = (dataset.version, id(dataset), state)
+    hit = _VIEWS.get(key)
+    return hit if hit is not None else _remember(_VIEWS, key, build_view(dataset, state))
+
+
+def build_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
+    """Figures (plain plotly.js dicts), table and texts for `state`."""
     lang = state.lang
     ind = dataset.catalog.indicators[state.indicator]
     unit = unit_label(dataset.catalog, state)
@@ -175,15 +212,15 @@ def render_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
     title = t("cmp_ts_title", lang, indicator=ind.label(lang), unit=unit)
     if not state.all_regions:
         frame = None
-        ts = empty_figure(t("cmp_no_regions", lang), lang)
+        ts = empty_spec(t("cmp_no_regions", lang), lang)
     else:
-        frame = query(dataset, ts_selection(state), lang)
+        frame = cached_query(dataset, ts_selection(state), lang)
         breaks = [(b.year, b.label(lang)) for b in ind.breaks]
-        ts = timeseries_figure(
+        ts = timeseries_spec(
             frame, lang, title, unit, decimals, colours, breaks, years=list(range(state.year_from, state.year_to + 1))
         )
-    rank_frame = query(dataset, rank_selection(state, dataset), lang)
-    rank = ranking_figure(
+    rank_frame = cached_query(dataset, rank_selection(state, dataset), lang)
+    rank = ranking_spec(
         rank_frame, state.year, lang, t("cmp_rank_title", lang, year=state.year), unit, decimals, colours, state.regions
     )
     return {
@@ -339,8 +376,11 @@ def layout(written: Any = None, **params: Any) -> Any:
             download_buttons(lang),
             html.P([t("cmp_share", lang) + ": ", html.A(id="jf-share", href="#")], className="share"),
             html.Div(id="jf-notes", className="notes"),
-            html.H3(t("cmp_table_title", lang)),
-            html.Div(id="jf-table", className="table-wrap"),
+            html.H3(t("cmp_table_title", lang), id="jf-table-title"),
+            # a scrolling region: focusable and named, so it can be scrolled by keyboard
+            html.Div(
+                id="jf-table", className="table-wrap", tabIndex="0", role="region", **{"aria-labelledby": "jf-table-title"}
+            ),
         ],
         className="jamfor",
     )
@@ -478,7 +518,7 @@ def register(app: dash.Dash) -> None:
         try:
             view = render_view(dataset, state)
         except QueryError as exc:
-            empty = empty_figure(t("cmp_no_data", state.lang), state.lang)
+            empty = empty_spec(t("cmp_no_data", state.lang), state.lang)
             error = html.P(t("notice_query", state.lang, message=str(exc)), className="notice warn")
             return (
                 empty,
@@ -531,7 +571,7 @@ def register(app: dash.Dash) -> None:
         dataset = data.dataset()
         state = parse_query(params["params"], context_from(dataset))
         rows = (
-            query(dataset, ts_selection(state), state.lang)
+            cached_query(dataset, ts_selection(state), state.lang)
             if state.all_regions
             else query(dataset, Selection(state.indicator, ()), state.lang)
         )

@@ -1,16 +1,19 @@
-"""/om (Om data): every indicator's definition, sources, licence and coverage; dataset version and runs."""
+"""/om (Om data): every indicator's definition, sources, licence and coverage; dataset version, the last runs and each indicator's freshness."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import dash
 from dash import html
 
 from dashboard import data
+from dashboard.api_params import Limits
 from dashboard.components import simple_table
-from dashboard.i18n import fmt_date, norm_lang, t
+from dashboard.i18n import TEXTS, fmt_date, norm_lang, t
 from etl.catalog import Indicator
+from etl.freshness import assess_all, run_counts
 from etl.query import Dataset
 
 
@@ -95,6 +98,110 @@ def indicator_section(ind: Indicator, dataset: Dataset, lang: str) -> html.Secti
     )
 
 
+def _status_text(run: dict[str, Any], lang: str) -> str:
+    key = f"run_status_{run.get('status')}"
+    return t(key, lang) if key in TEXTS[lang] else str(run.get("status"))
+
+
+def runs_section(runs: list[dict[str, Any]], lang: str) -> Any:
+    """The last runs: when, why, outcome, what each did to the indicators and rows, and any error."""
+    if not runs:
+        return html.P(t("ab_no_runs", lang))
+    rows = []
+    for r in runs:
+        c = run_counts(r.get("details") or {})
+        trigger = f"run_trigger_{r.get('trigger')}"
+        problem = (r.get("error") or "").strip().splitlines() or [r.get("validation") or ""]
+        rows.append(
+            (
+                r.get("started_at") or "",
+                r.get("finished_at") or t("ab_run_unfinished", lang),
+                t(trigger, lang) if trigger in TEXTS[lang] else r.get("trigger", ""),
+                html.Span(_status_text(r, lang), className=f"run-status run-{r.get('status')}"),
+                r.get("dataset_version") or "–",
+                t("ab_run_indicators_text", lang, **{k: c[k] for k in ("fetched", "unchanged", "failed")}),
+                t(
+                    "ab_run_rows_text",
+                    lang,
+                    added=c["rows_added"],
+                    changed=c["rows_changed"],
+                    removed=c["rows_removed"],
+                ),
+                problem[0][:300],
+            )
+        )
+    keys = (
+        "ab_run_started",
+        "ab_run_finished",
+        "ab_run_trigger",
+        "ab_run_status",
+        "ab_run_version",
+        "ab_run_indicators",
+        "ab_run_rows",
+        "ab_run_problem",
+    )
+    return simple_table([t(k, lang) for k in keys], rows, table_id="om-runs")
+
+
+def freshness_section(dataset: Dataset, source_updated: dict[str, dict[str, str]], lang: str) -> list:
+    """Every indicator's newest year, the year expected by now, the source's update stamp, and stale or not."""
+    fresh = assess_all(dataset.catalog, dataset.observations, source_updated, datetime.now(UTC))
+    rows = []
+    for ind in dataset.catalog.indicators.values():
+        f = fresh[ind.id]
+        key = (
+            "fresh_no_data" if f.state == "no_data" else f"fresh_stale_{f.reason}" if f.state == "stale" else "fresh_ok"
+        )
+        rows.append(
+            (
+                f"{ind.label(lang)} ({ind.id})",
+                f.latest_year or "–",
+                f.expected_year,
+                fmt_date(f.source_updated) if f.source_updated else "–",
+                fmt_date(f.retrieved_at) if f.retrieved_at else "–",
+                html.Span(t(key, lang), className=f"fresh fresh-{f.state}"),
+            )
+        )
+    stale = sum(1 for f in fresh.values() if f.state == "stale")
+    keys = (
+        "ab_indicator",
+        "ab_fresh_latest",
+        "ab_fresh_expected",
+        "ab_fresh_source_updated",
+        "ab_retrieved",
+        "ab_fresh_state",
+    )
+    return [
+        html.H2(t("ab_freshness", lang)),
+        html.P(t("ab_freshness_intro", lang)),
+        html.P(t("ab_stale_count", lang, n=stale, total=len(fresh)), id="om-stale-count"),
+        simple_table([t(k, lang) for k in keys], rows, table_id="om-freshness"),
+    ]
+
+
+API_EXAMPLE = "/api/v1/observations.csv?indicator=population&regions=sodertorn,0127&from=2000&to=2024&sep=;&decimal=,"
+
+
+def api_section(lang: str) -> list:
+    """The data API in brief: endpoints, an example link, the limits (details in the README)."""
+    limits = Limits.from_settings()
+    endpoints = [
+        ("/api/v1/indicators", "ab_api_indicators"),
+        ("/api/v1/regions", "ab_api_regions"),
+        ("/api/v1/observations.csv | .json", "ab_api_observations"),
+        ("/api/v1/bundle.zip", "ab_api_bundle"),
+    ]
+    return [
+        html.H2(t("ab_api", lang), id="om-api"),
+        html.P(t("ab_api_intro", lang)),
+        html.Ul([html.Li([html.Code(path), " – ", t(key, lang)]) for path, key in endpoints]),
+        html.P([t("ab_api_example", lang), " ", html.A(html.Code(API_EXAMPLE), href=API_EXAMPLE, className="url")]),
+        html.P(
+            t("ab_api_limits", lang, indicators=limits.max_indicators, regions=limits.max_regions, rows=limits.max_rows)
+        ),
+    ]
+
+
 def layout(written: Any = None, **params: Any) -> html.Div:
     lang = norm_lang(params.get("lang"))
     source = data.source()
@@ -107,10 +214,10 @@ def layout(written: Any = None, **params: Any) -> html.Div:
         if members:
             sections.append(html.H2(theme(lang)))
             sections += [indicator_section(i, dataset, lang) for i in members]
-    run_rows = [
-        (r.get("started_at", ""), r.get("trigger", ""), r.get("status", ""), r.get("dataset_version") or "–")
-        for r in runs
-    ]
+    try:
+        source_updated = source.store.source_updated()
+    except Exception:  # the page still shows the data when the stamps cannot be read
+        source_updated = {}
     return html.Div(
         [
             html.H1(t("page_about", lang)),
@@ -121,16 +228,12 @@ def layout(written: Any = None, **params: Any) -> html.Div:
                 else t("data_unavailable", lang),
                 id="om-dataset",
             ),
+            *api_section(lang),
             html.H2(t("ab_licences", lang)),
             html.Ul([html.Li(t(k, lang)) for k in ("ab_licence_scb", "ab_licence_kolada", "ab_licence_published")]),
             html.H2(t("ab_runs", lang)),
-            simple_table(
-                [t(k, lang) for k in ("ab_run_started", "ab_run_trigger", "ab_run_status", "ab_run_version")],
-                run_rows,
-                table_id="om-runs",
-            )
-            if run_rows
-            else html.P(t("ab_no_runs", lang)),
+            runs_section(runs, lang),
+            *freshness_section(dataset, source_updated, lang),
             *sections,
         ],
         className="om",

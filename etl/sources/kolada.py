@@ -127,16 +127,33 @@ def fetch_kolada(
     client: HttpClient | None = None,
     base_url: str | None = None,
 ) -> SourceResult:
-    """Fetch `ref.params['kpi']` for every region in `ctx.regions` (and `ctx.years`, `ctx.since`)."""
+    """Fetch `ref.params['kpi']` for every region in `ctx.regions` (and `ctx.years`).
+
+    Incremental (`ctx.since` set): first ask Kolada with `from_date` what changed. Nothing
+    means unchanged. Anything means the KPI is fetched again in full, because a `from_date`
+    answer holds only the changed rows and publishing it alone would shrink coverage.
+    `updated` is the date of this fetch, the `from_date` of the next incremental run.
+    """
     kpi = str(ref.params["kpi"])
     base = (base_url or settings.get("NYCKELTAL_KOLADA_URL")).rstrip("/")
     client = client or default_client()
+    if ctx.since:
+        frame, raws, received = _fetch_all(client, base, kpi, indicator, ctx, {"from_date": ctx.since[:10]})
+        if received == 0:
+            return SourceResult(frame=_sorted(frame), raws=raws, updated=ctx.since, unchanged=True)
+        ctx.progress(f"Kolada {kpi}: changed since {ctx.since[:10]}; fetching it in full")
+    frame, raws, _ = _fetch_all(client, base, kpi, indicator, ctx, {})
+    updated = max((r.retrieved_at for r in raws), default=None)
+    return SourceResult(frame=_sorted(frame), raws=raws, updated=updated[:10] if updated else None, unchanged=False)
+
+
+def _fetch_all(
+    client: HttpClient, base: str, kpi: str, indicator: Indicator, ctx: FetchContext, extra: dict[str, str]
+) -> tuple[pd.DataFrame, list[RawAnswer], int]:
+    """Every page of every batch of one KPI, deduplicated: (frame, raw answers, values received)."""
     ids = [region.kolada for region in ctx.regions.regions.values()]
     years = [str(y) for y in range(ctx.years[0], ctx.years[1] + 1)] if ctx.years else None
-    params = {"per_page": str(PER_PAGE)}
-    if ctx.since:
-        params["from_date"] = ctx.since
-
+    params = {"per_page": str(PER_PAGE), **extra}
     raws: list[RawAnswer] = []
     frames: list[pd.DataFrame] = []
     received = 0
@@ -149,17 +166,11 @@ def fetch_kolada(
                 raws.append(answer)
                 received += count
                 frames.append(frame.assign(_request=answer.describe()))
-
     frame = pd.concat(frames, ignore_index=True) if frames else empty_observations().assign(_request="")
     if ctx.years:
         frame = frame[frame["year"].between(ctx.years[0], ctx.years[1])]
     frame = _without_duplicates(frame, kpi, ctx)
-    return SourceResult(
-        frame=_sorted(frame.drop(columns="_request")),
-        raws=raws,
-        updated=None,
-        unchanged=bool(ctx.since) and received == 0,
-    )
+    return frame.drop(columns="_request"), raws, received
 
 
 def default_client() -> HttpClient:
@@ -252,7 +263,9 @@ def _without_duplicates(frame: pd.DataFrame, kpi: str, ctx: FetchContext) -> pd.
         )
         if not same:
             first = group.iloc[0]
-            answers = ", ".join(f"{s} {v:g}" if pd.notna(v) else str(s) for s, v in zip(group["status"], values, strict=True))
+            answers = ", ".join(
+                f"{s} {v:g}" if pd.notna(v) else str(s) for s, v in zip(group["status"], values, strict=True)
+            )
             raise SourceError(
                 SOURCE,
                 kpi,

@@ -124,7 +124,7 @@ def test_pages_via_next_url_and_batches_of_25(client, indicator, regions, tmp_pa
     assert set(frame.indicator_id) == {"population"}
     assert set(frame.source) == {"Kolada"}
     assert set(frame.source_ref) == {"Kolada N01951"}
-    assert result.updated is None and result.unchanged is False
+    assert result.updated == max(raw.retrieved_at for raw in result.raws)[:10] and result.unchanged is False
     assert [raw.url for raw in result.raws] == sent_urls()
     # every row carries the retrieval time of the page it came from
     assert value(frame, "0127", 2024, "T").retrieved_at == result.raws[0].retrieved_at
@@ -234,9 +234,12 @@ def test_years_outside_the_range_are_dropped_and_changes_are_not_unchanged(clien
     ctx = ctx_for(regions, years=(2024, 2024), since="2025-06-01")
     result = fetch_kolada(REF, indicator, ctx, client=client, base_url=BASE)
 
+    # something changed since from_date: the KPI is fetched again in full (no from_date)
     assert sent_urls() == [
         f"{URL1}/year/2024?per_page=5000&from_date=2025-06-01",
         f"{URL2}/year/2024?per_page=5000&from_date=2025-06-01",
+        f"{URL1}/year/2024?per_page=5000",
+        f"{URL2}/year/2024?per_page=5000",
     ]
     assert set(result.frame.year) == {2024}
     assert len(result.frame) == 12  # 0000, 0001, 0127, 0192 x T/K/M; 0127 2023 dropped

@@ -1,0 +1,53 @@
+/* nyckeltal: every page starts with plotly.js's basic bundle (plotly-basic-*.min.js: scatter, bar,
+   pie; ~0.4 MB compressed instead of ~1.4 MB). A figure with any other trace type (the maps on
+   /karta, the sankey on /pendling) first loads Dash's full plotly.js once, which then replaces
+   window.Plotly for every later chart. Rebuild the basic bundle: scripts/build-plotly-bundle.sh. */
+(function () {
+  "use strict";
+  var basic = window.Plotly;
+  if (!basic || basic.nyckeltalLoader) {
+    return;
+  }
+  var BASIC_TYPES = { scatter: true, bar: true, pie: true };
+  var loading = null;
+
+  function needsFull(figure) {
+    var data = Array.isArray(figure) ? figure : (figure && figure.data) || [];
+    return data.some(function (trace) {
+      return trace && trace.type && !BASIC_TYPES[trace.type];
+    });
+  }
+
+  function loadFull() {
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = window._dashPlotlyJSURL || "_dash-component-suites/plotly/package_data/plotly.min.js";
+        script.async = true;
+        script.onload = function () {
+          resolve(window.Plotly);
+        };
+        script.onerror = function () {
+          loading = null;
+          reject(new Error("the full plotly.js did not load: " + script.src));
+        };
+        document.head.appendChild(script);
+      });
+    }
+    return loading;
+  }
+
+  ["react", "newPlot"].forEach(function (name) {
+    var original = basic[name];
+    basic[name] = function (gd, figure) {
+      var args = arguments;
+      if (!needsFull(figure)) {
+        return original.apply(basic, args);
+      }
+      return loadFull().then(function (full) {
+        return full[name].apply(full, args);
+      });
+    };
+  });
+  basic.nyckeltalLoader = true;
+})();

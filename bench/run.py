@@ -1,0 +1,580 @@
+"""`make bench`: every performance goal measured beside a default Dash + Plotly Express baseline.
+
+Runs, in order: the /jamfor main callback's server time (bundled data, then a SYNTHETIC
+full-Sweden store), the same for the baseline; a bounded loopback load test of both under
+gunicorn; cold page loads in headless Chromium; worker memory and start time; the ETL
+replay. Prints `goal | measured | baseline | ratio | met` and writes bench/results/latest.json.
+The full-Sweden values are synthetic load data written to a temporary store only.
+Options: --quick (shorter load tests), --skip load,browser,etl,scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `python bench/run.py` from anywhere
+    sys.path.insert(0, str(ROOT))
+PY = sys.executable
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+MUNICIPALITIES = ROOT / "bench" / "data" / "municipalities.csv"
+REFERENCE = ROOT.parent / "shared" / "reference"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+EIGHT = ["0127", "0136", "0126", "0140", "0192", "0128", "0181", "0138"]
+
+
+# ------------------------------------------------------------------ helpers
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env_for(db_url: str, **extra: str) -> dict[str, str]:
+    env = dict(os.environ, NYCKELTAL_DATABASE_URL=db_url, PYTHONPATH=str(ROOT), **extra)
+    env.pop("NYCKELTAL_DEBUG", None)
+    return env
+
+
+def wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120) -> float:
+    """Seconds until `url` answers 200 (the server process must stay alive)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+            raise SystemExit(f"the server for {url} exited with {proc.returncode}:\n{tail}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return time.perf_counter() - started
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"{url} did not answer within {timeout} s")
+
+
+def start_ours(db_url: str, port: int, log: Path) -> tuple[subprocess.Popen, float]:
+    """The documented production command; returns (process, seconds until it serves /healthz)."""
+    env = env_for(db_url, NYCKELTAL_PORT=str(port), NYCKELTAL_HOST="127.0.0.1", NYCKELTAL_ACCESS_LOG=str(log))
+    cmd = [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "app:server"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    return proc, wait_ready(f"http://127.0.0.1:{port}/healthz", proc, log)
+
+
+def start_baseline(port: int, log: Path) -> subprocess.Popen:
+    cmd = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "-w",
+        "2",
+        "--no-control-socket",
+        "-b",
+        f"127.0.0.1:{port}",
+        "bench.baseline_app:server",
+    ]
+    # cwd outside the repo: gunicorn would otherwise read our gunicorn.conf.py; the baseline runs Dash's defaults
+    proc = subprocess.Popen(
+        cmd, cwd=log.parent, env=env_for("sqlite://"), stdout=log.open("ab"), stderr=subprocess.STDOUT
+    )
+    wait_ready(f"http://127.0.0.1:{port}/", proc, log)
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+# ------------------------------------------------------------------ synthetic full-Sweden store
+def municipality_codes() -> list[str]:
+    lines = MUNICIPALITIES.read_text(encoding="utf-8").splitlines()[1:]
+    return [line.split(",", 1)[0] for line in lines if line]
+
+
+def build_full_sweden(db_url: str) -> dict[str, Any]:
+    """Publish SYNTHETIC values for all 290 municipalities, every county, Riket × every year × every
+    catalog indicator (year spans and sexes as in the bundled data) into the store at `db_url`."""
+    import numpy as np
+    import pandas as pd
+
+    from etl.catalog import load_catalog
+    from etl.regions import load_regions
+    from etl.snapshot import read_observations_csv, snapshot_dir
+    from etl.store import Store
+
+    catalog, regions = load_catalog(), load_regions()
+    real = read_observations_csv(snapshot_dir() / "observations.csv")
+    counties = [f"{c:02d}" for c in (1, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 17, 18, 19, 20, 21, 22, 23, 24, 25)]
+    codes = sorted(set(municipality_codes()) | set(counties) | {"00"} | set(regions.regions))
+    rng = np.random.default_rng(7)
+    parts = []
+    for ind in catalog.indicators.values():
+        rows = real[real["indicator_id"] == ind.id]
+        first, last = (int(rows["year"].min()), int(rows["year"].max())) if len(rows) else (2000, 2024)
+        years = np.arange(first, last + 1)
+        for sex in ind.sexes:
+            grid = pd.MultiIndex.from_product([codes, years], names=["region_code", "year"]).to_frame(index=False)
+            grid["indicator_id"] = ind.id
+            grid["sex"] = sex
+            grid["value"] = np.round(rng.uniform(10, 100000, len(grid)), ind.unit.decimals)
+            parts.append(grid)
+    frame = pd.concat(parts, ignore_index=True)
+    frame["status"] = "ok"
+    frame["source"] = "synthetic"
+    frame["source_ref"] = "SYNTHETIC load data generated by bench/run.py (not statistics)"
+    frame["retrieved_at"] = "2026-01-01T00:00:00Z"
+    started = time.perf_counter()
+    store = Store(db_url)
+    store.create_schema()
+    store.publish(frame, catalog, regions, origin="bench: synthetic full-Sweden load data")
+    store.dispose()
+    return {
+        "rows": len(frame),
+        "regions": len(codes),
+        "municipalities": len(municipality_codes()),
+        "indicators": len(catalog.indicators),
+        "publish_s": round(time.perf_counter() - started, 1),
+    }
+
+
+# ------------------------------------------------------------------ in-process callback timing
+def time_callbacks_child(db_url: str, rounds: int) -> dict[str, Any]:
+    """In a fresh process: the /jamfor main callback through the full Flask stack, many views."""
+    os.environ["NYCKELTAL_DATABASE_URL"] = db_url
+    sys.path.insert(0, str(ROOT))
+    from bench.dashflow import body, find_callback
+    from dashboard.app import create_app
+    from dashboard.serving import warm_up
+
+    app = create_app()
+    warm_up(app, paths=("/jamfor",))
+    client = app.server.test_client()
+    deps = client.get("/_dash-dependencies").get_json()
+    main = find_callback(deps, "ts-graph.figure")
+    from dashboard import data
+
+    dataset = data.dataset()
+    indicators = [i for i in dataset.catalog.indicators if dataset.years(i)][:12]
+    region_sets = [["sodertorn", *EIGHT], EIGHT[:3], ["sodertorn"]]
+    views = []
+    for ind in indicators:
+        first, last = dataset.years(ind)
+        for regions in region_sets:
+            for ref in ([], ["01", "00"]):
+                views.append(
+                    {
+                        "jf-indicator.value": ind,
+                        "jf-regions.value": regions,
+                        "jf-ref.value": ref,
+                        "jf-mode.value": "value",
+                        "jf-base.value": max(first, last - 24),
+                        "jf-sex.value": "T",
+                        "jf-from.value": max(first, last - 24),
+                        "jf-to.value": last,
+                        "jf-year.value": last,
+                        "jf-lang.data": "sv",
+                    }
+                )
+    first_times, all_times = [], []
+    for round_no in range(rounds):
+        random.Random(round_no).shuffle(views)
+        for v in views:
+            started = time.perf_counter()
+            resp = client.post("/_dash-update-component", json=body(main, v, ["jf-indicator.value"]))
+            elapsed = (time.perf_counter() - started) * 1000
+            if resp.status_code != 200:
+                raise SystemExit(f"callback failed with {resp.status_code}: {resp.get_data(as_text=True)[:300]}")
+            all_times.append(elapsed)
+            if round_no == 0:
+                first_times.append(elapsed)
+    return {
+        "views": len(views),
+        "requests": len(all_times),
+        "p50_ms": round(statistics.median(all_times), 2),
+        "p95_ms": round(pct(all_times, 95), 2),
+        "first_time_p95_ms": round(pct(first_times, 95), 2),
+        "observations": len(dataset.observations),
+    }
+
+
+def time_baseline_child(rounds: int) -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT))
+    from bench.baseline_app import EIGHT as B8
+    from bench.baseline_app import INDICATORS, app
+    from bench.dashflow import body, find_callback
+
+    client = app.server.test_client()
+    client.get("/")
+    main = find_callback(client.get("/_dash-dependencies").get_json(), "line.figure")
+    views = [{"indicator.value": i, "regions.value": r} for i in INDICATORS for r in (B8, B8[:3], B8[2:])]
+    times = []
+    for _ in range(rounds):
+        for v in views:
+            started = time.perf_counter()
+            resp = client.post("/_dash-update-component", json=body(main, v, ["indicator.value"]))
+            times.append((time.perf_counter() - started) * 1000)
+            assert resp.status_code == 200
+    return {"requests": len(times), "p50_ms": round(statistics.median(times), 2), "p95_ms": round(pct(times, 95), 2)}
+
+
+def in_child(func: str, *args: Any) -> dict[str, Any]:
+    code = f"import json, sys; sys.path.insert(0, {str(ROOT)!r}); from bench import run; print(json.dumps(run.{func}(*{args!r})))"
+    out = subprocess.run(
+        [PY, "-c", code],
+        cwd=ROOT,
+        env=env_for(os.environ.get("NYCKELTAL_DATABASE_URL", "")),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{func} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------ browser
+class _ByteCounter:
+    """Sums the compressed bytes of every finished network request (CDP encodedDataLength)."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+
+    def add(self, event: dict) -> None:
+        self.bytes += event["encodedDataLength"]
+
+
+def cold_page(url: str, chart: bool, repeats: int = 3) -> dict[str, Any]:
+    """Median transferred bytes and time to the first drawn line trace over `repeats` cold loads."""
+    from playwright.sync_api import sync_playwright
+
+    sizes, times = [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for _ in range(repeats):
+                context = browser.new_context()
+                page = context.new_page()
+                cdp = context.new_cdp_session(page)
+                cdp.send("Network.enable")
+                cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+                total = _ByteCounter()
+                cdp.on("Network.loadingFinished", total.add)
+                started = time.perf_counter()
+                page.goto(url, wait_until="commit")
+                if chart:
+                    page.wait_for_selector(
+                        ".js-plotly-plot .scatterlayer .trace path.js-line", state="attached", timeout=60000
+                    )
+                    times.append(time.perf_counter() - started)
+                page.wait_for_load_state("networkidle", timeout=60000)
+                sizes.append(total.bytes)
+                context.close()
+        finally:
+            browser.close()
+    return {
+        "kb": round(statistics.median(sizes) / 1024, 1),
+        "first_chart_s": round(statistics.median(times), 2) if times else None,
+    }
+
+
+# ------------------------------------------------------------------ ETL replay
+def etl_replay(tmp: Path) -> dict[str, Any] | None:
+    if not (REFERENCE / "scb").is_dir():
+        return None
+    env = env_for(f"sqlite:///{tmp / 'replay.sqlite'}", NYCKELTAL_RAW_DIR=str(tmp / "raw"))
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [PY, "-m", "etl", "snapshot", "--reference", str(REFERENCE), "--output", str(tmp / "snapshot")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"ETL replay failed: {proc.stderr.read().decode()[-2000:]}")
+    return {"seconds": round(elapsed, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+
+
+# ------------------------------------------------------------------ main
+def row(goal: str, target: str, measured: Any, baseline: Any, ratio: Any, met: bool | None) -> dict[str, Any]:
+    return {"goal": goal, "target": target, "measured": measured, "baseline": baseline, "ratio": ratio, "met": met}
+
+
+def fmt_table(rows: list[dict[str, Any]]) -> str:
+    head = ["goal", "target", "measured", "baseline (same run)", "ratio", "met"]
+    cells = [
+        [
+            r["goal"],
+            r["target"],
+            str(r["measured"]),
+            str(r["baseline"] if r["baseline"] is not None else "–"),
+            str(r["ratio"] if r["ratio"] is not None else "–"),
+            {True: "yes", False: "NO", None: "n/a"}[r["met"]],
+        ]
+        for r in rows
+    ]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(head)]
+    line = lambda c: "| " + " | ".join(x.ljust(w) for x, w in zip(c, widths, strict=True)) + " |"  # noqa: E731
+    return "\n".join([line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *(line(c) for c in cells)])
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a is not None and b else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter load tests (10 s)")
+    parser.add_argument("--skip", default="", help="comma list of parts to skip: load,browser,etl,scale")
+    args = parser.parse_args(argv)
+    skip = set(filter(None, args.skip.split(",")))
+    duration = 10.0 if args.quick else 20.0
+    tmp = Path(tempfile.mkdtemp(prefix="nyckeltal-bench-"))
+    logs = tmp / "logs"
+    logs.mkdir()
+    results: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(), "notes": []}
+    rows: list[dict[str, Any]] = []
+    small_db = f"sqlite:///{tmp / 'bundled.sqlite'}"
+    full_db = f"sqlite:///{tmp / 'full-sweden.sqlite'}"
+    try:
+        print("· /jamfor main callback, in-process, bundled data …", flush=True)
+        ours = in_child("time_callbacks_child", small_db, 3)
+        base = in_child("time_baseline_child", 5)
+        results["callback_bundled"], results["callback_baseline"] = ours, base
+        rows.append(
+            row(
+                "/jamfor callback p95, eight + references",
+                "≤ 15 ms",
+                f"{ours['p95_ms']} ms",
+                f"{base['p95_ms']} ms",
+                ratio(ours["p95_ms"], base["p95_ms"]),
+                ours["p95_ms"] <= 15,
+            )
+        )
+        rows.append(
+            row("  (first time a view is asked, p95)", "info", f"{ours['first_time_p95_ms']} ms", None, None, None)
+        )
+        if "scale" not in skip:
+            print("· SYNTHETIC full-Sweden store (temporary, never the bundled data) …", flush=True)
+            results["full_sweden_store"] = build_full_sweden(full_db)
+            full = in_child("time_callbacks_child", full_db, 3)
+            results["callback_full_sweden"] = full
+            rows.append(
+                row(
+                    f"/jamfor callback p95, full Sweden (synthetic, {full['observations']:,} rows)",
+                    "≤ 50 ms",
+                    f"{full['p95_ms']} ms",
+                    f"{base['p95_ms']} ms",
+                    ratio(full["p95_ms"], base["p95_ms"]),
+                    full["p95_ms"] <= 50,
+                )
+            )
+            rows.append(
+                row("  (first time a view is asked, p95)", "info", f"{full['first_time_p95_ms']} ms", None, None, None)
+            )
+            print("· memory and start, full-Sweden store …", flush=True)
+            port = free_port()
+            proc, start_s = start_ours(full_db, port, logs / "full.log")
+            try:
+                from bench.loadtest import run as load
+
+                load(f"http://127.0.0.1:{port}", "nyckeltal", users=4, duration=3, warmup=0, procs=1)
+                workers = children(proc.pid)
+                rss = max(rss_mb(p) for p in workers)
+            finally:
+                stop(proc)
+            results["memory_full_sweden"] = {
+                "worker_rss_mb": round(rss, 1),
+                "workers": len(workers),
+                "start_s": round(start_s, 2),
+            }
+            rows.append(row("worker RSS, full-Sweden store", "≤ 200 MB", f"{rss:.0f} MB", None, None, rss <= 200))
+            rows.append(
+                row(
+                    "app start (until /healthz answers), full Sweden",
+                    "≤ 3 s",
+                    f"{start_s:.2f} s",
+                    None,
+                    None,
+                    start_s <= 3,
+                )
+            )
+        port = free_port()
+        proc, start_s = start_ours(small_db, port, logs / "ours.log")
+        rows.append(
+            row("app start (until /healthz answers), bundled", "≤ 3 s", f"{start_s:.2f} s", None, None, start_s <= 3)
+        )
+        bport = free_port()
+        bproc = start_baseline(bport, logs / "baseline.log")
+        try:
+            if "load" not in skip:
+                from bench.loadtest import run as load
+
+                print(f"· load test: 50 users, {duration:.0f} s each, loopback …", flush=True)
+                lo = load(f"http://127.0.0.1:{port}", "nyckeltal", users=50, duration=duration)
+                lb = load(f"http://127.0.0.1:{bport}", "baseline", users=50, duration=duration)
+                results["load"], results["load_baseline"] = lo, lb
+                rows.append(
+                    row(
+                        "callbacks/s, 50 clients (gunicorn.conf.py)",
+                        "≥ 400",
+                        lo["callbacks_per_s"],
+                        lb["callbacks_per_s"],
+                        ratio(lo["callbacks_per_s"], lb["callbacks_per_s"]),
+                        lo["callbacks_per_s"] >= 400,
+                    )
+                )
+                rows.append(row("errors under load", "0", lo["errors"], lb["errors"], None, lo["errors"] == 0))
+                rows.append(
+                    row(
+                        "callback p99 under load",
+                        "≤ 250 ms",
+                        f"{lo['p99_ms']} ms",
+                        f"{lb['p99_ms']} ms",
+                        ratio(lo["p99_ms"], lb["p99_ms"]),
+                        lo["p99_ms"] is not None and lo["p99_ms"] <= 250,
+                    )
+                )
+            if "browser" not in skip:
+                print("· cold page loads in headless Chromium …", flush=True)
+                home = cold_page(f"http://127.0.0.1:{port}/", chart=False)
+                jam = cold_page(f"http://127.0.0.1:{port}/jamfor", chart=True)
+                bpage = cold_page(f"http://127.0.0.1:{bport}/", chart=True)
+                results["page"] = {"home": home, "jamfor": jam, "baseline": bpage}
+                rows.append(
+                    row(
+                        "cold page transferred, /",
+                        "≤ 800 KB",
+                        f"{home['kb']} KB",
+                        f"{bpage['kb']} KB",
+                        ratio(home["kb"], bpage["kb"]),
+                        home["kb"] <= 800,
+                    )
+                )
+                rows.append(
+                    row(
+                        "cold page transferred, /jamfor",
+                        "≤ 800 KB",
+                        f"{jam['kb']} KB",
+                        f"{bpage['kb']} KB",
+                        ratio(jam["kb"], bpage["kb"]),
+                        jam["kb"] <= 800,
+                    )
+                )
+                r = ratio(jam["first_chart_s"], bpage["first_chart_s"])
+                rows.append(
+                    row(
+                        "first chart drawn, /jamfor vs baseline",
+                        "≤ 0.5 × baseline",
+                        f"{jam['first_chart_s']} s",
+                        f"{bpage['first_chart_s']} s",
+                        r,
+                        r is not None and r <= 0.5,
+                    )
+                )
+        finally:
+            stop(proc)
+            stop(bproc)
+        if "etl" not in skip:
+            print("· ETL replay of every recorded response …", flush=True)
+            etl = etl_replay(tmp)
+            results["etl"] = etl
+            if etl is None:
+                results["notes"].append(f"ETL replay skipped: no recorded material at {REFERENCE}")
+                rows.append(
+                    row(
+                        "ETL replay into a published store",
+                        "≤ 30 s",
+                        "skipped (no ../shared/reference)",
+                        None,
+                        None,
+                        None,
+                    )
+                )
+            else:
+                rows.append(
+                    row(
+                        "ETL replay into a published store",
+                        "≤ 30 s",
+                        f"{etl['seconds']} s",
+                        None,
+                        None,
+                        etl["seconds"] <= 30,
+                    )
+                )
+                rows.append(
+                    row(
+                        "ETL replay peak RSS",
+                        "≤ 1 GB",
+                        f"{etl['peak_rss_mb']:.0f} MB",
+                        None,
+                        None,
+                        etl["peak_rss_mb"] <= 1024,
+                    )
+                )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    results["rows"] = rows
+    results["notes"].append(
+        "Load test: the load generator runs on the same machine as the server and competes for its CPUs; "
+        "callbacks/s is a floor for the server alone. Full-Sweden values are synthetic load data."
+    )
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print()
+    print(fmt_table(rows))
+    print()
+    for note in results["notes"]:
+        print("note:", note)
+    print(f"results: {RESULTS.relative_to(ROOT)}")
+    return 0 if all(r["met"] is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,307 @@
+"""/befolkning: age pyramid, components of change and the population index.
+
+The pyramid needs TAB638's single ages (grouped into 5-year bands by etl.ages);
+the bundled snapshot has none for the eight, and the view says so plainly for
+any year without age data. URL: region, year, overlay, base, lang.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, ctx, dcc, html
+
+from dashboard import data
+from dashboard.components import field
+from dashboard.downloads import export
+from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure, region_colours, timeseries_figure
+from dashboard.figures_maps import components_figure, pyramid_figure
+from dashboard.i18n import fmt_number, t
+from dashboard.pages.views_common import (
+    Param,
+    download_block,
+    download_inputs,
+    notice_block,
+    parse_params,
+    register_url_writer,
+    share_link,
+    side_tables,
+    strip_private,
+    to_search,
+    triggered_format,
+)
+from dashboard.state import GROUP, ViewState
+from etl.ages import age_years, pyramid
+from etl.query import Dataset, Selection, query
+
+PATH = "/befolkning"
+OVERLAYS = ("none", GROUP, "00")
+COMPONENTS = ("births", "deaths", "net_migration", "population_change")
+DEFAULT_BASE = "2000"
+
+
+def population_years(dataset: Dataset) -> list[int]:
+    rows = dataset.rows("population")
+    members = dataset.regions.groups[GROUP].members
+    return sorted({int(y) for y in rows.loc[rows["region_code"].isin(members) & rows["value"].notna(), "year"]})
+
+
+def spec(dataset: Dataset) -> Any:
+    members = list(dataset.regions.groups[GROUP].members)
+    years = [str(y) for y in population_years(dataset)]
+
+    def params(_chosen: dict[str, str]) -> list[Param]:
+        return [
+            Param("region", members, members[0]),
+            Param("year", years, years[-1]),
+            Param("overlay", OVERLAYS, "none"),
+            Param("base", years, DEFAULT_BASE if DEFAULT_BASE in years else years[0]),
+        ]
+
+    return params
+
+
+def pyramid_for(ages: pd.DataFrame, dataset: Dataset, code: str, year: int) -> pd.DataFrame | None:
+    """Bands x K/M for a municipality, Riket, or Södertörn (the sum, only when all eight have it)."""
+    if code == GROUP:
+        parts = [pyramid(ages, m, year) for m in dataset.regions.groups[GROUP].members]
+        if any(p.empty or p.isna().any().any() for p in parts):
+            return None
+        return sum(parts[1:], parts[0])
+    table = pyramid(ages, code, year)
+    return None if table.empty else table
+
+
+def population_total(dataset: Dataset, code: str, year: int) -> float | None:
+    rows = dataset.rows("population")
+    rows = rows[(rows["region_code"] == code) & (rows["year"] == year) & (rows["sex"] == "T")]
+    return _clean(rows["value"].iloc[0]) if len(rows) else None
+
+
+def component_rows(dataset: Dataset, region: str, lang: str) -> pd.DataFrame:
+    frames = [query(dataset, Selection(ind, (region,)), lang) for ind in COMPONENTS]
+    rows = pd.concat(frames, ignore_index=True)
+    with_value = set(rows.loc[rows["value"].notna(), "year"])
+    return rows[rows["year"].isin(with_value)].reset_index(drop=True)
+
+
+def index_rows(dataset: Dataset, base: int, lang: str) -> pd.DataFrame:
+    members = tuple(dataset.regions.groups[GROUP].members)
+    last = population_years(dataset)[-1]
+    return query(dataset, Selection("population", (*members, "01", "00"), base, last, "T", "index", base), lang)
+
+
+def render(dataset: Dataset, params: dict[str, str], ages: pd.DataFrame | None = None) -> dict[str, Any]:
+    lang = params["lang"]
+    region, year, overlay, base = params["region"], int(params["year"]), params["overlay"], int(params["base"])
+    name = dataset.regions.name(region, lang)
+    ages = side_tables()[1] if ages is None else ages
+    table = pyramid_for(ages, dataset, region, year)
+    check: list = []
+    if table is None:
+        have = age_years(ages, region)
+        pyr = empty_figure(t("pop_no_ages", lang, name=name, year=year), lang)
+        pyr_note = html.P(
+            t("pop_no_ages", lang, name=name, year=year)
+            + " "
+            + t("pop_age_years", lang, years=", ".join(map(str, have)) if have else t("pd_none", lang)),
+            className="notice warn",
+            id="pop-no-ages",
+        )
+    else:
+        over = None
+        over_name = ""
+        if overlay != "none":
+            over = pyramid_for(ages, dataset, overlay, year)
+            over_name = (
+                dataset.regions.groups[GROUP].name(lang) if overlay == GROUP else dataset.regions.name("00", lang)
+            )
+        pyr = pyramid_figure(
+            table, lang, t("pop_pyramid_title", lang, name=name, year=year), over, over_name, as_share=over is not None
+        )
+        pyr_note = (
+            html.P(t("pop_overlay_missing", lang, name=over_name, year=year), className="notice")
+            if overlay != "none" and over is None
+            else None
+        )
+        band_sum = float(table.sum().sum())
+        total = population_total(dataset, region, year)
+        check = [
+            html.P(
+                [
+                    t("pop_band_sum", lang) + ": ",
+                    html.Span(fmt_number(band_sum, 0, lang), id="pop-band-sum"),
+                    " · " + t("pop_total", lang) + ": ",
+                    html.Span(fmt_number(total, 0, lang), id="pop-total"),
+                ],
+                className="note",
+            )
+        ]
+    comp = component_rows(dataset, region, lang)
+    unit = dataset.catalog.indicators["births"].unit.label(lang)
+    components = (
+        components_figure(comp, lang, t("pop_components_title", lang, name=name), unit)
+        if len(comp)
+        else empty_figure(t("pop_no_components", lang, name=name), lang)
+    )
+    idx = index_rows(dataset, base, lang)
+    members = dataset.regions.groups[GROUP].members
+    index_fig = timeseries_figure(
+        idx,
+        lang,
+        t("pop_index_title", lang, base=base),
+        t("mode_index", lang),
+        1,
+        region_colours(members),
+        years=sorted({int(y) for y in idx["year"]}),
+    )
+    return {
+        "pyramid": pyr,
+        "pyr_note": pyr_note,
+        "check": check,
+        "components": components,
+        "comp_note": t("pop_components_note", lang, years=", ".join(sorted({str(y) for y in comp["year"]}))),
+        "index": index_fig,
+    }
+
+
+def layout(written: Any = None, **raw: Any) -> Any:
+    raw = strip_private(raw)
+    if written is not None and written == raw:
+        return dash.no_update
+    dataset = data.dataset()
+    params, notices = parse_params(raw, spec(dataset))
+    lang = params["lang"]
+    members = list(dataset.regions.groups[GROUP].members)
+    years = population_years(dataset)
+    year_opts = [{"label": str(y), "value": str(y)} for y in reversed(years)]
+    return html.Div(
+        [
+            html.H1(t("page_population", lang)),
+            html.P(t("pop_intro", lang)),
+            dcc.Store(id="pop-lang", data=lang),
+            dcc.Store(id="pop-params", data=None),
+            html.Div(notice_block(notices, lang), id="pop-notice"),
+            html.Div(
+                [
+                    field(
+                        t("pd_region", lang),
+                        dcc.Dropdown(
+                            id="pop-region",
+                            options=[{"label": dataset.regions.name(c, lang), "value": c} for c in members],
+                            value=params["region"],
+                            clearable=False,
+                        ),
+                    ),
+                    field(
+                        t("pd_year", lang),
+                        dcc.Dropdown(id="pop-year", options=year_opts, value=params["year"], clearable=False),
+                    ),
+                    field(
+                        t("pop_overlay", lang),
+                        dcc.RadioItems(
+                            id="pop-overlay",
+                            options=[
+                                {"label": t("pop_overlay_none", lang), "value": "none"},
+                                {"label": dataset.regions.groups[GROUP].name(lang), "value": GROUP},
+                                {"label": dataset.regions.name("00", lang), "value": "00"},
+                            ],
+                            value=params["overlay"],
+                            inline=True,
+                        ),
+                    ),
+                    field(
+                        t("cmp_base", lang),
+                        dcc.Dropdown(id="pop-base", options=year_opts, value=params["base"], clearable=False),
+                    ),
+                ],
+                className="controls",
+            ),
+            html.Div(id="pop-pyr-note"),
+            dcc.Loading(dcc.Graph(id="pop-pyramid", config=GRAPH_CONFIG), type="circle", delay_show=300),
+            html.Div(id="pop-check"),
+            dcc.Graph(id="pop-components", config=GRAPH_CONFIG),
+            html.P(id="pop-comp-note", className="note"),
+            dcc.Graph(id="pop-index", config=GRAPH_CONFIG),
+            download_block("pop", lang),
+            html.P([t("cmp_share", lang) + ": ", html.A(id="pop-share", href="#")], className="share"),
+        ],
+        className="befolkning",
+    )
+
+
+def register(app: dash.Dash) -> None:
+    dash.register_page(__name__, path=PATH, name="Befolkning", title="Befolkning – Nyckeltal Södertörn", layout=layout)
+    register_url_writer(app, "pop-params")
+
+    @app.callback(
+        Output("pop-pyramid", "figure"),
+        Output("pop-pyr-note", "children"),
+        Output("pop-check", "children"),
+        Output("pop-components", "figure"),
+        Output("pop-comp-note", "children"),
+        Output("pop-index", "figure"),
+        Output("pop-share", "href"),
+        Output("pop-share", "children"),
+        Output("pop-params", "data"),
+        Input("pop-region", "value"),
+        Input("pop-year", "value"),
+        Input("pop-overlay", "value"),
+        Input("pop-base", "value"),
+        State("pop-lang", "data"),
+    )
+    def update(region, year, overlay, base, lang):
+        dataset = data.dataset()
+        params, _ = parse_params(
+            {"region": region, "year": year, "overlay": overlay, "base": base, "lang": lang}, spec(dataset)
+        )
+        search = to_search(params)
+        link = share_link(PATH, search)
+        v = render(dataset, params)
+        return (
+            v["pyramid"],
+            v["pyr_note"],
+            v["check"],
+            v["components"],
+            v["comp_note"],
+            v["index"],
+            link,
+            link,
+            {"search": search, "params": params},
+        )
+
+    @app.callback(
+        Output("pop-download", "data"),
+        *download_inputs("pop"),
+        State("pop-params", "data"),
+        prevent_initial_call=True,
+    )
+    def download(_a, _b, _c, p):
+        """The components of change and the index rows shown (export contract)."""
+        fmt = triggered_format("pop", ctx.triggered_id)
+        if not fmt or not p:
+            return dash.no_update
+        dataset = data.dataset()
+        params = p["params"]
+        rows = pd.concat(
+            [
+                component_rows(dataset, params["region"], params["lang"]),
+                index_rows(dataset, int(params["base"]), params["lang"]),
+            ],
+            ignore_index=True,
+        )
+        years = population_years(dataset)
+        state = ViewState(
+            "population",
+            (params["region"],),
+            int(params["base"]),
+            years[-1],
+            int(params["year"]),
+            "index",
+            int(params["base"]),
+            lang=params["lang"],
+        )
+        name, content = export(rows, dataset.catalog, state, share_link(PATH, p["search"]), fmt)
+        return dcc.send_bytes(content, f"befolkning_{params['region']}_{params['year']}{name[name.rfind('.') :]}")

@@ -1,0 +1,302 @@
+"""/karta: a choropleth of the eight municipalities for any indicator and year.
+
+The other municipalities of Stockholms län are drawn grey for orientation.
+Offline: go.Choroplethmap with the 'white-bg' style needs no tiles or CDN.
+Clicking a municipality opens /jamfor for it. URL: indicator, year, sex, lang.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, State, ctx, dcc, html
+
+from dashboard import data
+from dashboard.components import field, simple_table
+from dashboard.downloads import export, slug
+from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure, ranks
+from dashboard.figures_maps import choropleth_figure
+from dashboard.geo import county_geojson
+from dashboard.i18n import fmt_number, t
+from dashboard.pages.jamfor import indicator_options
+from dashboard.pages.views_common import (
+    Param,
+    download_block,
+    download_inputs,
+    notice_block,
+    parse_params,
+    register_url_writer,
+    share_link,
+    strip_private,
+    to_search,
+    triggered_format,
+)
+from dashboard.state import GROUP, ViewState
+from etl.query import Dataset, Selection, query
+
+PATH = "/karta"
+DEFAULT_INDICATOR = "population"
+
+
+def spec(dataset: Dataset) -> Any:
+    def params(chosen: dict[str, str]) -> list[Param]:
+        with_data = [i for i in dataset.catalog.indicators if _eight_years(dataset, i)]
+        ind = chosen.get("indicator", DEFAULT_INDICATOR)
+        ind = ind if ind in with_data else DEFAULT_INDICATOR
+        years = [str(y) for y in _eight_years(dataset, ind)]
+        sexes = list(dataset.catalog.indicators[ind].sexes)
+        return [
+            Param("indicator", with_data, DEFAULT_INDICATOR),
+            Param("year", years, years[-1] if years else ""),
+            Param("sex", sexes, "T" if "T" in sexes else sexes[0]),
+        ]
+
+    return params
+
+
+def _eight_years(dataset: Dataset, indicator: str) -> list[int]:
+    """Years with a value for at least one of the eight (what the slider offers)."""
+    rows = dataset.rows(indicator)
+    members = dataset.regions.groups[GROUP].members
+    rows = rows[rows["region_code"].isin(members) & rows["value"].notna()]
+    return sorted({int(y) for y in rows["year"]})
+
+
+def map_indicator_options(dataset: Dataset, lang: str) -> list[dict]:
+    """/jamfor's grouped options, keeping indicators with values for the eight (and their headings)."""
+    kept = [o for o in indicator_options(dataset, lang) if o.get("disabled") or _eight_years(dataset, o["value"])]
+    return [
+        o
+        for i, o in enumerate(kept)
+        if not o.get("disabled") or (i + 1 < len(kept) and not kept[i + 1].get("disabled"))
+    ]
+
+
+def view_state(params: dict[str, str], dataset: Dataset) -> ViewState:
+    year = int(params["year"])
+    members = tuple(dataset.regions.groups[GROUP].members)
+    return ViewState(params["indicator"], members, year, year, year, "value", None, params["sex"], (), params["lang"])
+
+
+def map_rows(dataset: Dataset, params: dict[str, str]):
+    state = view_state(params, dataset)
+    sel = Selection(state.indicator, state.regions, state.year, state.year, state.sex, "value")
+    return query(dataset, sel, state.lang)
+
+
+def render(dataset: Dataset, params: dict[str, str]) -> dict[str, Any]:
+    lang = params["lang"]
+    ind = dataset.catalog.indicators[params["indicator"]]
+    unit = ind.unit.label(lang)
+    rows = map_rows(dataset, params)
+    members = dataset.regions.groups[GROUP].members
+    values = {c: None for c in members}
+    values.update({str(c): _clean(v) for c, v in zip(rows["region_code"], rows["value"], strict=True)})
+    names = {
+        f["id"]: dataset.regions.name(f["id"], lang) if f["id"] in dataset.regions.regions else f["properties"]["name"]
+        for f in county_geojson()["features"]
+    }
+    year = int(params["year"])
+    title = t("map_title", lang, indicator=ind.label(lang), year=year, unit=unit)
+    fig = choropleth_figure(county_geojson(), values, names, year, unit, ind.unit.decimals, lang, title)
+    rank = ranks(values)
+    order = sorted(members, key=lambda c: (rank[c] is None, rank[c] or 0))
+    table = simple_table(
+        [t("cmp_col_region", lang), t("cmp_col_value", lang) + f" ({unit})", t("map_rank_col", lang)],
+        [(names[c], fmt_number(values[c], ind.unit.decimals, lang), str(rank[c] or "–")) for c in order],
+        table_id="ka-table",
+        numeric=(1, 2),
+    )
+    return {"figure": fig, "table": table}
+
+
+def layout(written: Any = None, **raw: Any) -> Any:
+    raw = strip_private(raw)
+    if written is not None and written == raw:
+        return dash.no_update
+    dataset = data.dataset()
+    params, notices = parse_params(raw, spec(dataset))
+    lang = params["lang"]
+    years = _eight_years(dataset, params["indicator"])
+    return html.Div(
+        [
+            html.H1(t("page_map", lang)),
+            html.P(t("map_intro", lang)),
+            dcc.Store(id="ka-lang", data=lang),
+            dcc.Store(id="ka-params", data=None),
+            dcc.Location(id="ka-go", refresh=True),
+            html.Div(notice_block(notices, lang), id="ka-notice"),
+            html.Div(
+                [
+                    field(
+                        t("cmp_indicator", lang),
+                        dcc.Dropdown(
+                            id="ka-indicator",
+                            options=map_indicator_options(dataset, lang),
+                            value=params["indicator"],
+                            clearable=False,
+                        ),
+                        class_name="field wide",
+                    ),
+                    field(
+                        t("cmp_sex", lang),
+                        dcc.RadioItems(
+                            id="ka-sex",
+                            options=[
+                                {"label": t(f"sex_{s}", lang), "value": s}
+                                for s in dataset.catalog.indicators[params["indicator"]].sexes
+                            ],
+                            value=params["sex"],
+                            inline=True,
+                        ),
+                    ),
+                    field(
+                        t("map_year", lang),
+                        html.Div(
+                            [
+                                dcc.Slider(
+                                    id="ka-year",
+                                    min=0,
+                                    max=max(0, len(years) - 1),
+                                    step=1,
+                                    marks=_marks(years),
+                                    value=years.index(int(params["year"])) if params["year"] else 0,
+                                    included=False,
+                                    updatemode="mouseup",
+                                ),
+                                html.Output(
+                                    params["year"],
+                                    id="ka-year-shown",
+                                    className="year-shown",
+                                    **{"aria-live": "polite"},
+                                ),
+                            ],
+                            className="year-slider",
+                        ),
+                        class_name="field wide",
+                    ),
+                ],
+                className="controls",
+            ),
+            html.P(t("map_keyboard", lang), className="note"),
+            dcc.Loading(dcc.Graph(id="ka-map", config=GRAPH_CONFIG), type="circle", delay_show=300),
+            download_block("ka", lang),
+            html.P([t("cmp_share", lang) + ": ", html.A(id="ka-share", href="#")], className="share"),
+            html.H3(t("cmp_table_title", lang)),
+            html.Div(id="ka-table-wrap", className="table-wrap"),
+        ],
+        className="karta",
+    )
+
+
+def _marks(years: list[int]) -> dict:
+    """The slider runs over the positions of the years with data (each arrow key = the next such
+    year); a labelled mark on about ten of them."""
+    if not years:
+        return {}
+    step = max(1, len(years) // 10)
+    keep = set(range(0, len(years), step)) | {len(years) - 1}
+    if len(years) - 1 - max(keep - {len(years) - 1}, default=0) < step // 2:
+        keep.discard(max(keep - {len(years) - 1}))
+    return {i: str(years[i]) for i in sorted(keep)}
+
+
+def _year_at(dataset: Dataset, indicator: str, position: Any) -> str:
+    years = _eight_years(dataset, indicator)
+    try:
+        return str(years[int(position)])
+    except (TypeError, ValueError, IndexError):
+        return ""
+
+
+def register(app: dash.Dash) -> None:
+    dash.register_page(__name__, path=PATH, name="Karta", title="Karta – Nyckeltal Södertörn", layout=layout)
+    register_url_writer(app, "ka-params")
+
+    @app.callback(
+        Output("ka-year", "max"),
+        Output("ka-year", "marks"),
+        Output("ka-year", "value"),
+        Output("ka-sex", "options"),
+        Output("ka-sex", "value"),
+        Input("ka-indicator", "value"),
+        State("ka-year", "value"),
+        State("ka-sex", "value"),
+        State("ka-lang", "data"),
+        State("ka-params", "data"),
+        prevent_initial_call=True,
+    )
+    def indicator_changed(indicator, position, sex, lang, previous):
+        dataset = data.dataset()
+        # keep the year shown when the new indicator has it, else its latest year
+        old = (previous or {}).get("params", {}).get("indicator", indicator)
+        year = _year_at(dataset, old, position)
+        params, _ = parse_params({"indicator": indicator, "year": year, "sex": sex, "lang": lang}, spec(dataset))
+        years = _eight_years(dataset, params["indicator"])
+        sexes = dataset.catalog.indicators[params["indicator"]].sexes
+        return (
+            len(years) - 1,
+            _marks(years),
+            years.index(int(params["year"])),
+            [{"label": t(f"sex_{s}", lang), "value": s} for s in sexes],
+            params["sex"],
+        )
+
+    @app.callback(
+        Output("ka-map", "figure"),
+        Output("ka-table-wrap", "children"),
+        Output("ka-share", "href"),
+        Output("ka-share", "children"),
+        Output("ka-params", "data"),
+        Output("ka-year-shown", "children"),
+        Input("ka-indicator", "value"),
+        Input("ka-year", "value"),
+        Input("ka-sex", "value"),
+        State("ka-lang", "data"),
+    )
+    def update(indicator, position, sex, lang):
+        dataset = data.dataset()
+        year = _year_at(dataset, indicator, position)
+        params, _ = parse_params({"indicator": indicator, "year": year, "sex": sex, "lang": lang}, spec(dataset))
+        search = to_search(params)
+        link = share_link(PATH, search)
+        if not params["year"]:
+            empty = empty_figure(t("cmp_no_data", lang), lang)
+            return empty, [], link, link, {"search": search, "params": params}, ""
+        view = render(dataset, params)
+        return view["figure"], view["table"], link, link, {"search": search, "params": params}, params["year"]
+
+    @app.callback(
+        Output("ka-go", "href"),
+        Input("ka-map", "clickData"),
+        State("ka-params", "data"),
+        prevent_initial_call=True,
+    )
+    def open_compare(click, p):
+        if not click or not p:
+            return dash.no_update
+        point = click["points"][0]
+        code = str(point.get("location") or "")
+        members = data.dataset().regions.groups[GROUP].members
+        if code not in members:
+            return dash.no_update
+        params = p["params"]
+        return f"/jamfor?indicator={params['indicator']}&regions={code}&sex={params['sex']}&lang={params['lang']}"
+
+    @app.callback(
+        Output("ka-download", "data"),
+        *download_inputs("ka"),
+        State("ka-params", "data"),
+        prevent_initial_call=True,
+    )
+    def download(_a, _b, _c, p):
+        fmt = triggered_format("ka", ctx.triggered_id)
+        if not fmt or not p:
+            return dash.no_update
+        dataset = data.dataset()
+        params = p["params"]
+        rows = map_rows(dataset, params)
+        name, content = export(rows, dataset.catalog, view_state(params, dataset), share_link(PATH, p["search"]), fmt)
+        label = dataset.catalog.indicators[params["indicator"]].label(params["lang"])
+        return dcc.send_bytes(content, f"{slug(label)}_karta_{params['year']}{name[name.rfind('.') :]}")

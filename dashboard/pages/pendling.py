@@ -1,0 +1,304 @@
+"""/pendling: commuting per municipality over time, net commuting ranked, and flows.
+
+Södertörn is computed as a region: its net commuting is the sum of the members'
+(flows between two members cancel out), but its in- and out-commuting are not
+sums of the municipal figures (commuting between two members is internal): they
+are shown only when the store has the flows between every pair of members.
+URL: region, year, lang.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, ctx, dcc, html
+
+from dashboard import data
+from dashboard.components import field, simple_table
+from dashboard.downloads import export
+from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure
+from dashboard.figures_maps import COMMUTING_SERIES, lines_figure, net_ranking_figure, sankey_figure
+from dashboard.geo import municipality_names
+from dashboard.i18n import fmt_number, t
+from dashboard.pages.views_common import (
+    Param,
+    download_block,
+    download_inputs,
+    notice_block,
+    parse_params,
+    register_url_writer,
+    share_link,
+    side_tables,
+    strip_private,
+    to_search,
+    triggered_format,
+)
+from dashboard.state import GROUP, ViewState
+from etl.flows import flow_years, region_commuting
+from etl.query import Dataset, Selection, query
+
+PATH = "/pendling"
+LINE_INDICATORS = tuple(s[0] for s in COMMUTING_SERIES)
+DAY_NIGHT = (("day_population", "#332288", "solid"), ("employed_residents", "#44AA99", "dash"))
+CHART_INDICATORS = LINE_INDICATORS + tuple(s[0] for s in DAY_NIGHT)
+
+
+def commuting_years(dataset: Dataset) -> list[int]:
+    rows = dataset.rows("net_commuting")
+    members = dataset.regions.groups[GROUP].members
+    return sorted({int(y) for y in rows.loc[rows["region_code"].isin(members) & rows["value"].notna(), "year"]})
+
+
+def spec(dataset: Dataset) -> Any:
+    members = list(dataset.regions.groups[GROUP].members)
+    years = [str(y) for y in commuting_years(dataset)]
+
+    def params(_chosen: dict[str, str]) -> list[Param]:
+        return [Param("region", [GROUP, *members], members[0]), Param("year", years, years[-1])]
+
+    return params
+
+
+def names_for(dataset: Dataset, lang: str) -> dict[str, str]:
+    names = dict(municipality_names())
+    names.update({c: dataset.regions.name(c, lang) for c in dataset.regions.regions})
+    names[GROUP] = dataset.regions.groups[GROUP].name(lang)
+    return names
+
+
+def chart_rows(dataset: Dataset, region: str, lang: str) -> pd.DataFrame:
+    """The rows behind the two time-series charts (export contract), indicator by indicator."""
+    years = commuting_years(dataset)
+    frames = [
+        query(dataset, Selection(ind, (region,), years[0], years[-1], "T", "value"), lang) for ind in CHART_INDICATORS
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def region_figures(
+    dataset: Dataset, flows: pd.DataFrame, year: int, lang: str
+) -> tuple[dict[str, float | None], str | None]:
+    """Södertörn's own in/out-commuting for `year` when the pair flows allow, else a note why not."""
+    members = list(dataset.regions.groups[GROUP].members)
+
+    def vals(ind: str) -> dict[str, float | None]:
+        rows = dataset.rows(ind)
+        rows = rows[(rows["year"] == year) & (rows["sex"] == "T") & rows["region_code"].isin(members)]
+        return {str(c): _clean(v) for c, v in zip(rows["region_code"], rows["value"], strict=True)}
+
+    rc = region_commuting(flows, members, year, vals("in_commuters"), vals("out_commuters"))
+    if rc.complete and rc.in_commuters is not None:
+        return {"in": rc.in_commuters, "out": rc.out_commuters, "internal": rc.internal}, None
+    return {}, t("pd_region_no_pairs", lang, year=year)
+
+
+def render(dataset: Dataset, params: dict[str, str], flows: pd.DataFrame | None = None) -> dict[str, Any]:
+    lang = params["lang"]
+    region = params["region"]
+    year = int(params["year"])
+    names = names_for(dataset, lang)
+    cat = dataset.catalog.indicators
+    unit = cat["in_commuters"].unit.label(lang)
+    breaks = [(b.year, b.label(lang)) for b in cat["in_commuters"].breaks]
+    rows = chart_rows(dataset, region, lang)
+    lines = lines_figure(
+        rows,
+        [(i, cat[i].label(lang), colour, dash) for i, colour, dash in COMMUTING_SERIES],
+        lang,
+        t("pd_lines_title", lang, name=names[region]),
+        unit,
+        breaks,
+    )
+    day_night = lines_figure(
+        rows,
+        [(i, cat[i].label(lang), colour, dash) for i, colour, dash in DAY_NIGHT],
+        lang,
+        t("pd_day_night_title", lang, name=names[region]),
+        unit,
+        breaks,
+    )
+    members = list(dataset.regions.groups[GROUP].members)
+    rank_rows = query(dataset, Selection("net_commuting", (GROUP, *members), year, year, "T", "value"), lang)
+    values = {str(c): _clean(v) for c, v in zip(rank_rows["region_code"], rank_rows["value"], strict=True)}
+    ranking = net_ranking_figure(values, names, year, lang, t("pd_rank_title", lang, year=year), unit)
+    flows = side_tables()[0] if flows is None else flows
+    notes: list = []
+    if region == GROUP:
+        for ind in ("in_commuters", "out_commuters", "live_and_work"):
+            agg = cat[ind].aggregation
+            if agg.method == "none" and agg.reason:
+                notes.append(html.P(f"{cat[ind].label(lang)}: {agg.reason(lang)}", className="notice"))
+        own, why = region_figures(dataset, flows, year, lang)
+        if own:
+            notes.append(
+                html.P(
+                    t(
+                        "pd_region_own",
+                        lang,
+                        year=year,
+                        inc=fmt_number(own["in"], 0, lang),
+                        out=fmt_number(own["out"], 0, lang),
+                        internal=fmt_number(own["internal"], 0, lang),
+                    ),
+                    className="notice",
+                    id="pd-region-own",
+                )
+            )
+        elif why:
+            notes.append(html.P(why, className="notice", id="pd-region-own"))
+    notes.append(html.P(t("pd_internal_note", lang), className="note"))
+    # flows
+    if region == GROUP:
+        touching = flows[flows["from_code"].isin(members) | flows["to_code"].isin(members)]
+    else:
+        touching = flows[(flows["from_code"] == region) | (flows["to_code"] == region)]
+    in_year = touching[(touching["year"] == year) & touching["value"].notna()]
+    available = flow_years(touching)
+    if in_year.empty:
+        sankey = empty_figure(t("pd_no_flows", lang, year=year), lang)
+        flow_note = t(
+            "pd_no_flows_years", lang, years=", ".join(map(str, available)) if available else t("pd_none", lang)
+        )
+    else:
+        sankey = sankey_figure(in_year, names, year, lang, t("pd_flows_title", lang, year=year, name=names[region]))
+        sources = sorted(set(in_year["source_ref"]))
+        flow_note = t("pd_flows_source", lang, n=len(in_year), sources="; ".join(sources))
+    table = simple_table(
+        [t("cmp_col_region", lang), t("pd_col_indicator", lang), t("cmp_col_year", lang), t("cmp_col_value", lang)],
+        [(r.region, r.indicator, str(r.year), fmt_number(r.value, 0, lang)) for r in rows.itertuples(index=False)],
+        table_id="pd-data-table",
+        numeric=(2, 3),
+    )
+    return {
+        "lines": lines,
+        "day_night": day_night,
+        "ranking": ranking,
+        "sankey": sankey,
+        "flow_note": flow_note,
+        "notes": notes,
+        "table": table,
+    }
+
+
+def layout(written: Any = None, **raw: Any) -> Any:
+    raw = strip_private(raw)
+    if written is not None and written == raw:
+        return dash.no_update
+    dataset = data.dataset()
+    params, notices = parse_params(raw, spec(dataset))
+    lang = params["lang"]
+    names = names_for(dataset, lang)
+    members = list(dataset.regions.groups[GROUP].members)
+    years = commuting_years(dataset)
+    return html.Div(
+        [
+            html.H1(t("page_commuting", lang)),
+            html.P(t("pd_intro", lang)),
+            dcc.Store(id="pd-lang", data=lang),
+            dcc.Store(id="pd-params", data=None),
+            html.Div(notice_block(notices, lang), id="pd-notice"),
+            html.Div(
+                [
+                    field(
+                        t("pd_region", lang),
+                        dcc.Dropdown(
+                            id="pd-region",
+                            options=[{"label": t("pd_region_sodertorn", lang), "value": GROUP}]
+                            + [{"label": names[c], "value": c} for c in members],
+                            value=params["region"],
+                            clearable=False,
+                        ),
+                    ),
+                    field(
+                        t("pd_year", lang),
+                        dcc.Dropdown(
+                            id="pd-year",
+                            options=[{"label": str(y), "value": str(y)} for y in reversed(years)],
+                            value=params["year"],
+                            clearable=False,
+                            className="year",
+                        ),
+                    ),
+                ],
+                className="controls",
+            ),
+            html.Div(id="pd-notes"),
+            dcc.Loading(dcc.Graph(id="pd-lines", config=GRAPH_CONFIG), type="circle", delay_show=300),
+            dcc.Graph(id="pd-day-night", config=GRAPH_CONFIG),
+            dcc.Graph(id="pd-ranking", config=GRAPH_CONFIG),
+            html.H2(t("pd_flows_heading", lang)),
+            dcc.Graph(id="pd-sankey", config=GRAPH_CONFIG),
+            html.P(id="pd-flow-note", className="note"),
+            download_block("pd", lang),
+            html.P([t("cmp_share", lang) + ": ", html.A(id="pd-share", href="#")], className="share"),
+            html.H3(t("cmp_table_title", lang)),
+            html.Div(id="pd-table", className="table-wrap"),
+        ],
+        className="pendling",
+    )
+
+
+def _state(dataset: Dataset, params: dict[str, str]) -> ViewState:
+    years = commuting_years(dataset)
+    return ViewState(
+        "net_commuting", (params["region"],), years[0], years[-1], int(params["year"]), lang=params["lang"]
+    )
+
+
+def register(app: dash.Dash) -> None:
+    dash.register_page(__name__, path=PATH, name="Pendling", title="Pendling – Nyckeltal Södertörn", layout=layout)
+    register_url_writer(app, "pd-params")
+
+    @app.callback(
+        Output("pd-lines", "figure"),
+        Output("pd-day-night", "figure"),
+        Output("pd-ranking", "figure"),
+        Output("pd-sankey", "figure"),
+        Output("pd-flow-note", "children"),
+        Output("pd-notes", "children"),
+        Output("pd-table", "children"),
+        Output("pd-share", "href"),
+        Output("pd-share", "children"),
+        Output("pd-params", "data"),
+        Input("pd-region", "value"),
+        Input("pd-year", "value"),
+        State("pd-lang", "data"),
+    )
+    def update(region, year, lang):
+        dataset = data.dataset()
+        params, _ = parse_params({"region": region, "year": year, "lang": lang}, spec(dataset))
+        search = to_search(params)
+        link = share_link(PATH, search)
+        v = render(dataset, params)
+        return (
+            v["lines"],
+            v["day_night"],
+            v["ranking"],
+            v["sankey"],
+            v["flow_note"],
+            v["notes"],
+            v["table"],
+            link,
+            link,
+            {"search": search, "params": params},
+        )
+
+    @app.callback(
+        Output("pd-download", "data"),
+        *download_inputs("pd"),
+        State("pd-params", "data"),
+        prevent_initial_call=True,
+    )
+    def download(_a, _b, _c, p):
+        fmt = triggered_format("pd", ctx.triggered_id)
+        if not fmt or not p:
+            return dash.no_update
+        dataset = data.dataset()
+        params = p["params"]
+        rows = chart_rows(dataset, params["region"], params["lang"])
+        state = _state(dataset, params)
+        name, content = export(rows, dataset.catalog, state, share_link(PATH, p["search"]), fmt)
+        ext = name[name.rfind(".") :]
+        return dcc.send_bytes(content, f"pendling_{params['region']}_{state.year_from}-{state.year_to}{ext}")

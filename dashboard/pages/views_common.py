@@ -1,0 +1,148 @@
+"""What /karta, /pendling and /befolkning share: URL parameters, side tables, links, downloads.
+
+A page declares its parameters as data (name -> allowed values and default);
+`parse_params` never raises: an unknown value falls back to the default and is
+reported as a Notice, like /jamfor's.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import dash
+import flask
+import pandas as pd
+from dash import Input, Output, html
+
+from dashboard import data
+from dashboard.i18n import DEFAULT_LANG, LANGS, t
+from dashboard.state import Notice
+from etl.ages import empty_ages
+from etl.flows import empty_flows
+
+
+@dataclass(frozen=True)
+class Param:
+    """One URL parameter: its allowed values (as strings) and default."""
+
+    name: str
+    allowed: Sequence[str]
+    default: str
+
+
+def _one(raw: Mapping[str, Any], key: str) -> str | None:
+    value = raw.get(key)
+    if isinstance(value, list | tuple):
+        value = value[-1] if value else None
+    return None if value is None else str(value)
+
+
+def parse_params(raw: Mapping[str, Any], spec: Callable[[dict[str, str]], Sequence[Param]]) -> tuple[dict, tuple]:
+    """(params, notices). `spec(chosen so far)` gives the parameters in order, so later ones may
+    depend on earlier ones (e.g. the years of the chosen indicator)."""
+    notices: list[Notice] = []
+    lang = _one(raw, "lang")
+    if lang is not None and lang not in LANGS:
+        notices.append(Notice("lang", lang))
+        lang = None
+    chosen: dict[str, str] = {"lang": lang or DEFAULT_LANG}
+    for p in spec(chosen):
+        value = _one(raw, p.name)
+        if value is not None and value not in p.allowed:
+            notices.append(Notice(p.name, value or ""))
+            value = None
+        chosen[p.name] = value if value is not None else p.default
+        # later parameters may depend on this one
+    ordered = {p.name: chosen[p.name] for p in spec(chosen)}
+    ordered["lang"] = chosen["lang"]
+    return ordered, tuple(notices)
+
+
+def to_search(params: Mapping[str, str]) -> str:
+    return "?" + urlencode(dict(params), safe=",")
+
+
+def share_link(path: str, search: str) -> str:
+    try:
+        root = flask.request.host_url.rstrip("/")
+    except RuntimeError:
+        root = ""
+    return f"{root}{path}{search}"
+
+
+def notice_block(notices: Sequence[Notice], lang: str) -> list:
+    return [
+        html.P(t("notice_invalid", lang, param=n.param, value=n.value or "∅"), className="notice warn") for n in notices
+    ]
+
+
+def strip_private(params: Mapping[str, Any]) -> dict:
+    return {k: v for k, v in params.items() if not k.endswith("_")}
+
+
+# ---------------------------------------------------------------- side tables (flows, ages)
+_lock = threading.Lock()
+_cache: dict[str, Any] = {"key": None, "flows": None, "ages": None}
+
+
+def side_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(flows, ages) of the published dataset, read once per dataset version and store."""
+    src = data.source()
+    key = (id(src), src.store.dataset_version())
+    if _cache["key"] != key:
+        with _lock:
+            if _cache["key"] != key:
+                try:
+                    flows, ages = src.store.read_flows(), src.store.read_ages()
+                except Exception:  # a store created before these tables existed
+                    flows, ages = empty_flows(), empty_ages()
+                _cache.update(key=key, flows=flows, ages=ages)
+    return _cache["flows"], _cache["ages"]
+
+
+def register_url_writer(app: dash.Dash, store_id: str) -> None:
+    """Write the page's params into the address bar (new history entry), as /jamfor does."""
+    app.clientside_callback(
+        """function(p) {
+            var nu = window.dash_clientside.no_update;
+            if (!p) { return [nu, nu]; }
+            if (window.location.search === p.search) { return [nu, p.params]; }
+            return [p.search, p.params];
+        }""",
+        Output("url", "search", allow_duplicate=True),
+        Output("url-written", "data", allow_duplicate=True),
+        Input(store_id, "data"),
+        prevent_initial_call=True,
+    )
+
+
+FORMATS = (("csv_sv", "dl_csv_sv"), ("csv", "dl_csv"), ("xlsx", "dl_xlsx"))
+
+
+def download_block(prefix: str, lang: str) -> html.Div:
+    """Download buttons with page-prefixed ids (`{prefix}-dl-csv_sv`, …) and the page's own dcc.Download."""
+    from dash import dcc
+
+    return html.Div(
+        [
+            html.H3(t("cmp_downloads", lang)),
+            *[html.Button(t(key, lang), id=f"{prefix}-dl-{fmt}", className="btn") for fmt, key in FORMATS],
+            dcc.Download(id=f"{prefix}-download"),
+        ],
+        className="downloads",
+    )
+
+
+def download_inputs(prefix: str) -> list:
+    return [Input(f"{prefix}-dl-{fmt}", "n_clicks") for fmt, _ in FORMATS]
+
+
+def triggered_format(prefix: str, triggered: Any) -> str | None:
+    for fmt, _ in FORMATS:
+        if triggered == f"{prefix}-dl-{fmt}":
+            return fmt
+    return None

@@ -1,0 +1,177 @@
+"""Serving: static files compressed once per process, long-lived cache headers, worker warm-up.
+
+- Dash's JavaScript and the assets are compressed (brotli or gzip, whichever the browser
+  accepts) the first time they are asked for and kept in memory, keyed by URL and content:
+  no request pays for compressing a large file again (Dash's `compress=True` recompressed
+  plotly.js on every request). `warm_up()` fills this cache before gunicorn forks.
+- Fingerprinted URLs (`/_dash-component-suites/...v4_4_1m123.min.js`, `/assets/x.css?m=123`)
+  are cached by browsers for a year (`immutable`); other static URLs revalidate by ETag.
+- `warm_up()` loads the dataset and the default views, so a worker's first user does not wait.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import re
+import threading
+import time
+from typing import Any
+
+import brotli
+import dash
+from flask import Flask, Response, request
+
+LOG = logging.getLogger(__name__)
+
+STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
+COMPRESSIBLE = ("application/javascript", "text/javascript", "text/css", "application/json", "image/svg+xml")
+MIN_BYTES = 1024
+FOREVER = "public, max-age=31536000, immutable"
+REVALIDATE = "public, max-age=3600, must-revalidate"
+# Dash's fingerprint inside component-suite file names: name.v4_4_1m1700000000.min.js
+FINGERPRINT = re.compile(r"\.v[\w-]+m[0-9a-f]+\.")
+BROTLI_QUALITY = 9  # ~ gzip -9 speed, 15-20 % smaller for JavaScript
+GZIP_LEVEL = 9
+
+_cache: dict[tuple[str, str, str], bytes] = {}
+_lock = threading.Lock()
+stats = {"compressions": 0, "hits": 0}
+
+
+def compress(data: bytes, encoding: str) -> bytes:
+    """`data` compressed with `encoding` ('br' or 'gzip'); counted in `stats`."""
+    stats["compressions"] += 1
+    if encoding == "br":
+        return brotli.compress(data, quality=BROTLI_QUALITY)
+    return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
+
+
+def accepted_encoding(header: str | None) -> str | None:
+    """'br' or 'gzip' if the Accept-Encoding header allows it (br preferred), else None."""
+    offered: dict[str, float] = {}
+    for part in (header or "").lower().split(","):
+        name, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        offered[name.strip()] = q
+    for encoding in ("br", "gzip"):
+        if offered.get(encoding, offered.get("*", 0.0)) > 0:
+            return encoding
+    return None
+
+
+def is_fingerprinted(path: str, query: str) -> bool:
+    """True when the URL changes whenever the file changes (safe to cache for a year)."""
+    if path.startswith("/_dash-component-suites/"):
+        return bool(FINGERPRINT.search(path.rsplit("/", 1)[-1]))
+    return path.startswith("/assets/") and "m=" in query
+
+
+def compressed_body(key: tuple[str, str, str], data: bytes, encoding: str) -> bytes:
+    """The cached compressed bytes for `key` (url, content digest, encoding), computing them once."""
+    body = _cache.get(key)
+    if body is not None:
+        stats["hits"] += 1
+        return body
+    with _lock:  # two threads asking at once compress once
+        body = _cache.get(key)
+        if body is None:
+            body = _cache[key] = compress(data, encoding)
+        return body
+
+
+def _static_response(resp: Response) -> Response:
+    path, query = request.path, request.query_string.decode("latin-1")
+    if resp.status_code == 200:
+        resp.headers["Cache-Control"] = FOREVER if is_fingerprinted(path, query) else REVALIDATE
+    elif resp.status_code == 304:
+        return resp
+    resp.vary.add("Accept-Encoding")
+    encoding = accepted_encoding(request.headers.get("Accept-Encoding"))
+    if (
+        resp.status_code != 200
+        or encoding is None
+        or resp.mimetype not in COMPRESSIBLE
+        or "Content-Encoding" in resp.headers
+        or request.headers.get("Range")
+    ):
+        return resp
+    resp.direct_passthrough = False  # Flask streams asset files; read them (compression is cached)
+    data = resp.get_data()
+    if len(data) < MIN_BYTES:
+        return resp
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    body = compressed_body((path, digest, encoding), data, encoding)
+    resp.set_data(body)
+    resp.headers["Content-Encoding"] = encoding
+    if resp.get_etag()[0] is None:
+        resp.set_etag(digest)
+    return resp
+
+
+def install(app: dash.Dash) -> dash.Dash:
+    """Add static compression and cache headers to the Dash app's Flask server."""
+    server: Flask = app.server
+
+    @server.after_request
+    def _static(resp: Response) -> Response:
+        if request.path.startswith(STATIC_PREFIXES):
+            return _static_response(resp)
+        return resp
+
+    return app
+
+
+def warm_up(app: dash.Dash, paths: tuple[str, ...] = ("/", "/jamfor")) -> dict[str, Any]:
+    """Load the dataset, render `paths` and fetch every script/stylesheet they name (filling the caches).
+
+    Returns timings for the log. Safe to call in gunicorn's master (before fork) and in a worker.
+    """
+    from dashboard import data  # late: the app module configures the data source
+
+    started = time.perf_counter()
+    data.dataset()
+    loaded = time.perf_counter()
+    client = app.server.test_client()
+    urls: set[str] = set()
+    for path in paths:
+        resp = client.get(path, headers={"Accept-Encoding": "identity"})
+        html = resp.get_data(as_text=True)
+        urls.update(re.findall(r'(?:src|href)="(/(?:_dash-component-suites|assets)/[^"]+)"', html))
+    for url in sorted(urls):
+        for encoding in ("br", "gzip"):
+            client.get(url, headers={"Accept-Encoding": encoding})
+    _warm_jamfor()
+    done = time.perf_counter()
+    report = {
+        "dataset_s": round(loaded - started, 3),
+        "total_s": round(done - started, 3),
+        "static_files": len(urls),
+        "compressed": stats["compressions"],
+    }
+    LOG.info("warm-up: %s", report)
+    return report
+
+
+def _warm_jamfor() -> None:
+    """Render the default /jamfor views (sv and en) through the real callback, so they are cached."""
+    from dashboard import data
+    from dashboard.pages import jamfor
+    from dashboard.state import context_from, parse_query
+
+    dataset = data.dataset()
+    for lang in ("sv", "en"):
+        jamfor.render_view(dataset, parse_query({"lang": lang}, context_from(dataset)))
+
+
+def after_fork() -> None:
+    """In a new worker: drop database connections inherited from the master (never share a socket)."""
+    from dashboard import data
+
+    data.source().store.engine.dispose(close=False)

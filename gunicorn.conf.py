@@ -1,0 +1,64 @@
+"""gunicorn settings for production: `.venv/bin/gunicorn -c gunicorn.conf.py app:server`.
+
+Sync workers, one per CPU (the callbacks are CPU-bound: threads did not add throughput);
+the app is imported and warmed up once in the master (dataset loaded, default views
+rendered, static files compressed) and shared with the workers by fork. Each worker
+keeps the dataset in memory and reloads it when the store's dataset version changes.
+Environment: NYCKELTAL_HOST / NYCKELTAL_PORT (bind), NYCKELTAL_WORKERS (default: CPU count),
+NYCKELTAL_ACCESS_LOG ('-' stdout, a file path, or 'off').
+"""
+
+from __future__ import annotations
+
+import os
+
+_host = os.environ.get("NYCKELTAL_HOST", "127.0.0.1")
+_port = os.environ.get("NYCKELTAL_PORT", "8050")
+
+bind = [f"{_host}:{_port}"]
+workers = int(os.environ.get("NYCKELTAL_WORKERS") or os.cpu_count() or 1)
+worker_class = "sync"
+threads = 1
+preload_app = True  # import + warm up once in the master; workers start in milliseconds
+timeout = 30  # a worker stuck this long is restarted
+graceful_timeout = 20
+keepalive = 5
+backlog = 512
+max_requests = 20000  # recycle workers now and then (bounds any slow leak) ...
+max_requests_jitter = 2000  # ... not all at once
+limit_request_line = 8190
+control_socket_disable = True  # same as --no-control-socket: several instances can run on one host
+_access = os.environ.get("NYCKELTAL_ACCESS_LOG", "-")
+accesslog = None if _access == "off" else _access
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+errorlog = "-"
+loglevel = "info"
+proc_name = "nyckeltal"
+
+
+def on_starting(server) -> None:
+    """Nothing to do before the app is loaded (kept for symmetry with the hooks below)."""
+
+
+def when_ready(server) -> None:
+    """The app is imported (preload_app): warm it up once, before any worker forks."""
+    import app as application
+    from dashboard.serving import warm_up
+
+    report = warm_up(application.app)
+    server.log.info("nyckeltal warmed up in the master: %s", report)
+
+
+def post_fork(server, worker) -> None:
+    """In each new worker: drop the database connections inherited from the master."""
+    from dashboard.serving import after_fork
+
+    after_fork()
+
+
+def post_worker_init(worker) -> None:
+    """Before the worker's first request: make sure its dataset is current (cheap when already loaded)."""
+    from dashboard import data
+
+    data.dataset()
+    worker.log.info("worker %s ready", worker.pid)

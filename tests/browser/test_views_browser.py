@@ -1,0 +1,201 @@
+"""/karta, /pendling and /befolkning in a real headless Chromium, from share links, offline.
+
+The store is the bundled snapshot plus a small TAB638-format age fixture of our own for
+Botkyrka 2024 (the bundled data has no age rows), published like any other dataset.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("playwright.sync_api")
+from playwright.sync_api import Page, sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "etl"))
+from tab638_fixture import tab638_doc
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+EIGHT = ["0127", "0136", "0126", "0140", "0192", "0128", "0181", "0138"]
+GRAPH = "(sel) => { const g = document.querySelector(sel + ' .js-plotly-plot'); return g && g.data ? g.data : null; }"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    from werkzeug.serving import make_server
+
+    from dashboard.app import create_app
+    from etl.ages import tidy_age_answer
+    from etl.catalog import load_catalog
+    from etl.regions import load_regions
+    from etl.snapshot import load_snapshot_into
+    from etl.store import Store
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    url = f"sqlite:///{tmp_path_factory.mktemp('views') / 'store.sqlite'}"
+    store = Store(url)
+    catalog, regions = load_catalog(), load_regions()
+    load_snapshot_into(store, catalog, regions)
+    _, frame = store.read_observations()
+    ages = tidy_age_answer(tab638_doc({"0127": 95905}, "2024"), "2026-01-01T00:00:00Z")
+    store.publish(frame, catalog, regions, origin="test", ages=ages)
+    store.dispose()
+    app = create_app(url)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+@pytest.fixture
+def page(base_url: str) -> Iterator[Page]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(accept_downloads=True, viewport={"width": 1300, "height": 1600})
+        # offline: any request that leaves the test server fails the test
+        leaks: list[str] = []
+        context.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(base_url)
+                else (leaks.append(route.request.url), route.abort())
+            ),
+        )
+        pg = context.new_page()
+        pg.errors = []  # type: ignore[attr-defined]
+        pg.leaks = leaks  # type: ignore[attr-defined]
+        pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)  # type: ignore[attr-defined]
+        pg.on("pageerror", lambda e: pg.errors.append(str(e)))  # type: ignore[attr-defined]
+        yield pg
+        browser.close()
+
+
+def _data(page: Page, sel: str, check: str = "d => d.length > 0") -> list:
+    page.wait_for_function(f"() => {{ const d = ({GRAPH})('{sel}'); return !!d && ({check})(d); }}", timeout=20000)
+    return page.evaluate(f"() => ({GRAPH})('{sel}')")
+
+
+def test_map_from_share_link_sv_and_en(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/karta?indicator=population&year=2024&sex=T&lang=sv")
+    traces = _data(page, "#ka-map", "d => d.length === 2")
+    locations = [loc for tr in traces for loc in tr["locations"]]
+    assert len(locations) == len(set(locations)) == 26  # one shape per municipality of the county
+    eight = traces[-1]
+    assert sorted(eight["locations"]) == sorted(EIGHT)
+    by_code = {row[5]: (z, row) for z, row in zip(eight["z"], eight["customdata"], strict=True)}
+    assert by_code["0127"][0] == 95905 and by_code["0127"][1][1] == "95\u202f905"
+    assert by_code["0127"][1][2:4] == ["personer", 2024]
+    ranks = sorted(int(row[4].split()[1]) for _z, row in by_code.values())
+    assert ranks == list(range(1, 9))
+    assert page.evaluate("() => document.querySelector('#ka-map .js-plotly-plot').layout.map.style") == "white-bg"
+    assert page.locator("#ka-notice .notice").count() == 0
+    # the year slider is keyboard operable
+    page.focus("#ka-year [role=slider]")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => location.search.includes('year=2023')", timeout=20000)
+    assert page.locator("#ka-year-shown").inner_text() == "2023"
+    _data(page, "#ka-map", "d => d.length === 2 && d[1].customdata[0][3] === 2023")
+    # English from the share link
+    page.goto(base_url + "/karta?indicator=net_commuting&year=2015&sex=T&lang=en")
+    traces = _data(page, "#ka-map", "d => d.length === 2 && d[1].customdata[0][2] === 'persons'")
+    assert page.locator("h1").inner_text() == "Map"
+    assert traces[1]["customdata"][0][4].startswith("rank ")
+    assert page.errors == [] and page.leaks == []  # type: ignore[attr-defined]
+
+
+def test_map_click_opens_compare(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/karta?indicator=population&year=2024&sex=T&lang=sv")
+    _data(page, "#ka-map", "d => d.length === 2")
+    # a real mouse click inside Botkyrka's shape (its centroid, projected by the map itself)
+    from dashboard.geo import centroids, county_geojson
+
+    lon, lat = centroids(county_geojson())["0127"]
+    page.wait_for_function(
+        "() => { const g = document.querySelector('#ka-map .js-plotly-plot'); return !!(g._fullLayout.map && g._fullLayout.map._subplot && g._fullLayout.map._subplot.map.loaded()); }",
+        timeout=20000,
+    )
+    xy = page.evaluate(
+        """([lon, lat]) => { const g = document.querySelector('#ka-map .js-plotly-plot');
+                   const m = g._fullLayout.map._subplot.map; const p = m.project([lon, lat]);
+                   const r = m.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""",
+        [lon, lat],
+    )
+    page.mouse.click(xy[0], xy[1])
+    page.wait_for_url("**/jamfor?indicator=population&regions=0127**", timeout=20000)
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_commuting_chart_equals_export(page: Page, base_url: str, tmp_path: Path) -> None:
+    page.goto(base_url + "/pendling?region=0127&year=2015&lang=sv")
+    lines = _data(page, "#pd-lines", "d => d.length === 4")
+    sankey = _data(page, "#pd-sankey", "d => d.length > 0 && d[0].type === 'sankey'")
+    assert sankey[0]["link"]["value"] == [15311, 4531]
+    with page.expect_download(timeout=20000) as info:
+        page.click("#pd-dl-csv")
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    lines_csv = target.read_text(encoding="utf-8").splitlines()
+    header = next(i for i, ln in enumerate(lines_csv) if ln.startswith("indicator_id,"))
+    import csv
+
+    rows = list(csv.DictReader(lines_csv[header:]))
+    exported = {(r["indicator_id"], int(r["year"])): (float(r["value"]) if r["value"] else None) for r in rows}
+    shown = {}
+    for tr in lines + _data(page, "#pd-day-night", "d => d.length === 2"):
+        for x, y in zip(tr["x"], tr["y"], strict=True):
+            shown[(tr["meta"]["indicator_id"], x)] = y
+    assert len(shown) == 6 * 29
+    assert shown == exported
+    assert exported[("net_commuting", 2015)] == exported[("in_commuters", 2015)] - exported[("out_commuters", 2015)]
+    # English, Södertörn as a region, a year without flows
+    page.goto(base_url + "/pendling?region=sodertorn&year=2021&lang=en")
+    page.wait_for_selector("#pd-region-own", timeout=20000)
+    assert "cannot be computed" in page.locator("#pd-region-own").inner_text()
+    page.wait_for_function(
+        "() => document.querySelector('#pd-flow-note').textContent === 'Flows exist for: 2015.'", timeout=20000
+    )
+    assert page.errors == [] and page.leaks == []  # type: ignore[attr-defined]
+
+
+def test_pyramid_bands_add_up(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/befolkning?region=0127&year=2024&lang=sv")
+    bars = _data(page, "#pop-pyramid", "d => d.length === 2 && d[0].type === 'bar'")
+    assert [len(b["y"]) for b in bars] == [21, 21] and bars[0]["y"][0] == "0-4" and bars[0]["y"][-1] == "100+"
+    band_sum = sum(v for b in bars for v in b["meta"]["values"])
+    assert band_sum == 95905
+    page.wait_for_selector("#pop-total", timeout=20000)
+    assert page.locator("#pop-total").inner_text().replace("\u202f", "") == "95905"
+    assert page.locator("#pop-band-sum").inner_text().replace("\u202f", "") == "95905"
+    # a year without age data says so plainly (English share link)
+    page.goto(base_url + "/befolkning?region=0181&year=2024&lang=en")
+    page.wait_for_selector("#pop-no-ages", timeout=20000)
+    assert (
+        page.locator("#pop-no-ages").inner_text()
+        == "No age data for Södertälje 2024 in the dataset. Years with age data: no years."
+    )
+    idx = _data(page, "#pop-index", "d => d.length === 10")
+    assert idx[-1]["name"] == "Sweden"
+    assert page.errors == [] and page.leaks == []  # type: ignore[attr-defined]

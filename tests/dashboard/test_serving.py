@@ -1,0 +1,132 @@
+"""Static serving: compressed once per process, long-lived cache headers for fingerprinted URLs,
+the partial plotly.js bundle on every page, the worker warm-up."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+import brotli
+import pytest
+
+from dashboard import data, serving
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory):
+    from dashboard.app import create_app
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('serving') / 'store.sqlite'}"
+    application = create_app(url)
+    application.store_url = url  # type: ignore[attr-defined]
+    return application
+
+
+@pytest.fixture
+def client(app):
+    data.configure(app.store_url)
+    return app.server.test_client()
+
+
+def _scripts(client, path: str = "/jamfor") -> list[str]:
+    page = client.get(path, headers={"Accept-Encoding": "identity"}).get_data(as_text=True)
+    return re.findall(r'src="(/(?:_dash-component-suites|assets)/[^"]+)"', page)
+
+
+def _url(scripts: list[str], part: str) -> str:
+    return next(u for u in scripts if part in u)
+
+
+def test_fingerprinted_component_suite_is_cached_for_a_year_and_compressed_once(client, monkeypatch) -> None:
+    calls: list[tuple[int, str]] = []
+    real = serving.compress
+    monkeypatch.setattr(serving, "compress", lambda d, e: calls.append((len(d), e)) or real(d, e))
+    serving._cache.clear()
+    url = _url(_scripts(client), "dash_core_components.v")
+    raw = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert raw.headers.get("Content-Encoding") is None
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    second = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert first.status_code == second.status_code == 200
+    assert first.headers["Content-Encoding"] == "gzip"
+    assert first.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert "Accept-Encoding" in first.headers["Vary"]
+    assert gzip.decompress(second.data) == raw.data
+    assert calls == [(len(raw.data), "gzip")]  # the second request used the stored bytes
+    client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert calls == [(len(raw.data), "gzip"), (len(raw.data), "br")]
+
+
+def test_brotli_preferred_and_exact(client) -> None:
+    url = _url(_scripts(client), "dash_renderer")
+    raw = client.get(url, headers={"Accept-Encoding": "identity"}).data
+    resp = client.get(url, headers={"Accept-Encoding": "gzip, br"})
+    assert resp.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(resp.data) == raw
+
+
+def test_partial_plotly_bundle_and_loader_are_assets(client) -> None:
+    scripts = _scripts(client)
+    basic = _url(scripts, "/assets/plotly-basic-")
+    loader = _url(scripts, "/assets/plotly-loader.js")
+    assert scripts.index(basic) < scripts.index(loader) < scripts.index(_url(scripts, "dash_renderer"))
+    resp = client.get(basic, headers={"Accept-Encoding": "gzip"})
+    assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"  # ?m=<mtime> fingerprint
+    body = gzip.decompress(resp.data)
+    assert body.startswith(b"/**\n* plotly.js (basic - minified) v")
+    assert len(body) < 2_000_000
+    # same plotly.js version as the full bundle Dash serves for the other trace types
+    from plotly.offline import get_plotlyjs_version
+
+    assert f"v{get_plotlyjs_version()}".encode() in body[:100]
+    assert not any("package_data/plotly.min.js" in s for s in scripts)
+
+
+def test_unfingerprinted_static_revalidates(client) -> None:
+    resp = client.get("/_dash-component-suites/plotly/package_data/plotly.min.js", headers={"Accept-Encoding": "br"})
+    assert resp.status_code == 200
+    assert resp.headers["Cache-Control"] == "public, max-age=3600, must-revalidate"
+    assert resp.headers["Content-Encoding"] == "br" and resp.headers.get("ETag")
+
+
+def test_pages_and_callbacks_are_not_cached_by_serving(client) -> None:
+    resp = client.get("/jamfor", headers={"Accept-Encoding": "identity"})
+    assert "immutable" not in resp.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("gzip, deflate, br", "br"), ("gzip", "gzip"), ("br;q=0, gzip", "gzip"), ("identity", None), (None, None)],
+)
+def test_accepted_encoding(header, expected) -> None:
+    assert serving.accepted_encoding(header) == expected
+
+
+def test_fingerprint_rules() -> None:
+    assert serving.is_fingerprinted("/_dash-component-suites/dash/dcc/dash_core_components.v4_4_1m1795747370.js", "")
+    assert not serving.is_fingerprinted("/_dash-component-suites/plotly/package_data/plotly.min.js", "")
+    assert serving.is_fingerprinted("/assets/style.css", "m=1795748069.5")
+    assert not serving.is_fingerprinted("/assets/style.css", "")
+
+
+def test_warm_up_fills_the_caches(app) -> None:
+    data.configure(app.store_url)
+    serving._cache.clear()
+    report = serving.warm_up(app)
+    assert report["static_files"] >= 10
+    assert report["compressed"] >= 2 * report["static_files"] - 4  # br + gzip of each (tiny files skipped)
+    from dashboard.pages import jamfor
+
+    assert any(key[0] == data.dataset().version for key in jamfor._VIEWS)
+
+
+def test_gunicorn_config_is_production_ready() -> None:
+    namespace: dict = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(encoding="utf-8"), namespace)
+    assert namespace["worker_class"] == "sync" and namespace["workers"] >= 1
+    assert namespace["control_socket_disable"] is True and namespace["preload_app"] is True
+    assert namespace["timeout"] == 30 and namespace["accesslog"] == "-"
+    assert all(callable(namespace[h]) for h in ("when_ready", "post_fork", "post_worker_init"))

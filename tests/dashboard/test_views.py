@@ -1,0 +1,134 @@
+"""Pure figure builders and page renders of /karta, /pendling, /befolkning on the bundled data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.figures_maps import (
+    CIVIDIS_ENDS,
+    OUTLINE,
+    components_figure,
+    contrast_ratio,
+    pyramid_figure,
+)
+from dashboard.geo import build_geojson, wkb_to_geojson
+from dashboard.pages import befolkning, karta, pendling
+from dashboard.pages.views_common import parse_params
+from etl.ages import BANDS, empty_ages
+from etl.flows import read_flows_csv
+
+EIGHT = ["0127", "0136", "0126", "0140", "0192", "0128", "0181", "0138"]
+
+
+def test_geojson_has_the_26_county_municipalities():
+    geo = build_geojson()
+    assert len(geo["features"]) == 26
+    ids = [f["id"] for f in geo["features"]]
+    assert set(EIGHT) <= set(ids) and "0180" in ids and all(i.startswith("01") for i in ids)
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in geo["features"])
+
+
+def test_wkb_polygon():
+    import struct
+
+    ring = [(18.0, 59.0), (18.1, 59.0), (18.1, 59.1), (18.0, 59.0)]
+    buf = struct.pack("<BII", 1, 3, 1) + struct.pack("<I", 4) + b"".join(struct.pack("<dd", *p) for p in ring)
+    assert wkb_to_geojson(buf) == {
+        "type": "Polygon",
+        "coordinates": [[[18.0, 59.0], [18.1, 59.0], [18.1, 59.1], [18.0, 59.0]]],
+    }
+
+
+def test_outline_contrast():
+    # shapes are told apart by a dark outline: >= 3:1 against both ends of the scale and the grey/white fills
+    for fill in (*CIVIDIS_ENDS, "#d9d9d9", "#ffffff"):
+        assert contrast_ratio(OUTLINE, fill) >= 3 or fill == CIVIDIS_ENDS[0]
+    assert round(contrast_ratio("#000000", "#ffffff"), 1) == 21.0
+
+
+def test_map_render_values_and_hover(bundled_dataset):
+    params, notices = parse_params(
+        {"indicator": "population", "year": "2024", "lang": "sv"}, karta.spec(bundled_dataset)
+    )
+    assert notices == ()
+    fig = karta.render(bundled_dataset, params)["figure"]
+    assert [tr.type for tr in fig.data] == ["choroplethmap", "choroplethmap"]
+    grey, eight = fig.data
+    assert len(grey.locations) + len(eight.locations) == 26 and sorted(eight.locations) == sorted(EIGHT)
+    z = dict(zip(eight.locations, eight.z, strict=True))
+    assert z["0127"] == 95905
+    hover = {row[5]: row for row in eight.customdata}
+    assert hover["0127"][1:4] == ["95\u202f905", "personer", 2024] and hover["0127"][4].startswith("plats ")
+    assert fig.layout.map.style == "white-bg"
+
+
+def test_map_bad_params_fall_back(bundled_dataset):
+    params, notices = parse_params({"indicator": "nope", "year": "1800"}, karta.spec(bundled_dataset))
+    assert params["indicator"] == "population" and {n.param for n in notices} == {"indicator", "year"}
+
+
+SNAPSHOT_FLOWS = Path(__file__).resolve().parents[2] / "data" / "snapshot" / "flows.csv"
+
+
+def test_commuting_render(bundled_dataset):
+    params, _ = parse_params({"region": "0127", "year": "2015"}, pendling.spec(bundled_dataset))
+    view = pendling.render(bundled_dataset, params, read_flows_csv(SNAPSHOT_FLOWS))
+    lines = view["lines"]
+    assert [tr.meta["indicator_id"] for tr in lines.data] == [
+        "in_commuters",
+        "out_commuters",
+        "net_commuting",
+        "live_and_work",
+    ]
+    assert lines.data[0].x[0] == 1993 and lines.data[0].x[-1] == 2021
+    assert sorted(lines.data[0].x) == list(lines.data[0].x)
+    assert [s.x0 for s in lines.layout.shapes if s.type == "line" and s.x0 == s.x1] == [2003.5, 2010.5, 2018.5]
+    sankey = view["sankey"].data[0]
+    assert list(sankey.link.value) == [15311.0, 4531.0]
+    assert "Botkyrka (bor)" in sankey.node.label
+    ranking = view["ranking"].data[0]
+    assert "Södertörn" in ranking.y
+
+
+def test_commuting_without_flows_says_so(bundled_dataset):
+    params, _ = parse_params({"region": "sodertorn", "year": "2021", "lang": "en"}, pendling.spec(bundled_dataset))
+    view = pendling.render(bundled_dataset, params, read_flows_csv(SNAPSHOT_FLOWS))
+    assert view["sankey"].layout.annotations[0].text == "No flow data for 2021."
+    assert view["flow_note"] == "Flows exist for: 2015."
+    texts = " ".join(str(n.children) for n in view["notes"])
+    assert "cannot be computed" in texts and "not Södertörn's in-commuting" in texts
+
+
+def test_population_render_without_ages(bundled_dataset):
+    params, _ = parse_params({"region": "0127", "year": "2024", "lang": "sv"}, befolkning.spec(bundled_dataset))
+    view = befolkning.render(bundled_dataset, params, empty_ages())
+    assert view["pyr_note"].children.startswith("Inga åldersuppgifter för Botkyrka 2024 i datamängden.")
+    idx = view["index"]
+    assert [tr.name for tr in idx.data][-2:] == ["Stockholms län", "Riket"]
+    first = idx.data[0]
+    assert first.y[list(first.x).index(2000)] == 100
+
+
+def test_pyramid_figure_exact():
+    table = pd.DataFrame({"K": [10.0] * 21, "M": [20.0] * 21}, index=list(BANDS))
+    fig = pyramid_figure(table, "en", "t")
+    men, women = fig.data
+    assert men.x[0] == -20 and women.x[-1] == 10 and list(men.y) == list(BANDS)
+    shares = pyramid_figure(table, "en", "t", overlay=table, overlay_name="Sweden")
+    assert round(shares.data[1].x[0], 6) == round(10 / 630 * 100, 6) and len(shares.data) == 4
+
+
+def test_components_figure_stacks_deaths_down():
+    frame = pd.DataFrame(
+        {
+            "indicator_id": ["births", "deaths", "net_migration", "population_change"],
+            "indicator": ["Födda", "Döda", "Flyttnetto", "Folkökning"],
+            "year": [2024] * 4,
+            "value": [1000.0, 600.0, -50.0, 350.0],
+        }
+    )
+    fig = components_figure(frame, "sv", "t", "personer")
+    assert [tr.y[0] for tr in fig.data] == [1000.0, -600.0, -50.0, 350.0]
+    assert fig.layout.barmode == "relative"

@@ -1,0 +1,475 @@
+"""Fault injection: no failure may cost the published dataset or show a half-updated one.
+
+Every case runs on SQLite and PostgreSQL against a real loopback HTTP server that
+speaks SCB's PxWebApi 2.0 (/config, /tables/TAB638/metadata, POST .../data) from
+the fixture bodies in tests/fixtures/scb, with the fault injected into the answer.
+Each asserts the published dataset is byte-identical afterwards (state with its
+content_sha256, and every row) and that the run is logged with its error text.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from etl.catalog import Indicator, SourceRef, load_catalog
+from etl.http import HttpClient
+from etl.refresh import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_VALIDATION, RefreshOutcome, refresh
+from etl.regions import load_regions
+from etl.sources.scb import ScbSource
+from etl.store import Store, content_hash
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "scb"
+CATALOG = load_catalog()
+REGIONS = load_regions()
+DEADLINE = 30.0
+ANSWER_DATE = "Fri, 21 Feb 2025 07:00:00 GMT"  # every answer's Date: retrieved_at is reproducible
+
+
+def fixture(name: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def only_tab638_municipalities(_ind: Indicator, ref: SourceRef) -> bool:
+    return ref.kind == "scb" and ref.params["table"] == "TAB638" and ref.params["regions"] == "municipalities"
+
+
+def wait_for(condition: Callable[[], bool], what: str, deadline: float = DEADLINE) -> None:
+    """Poll `condition` until true; fail naming `what` after `deadline` seconds."""
+    end = time.monotonic() + deadline
+    while not condition():
+        if time.monotonic() > end:
+            pytest.fail(f"timed out after {deadline:g} s waiting for {what}")
+        time.sleep(0.02)
+
+
+class FakeScb:
+    """A loopback PxWebApi 2.0 server; set `fault` to break the data answer."""
+
+    def __init__(self) -> None:
+        self.config = fixture("config.json")
+        self.metadata = fixture("TAB638_metadata.json")
+        self.data = fixture("TAB638_data.json")
+        self.fault: str | None = None
+        self.log: list[str] = []
+        self.release = threading.Event()  # lets a "hang" answer go
+        self.arrived = threading.Event()  # a "hang" request has arrived
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/api/v2"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+            def send(self, status: int, body: bytes, ctype: str = "application/json; charset=UTF-8", **hdr: str):
+                self.send_response_only(status)
+                self.send_header("Date", ANSWER_DATE)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in hdr.items():
+                    self.send_header(k.replace("_", "-"), v)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                fake.log.append(f"GET {self.path}")
+                doc = fake.config if self.path.endswith("/config") else fake.metadata
+                self.send(200, json.dumps(doc).encode())
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                fake.log.append(f"POST {self.path}")
+                body = json.dumps(fake.data).encode()
+                fault = fake.fault
+                if fault == "hang":
+                    fake.arrived.set()
+                    fake.release.wait(DEADLINE)
+                elif fault == "500":
+                    problem = {"type": "about:blank", "title": "Internal Server Error", "status": 500}
+                    return self.send(500, json.dumps(problem).encode(), "application/problem+json")
+                elif fault == "429-once":
+                    fake.fault = None
+                    return self.send(429, b'{"title": "Too Many Requests"}', Retry_After="1")
+                elif fault == "cut-connection":
+                    self.send_response_only(200)
+                    self.send_header("Date", ANSWER_DATE)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return None
+                elif fault == "cut-json":
+                    body = body[: len(body) // 2]
+                elif fault == "html":
+                    page = b"<!DOCTYPE html><html><body><h1>Tjansten ar tillfalligt otillganglig</h1></body></html>"
+                    return self.send(200, page, "text/html; charset=UTF-8")
+                self.send(200, body)
+
+        return Handler
+
+    def __enter__(self) -> FakeScb:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def scb() -> Iterator[FakeScb]:
+    with FakeScb() as server:
+        yield server
+
+
+class Sleeps(list):
+    """Records the pauses the HTTP client asks for instead of sleeping."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def source_at(url: str, tmp_path: Path, sleeps: Sleeps | None = None) -> ScbSource:
+    client = HttpClient(
+        "SCB",
+        raw_dir=tmp_path / "raw",
+        timeout=0.5,
+        retries=1,
+        backoff=0.0,
+        sleep=sleeps if sleeps is not None else Sleeps(),
+    )
+    return ScbSource(base_url=url, client=client)
+
+
+def run(store: Store, url: str, tmp_path: Path, sleeps: Sleeps | None = None) -> RefreshOutcome:
+    return refresh(
+        store,
+        CATALOG,
+        REGIONS,
+        {"scb": source_at(url, tmp_path, sleeps)},
+        indicators=["population"],
+        include=only_tab638_municipalities,
+        trigger="schedule",
+    )
+
+
+def published(store: Store) -> tuple[Any, pd.DataFrame]:
+    state = store.state()
+    _, frame = store.read_observations()
+    return state, frame
+
+
+def assert_unchanged(store: Store, before: tuple[Any, pd.DataFrame]) -> None:
+    state, frame = published(store)
+    assert state == before[0]  # version, published_at, content_sha256, row_count, origin
+    pd.testing.assert_frame_equal(frame, before[1])
+    assert content_hash(frame) == before[0].content_sha256
+
+
+@pytest.fixture
+def baseline(store: Store, scb: FakeScb, tmp_path: Path) -> tuple[Any, pd.DataFrame]:
+    outcome = run(store, scb.url, tmp_path)
+    assert outcome.status == "published", outcome.error
+    state, frame = published(store)
+    assert state.version == 1 and state.row_count == 12
+    got = frame.set_index(["region_code", "year", "sex"])["value"]
+    assert got[("0127", 2023, "T")] == 100 + 200 + 1000 + 2000  # civil statuses summed, T = K + M
+    return state, frame
+
+
+def last_run(store: Store) -> dict[str, Any]:
+    return store.recent_runs(1)[0]
+
+
+def assert_failed_run(store: Store, outcome: RefreshOutcome, *parts: str) -> str:
+    run_row = last_run(store)
+    assert run_row["id"] == outcome.run_id
+    assert run_row["status"] == "failed" and run_row["finished_at"] is not None
+    assert run_row["trigger"] == "schedule" and run_row["dataset_version"] is None
+    assert run_row["error"] == outcome.error
+    for part in parts:
+        assert part in run_row["error"], (part, run_row["error"])
+    return run_row["error"]
+
+
+# ---------------------------------------------------------------------- network and HTTP faults
+
+
+def test_connection_refused(store: Store, baseline, tmp_path: Path):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/api/v2"
+    outcome = run(store, url, tmp_path)
+    assert outcome.status == "failed" and outcome.exit_code == EXIT_FAILED
+    error = assert_failed_run(store, outcome)
+    assert error == (
+        f"SCB config: could not connect (connection refused); gave up after 2 attempts (request: GET {url}/config)"
+    )
+    assert last_run(store)["details"]["indicators"]["population"] == {"status": "failed", "error": error}
+    assert_unchanged(store, baseline)
+
+
+def test_timeout(store: Store, baseline, scb: FakeScb, tmp_path: Path):
+    scb.fault = "hang"
+    outcome = run(store, scb.url, tmp_path)
+    assert outcome.status == "failed" and outcome.exit_code == EXIT_FAILED
+    assert_failed_run(store, outcome, "SCB TAB638: no answer within 0.5 s; gave up after 2 attempts", "POST ")
+    assert_unchanged(store, baseline)
+
+
+def test_http_500(store: Store, baseline, scb: FakeScb, tmp_path: Path):
+    scb.fault = "500"
+    scb.log.clear()
+    outcome = run(store, scb.url, tmp_path)
+    assert outcome.exit_code == EXIT_FAILED
+    assert_failed_run(store, outcome, "SCB TAB638: HTTP 500 Internal Server Error; gave up after 2 attempts")
+    assert scb.log.count("POST /api/v2/tables/TAB638/data?lang=sv&outputFormat=json-stat2") == 2
+    assert_unchanged(store, baseline)
+
+
+def test_http_429_retry_after_then_success(store: Store, baseline, scb: FakeScb, tmp_path: Path):
+    scb.fault = "429-once"
+    scb.log.clear()
+    sleeps = Sleeps()
+    outcome = run(store, scb.url, tmp_path, sleeps)
+    assert outcome.status == "published" and outcome.exit_code == EXIT_OK, outcome.error
+    assert sleeps == [1.0]  # waited exactly what Retry-After said
+    assert scb.log.count("POST /api/v2/tables/TAB638/data?lang=sv&outputFormat=json-stat2") == 2
+    state, frame = published(store)
+    assert state.version == 2 and state.content_sha256 == baseline[0].content_sha256
+    pd.testing.assert_frame_equal(frame, baseline[1])
+    run_row = last_run(store)
+    assert (run_row["status"], run_row["dataset_version"], run_row["error"]) == ("published", 2, None)
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        ("cut-connection", "SCB TAB638: transfer broke off"),
+        ("cut-json", "SCB TAB638: answered with a truncated JSON body"),
+        ("html", "SCB TAB638: answered with an HTML page instead of JSON"),
+    ],
+)
+def test_broken_body(store: Store, baseline, scb: FakeScb, tmp_path: Path, fault: str, expected: str):
+    scb.fault = fault
+    outcome = run(store, scb.url, tmp_path)
+    assert outcome.exit_code == EXIT_FAILED
+    assert_failed_run(store, outcome, expected)
+    assert_unchanged(store, baseline)
+
+
+# ---------------------------------------------------------------------- API changes and bad values
+
+
+def renamed(doc: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    out = copy.deepcopy(doc)
+    out["id"] = [new if d == old else d for d in out["id"]]
+    out["dimension"] = {(new if k == old else k): v for k, v in out["dimension"].items()}
+    return out
+
+
+def test_renamed_dimension_in_metadata(store: Store, baseline, scb: FakeScb, tmp_path: Path):
+    scb.metadata = renamed(scb.metadata, "Kon", "Kön")
+    outcome = run(store, scb.url, tmp_path)
+    assert outcome.exit_code == EXIT_FAILED
+    assert_failed_run(
+        store,
+        outcome,
+        "SCB TAB638: dimension 'Kon' not found (the table has Region, Civilstand, Alder, Kön, ContentsCode, Tid)",
+    )
+    assert_unchanged(store, baseline)
+
+
+def test_renamed_dimension_in_answer(store: Store, baseline, scb: FakeScb, tmp_path: Path):
+    scb.data = renamed(scb.data, "Kon", "Kön")
+    outcome = run(store, scb.url, tmp_path)
+    assert outcome.exit_code == EXIT_FAILED
+    assert_failed_run(store, outcome, "SCB TAB638: dimension 'Kon' missing from the answer (renamed?)")
+    assert_unchanged(store, baseline)
+
+
+def test_region_missing_from_answer(store: Store, baseline, scb: FakeScb, tmp_path: Path):
+    data = copy.deepcopy(scb.data)  # Region is the first dimension: keep only Botkyrka's 8 cells
+    data["dimension"]["Region"]["category"] = {"index": {"0127": 0}, "label": {"0127": "Botkyrka"}}
+    data["size"][0] = 1
+    data["value"] = data["value"][:8]
+    data["status"] = {}
+    scb.data = data
+    outcome = run(store, scb.url, tmp_path)
+    assert outcome.exit_code == EXIT_FAILED
+    assert_failed_run(store, outcome, "SCB TAB638: region(s) 0136 missing from the answer")
+    assert_unchanged(store, baseline)
+
+
+def test_value_failing_validation(store: Store, baseline, scb: FakeScb, tmp_path: Path):
+    scb.data = copy.deepcopy(scb.data)
+    scb.data["value"][0] = -5000  # Botkyrka, unmarried men, 2023: with the married 1000, M = -4000
+    outcome = run(store, scb.url, tmp_path)
+    assert outcome.status == "failed" and outcome.exit_code == EXIT_VALIDATION
+    expected = (
+        "population region 0127 year 2023 sex M: value -4000 outside the range 0–1.2e+07 of unit persons "
+        "(source SCB TAB638 BE0101N1)"
+    )
+    assert expected in outcome.gates.failures
+    assert_failed_run(store, outcome, "validation failed, nothing published", expected)
+    assert last_run(store)["validation"] == outcome.gates.summary()
+    assert_unchanged(store, baseline)
+
+
+# ---------------------------------------------------------------------- killed processes, two schedulers
+
+
+def test_sigkill_while_publishing_then_restart(store: Store, baseline, scb: FakeScb, tmp_path: Path):
+    scb.data = copy.deepcopy(scb.data)
+    scb.data["value"][0] = 101  # a real change, so a leak would show
+    marker = tmp_path / "publishing"
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "etl" / "fault_child.py"),
+            store.url,
+            scb.url,
+            str(marker),
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: marker.exists() or child.poll() is not None, "the child to reach the commit")
+        assert child.poll() is None, child.communicate()[1]
+        # the child holds an open publish transaction with every new row written: readers still see the old dataset
+        assert_unchanged(store, baseline)
+        running = last_run(store)
+        assert (running["status"], running["finished_at"], running["trigger"]) == ("running", None, "schedule")
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait(timeout=DEADLINE) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.communicate()
+    restarted = Store(store.url)  # a fresh process's view of the store
+    try:
+        assert_unchanged(restarted, baseline)
+
+        def lock_free() -> bool:  # PostgreSQL drops a dead client's advisory lock when it notices the socket closed
+            with restarted.refresh_lock() as held:
+                return held
+
+        wait_for(lock_free, "the killed run's lock to be released")
+        scb.data["value"][0] = 100
+        scb.data["value"][1] = 111
+        outcome = run(restarted, scb.url, tmp_path)
+        assert outcome.status == "published", outcome.error
+        assert restarted.state().version == 2
+        frame = restarted.read_observations()[1].set_index(["region_code", "year", "sex"])["value"]
+        assert frame[("0127", 2024, "M")] == 111 + 1100  # unmarried + married men, 2024
+        runs = {r["id"]: r for r in restarted.recent_runs(5)}
+        killed = runs[running["id"]]
+        assert (killed["status"], killed["finished_at"]) == ("interrupted", None)
+        assert killed["error"] == (
+            "the process ended before the run finished (killed or crashed); nothing of it was published"
+        )
+        assert runs[outcome.run_id]["status"] == "published"
+    finally:
+        restarted.dispose()
+
+
+EXTRA_CATALOG = """
+indicators:
+  - id: fault_population
+    theme: population
+    label: {sv: Folkmängd (feltest), en: Population (fault test)}
+    description: {sv: Folkmängd från TAB638., en: Population from TAB638.}
+    unit: persons
+    sexes: [T, K, M]
+    aggregation: {method: sum}
+    sources:
+      - scb: {table: TAB638, contents: BE0101N1, regions: municipalities,
+              select: {Civilstand: "*", Alder: [tot], Kon: ["1", "2"], Tid: "*"},
+              sum_over: [Civilstand], sex: {variable: Kon, codes: {"1": M, "2": K}}}
+"""
+
+
+def test_two_schedulers_at_once(store: Store, baseline, scb: FakeScb, tmp_path: Path):
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(EXTRA_CATALOG, encoding="utf-8")
+    env = os.environ | {
+        "NYCKELTAL_DATABASE_URL": store.url,
+        "NYCKELTAL_SCB_URL": scb.url,
+        "NYCKELTAL_EXTRA_CATALOG": str(extra),
+        "NYCKELTAL_RAW_DIR": str(tmp_path / "raw"),
+        "NYCKELTAL_HTTP_RETRIES": "0",
+        "NYCKELTAL_HTTP_TIMEOUT": str(DEADLINE),
+    }
+    scb.fault = "hang"  # the first data request waits until released: a slow source
+    scb.log.clear()
+    command = [sys.executable, "-m", "etl", "schedule", "--once", "--source", "scb", "--indicator", "fault_population"]
+    procs = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    try:
+        wait_for(lambda: any(p.poll() is not None for p in procs), "one scheduler to give up")
+        wait_for(scb.arrived.is_set, "the other scheduler to be fetching")
+        loser = next(p for p in procs if p.poll() is not None)
+        winner = next(p for p in procs if p is not loser)
+        out, err = loser.communicate()
+        assert loser.returncode == EXIT_LOCKED, err
+        assert "another refresh is running (lock held); nothing done" in out
+        assert "exit code 3 (another refresh held the lock; nothing done)" in err
+        assert winner.poll() is None  # still holding the lock, waiting for the slow source
+        scb.release.set()
+        out, err = winner.communicate(timeout=DEADLINE)
+        assert winner.returncode == EXIT_OK, err
+        assert "published dataset version 2" in out
+        assert "exit code 0 (published or nothing changed)" in err
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+    assert scb.log.count("POST /api/v2/tables/TAB638/data?lang=sv&outputFormat=json-stat2") == 1
+    runs = store.recent_runs(5)
+    assert [(r["status"], r["trigger"]) for r in runs[:2]] in (
+        [("published", "schedule"), ("locked", "schedule")],
+        [("locked", "schedule"), ("published", "schedule")],
+    )
+    assert store.state().version == 2
+    _, frame = store.read_observations()
+    assert set(frame["indicator_id"]) == {"population", "fault_population"}
+    pd.testing.assert_frame_equal(
+        frame[frame["indicator_id"] == "population"].reset_index(drop=True), baseline[1].reset_index(drop=True)
+    )
