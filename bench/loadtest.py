@@ -9,6 +9,7 @@ the server for CPU: the numbers are a floor for what the server alone could do.
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import multiprocessing as mp
@@ -18,10 +19,21 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+import brotli
+
 from bench.dashflow import body, find_callback
 
 EIGHT = ["0127", "0136", "0126", "0140", "0192", "0128", "0181", "0138"]
 JAMFOR_INDICATORS = ["population", "births", "deaths", "in_migration", "out_migration", "net_migration"]
+
+
+def _decoded(content: bytes, encoding: str | None) -> bytes:
+    """The body as the browser sees it (the client asks for compression, like a browser)."""
+    if encoding == "br":
+        return brotli.decompress(content)
+    if encoding == "gzip":
+        return gzip.decompress(content)
+    return content
 
 
 class Client:
@@ -45,7 +57,7 @@ class Client:
             try:
                 self.conn.request(method, path, body=data, headers=headers)
                 resp = self.conn.getresponse()
-                content = resp.read()
+                content = _decoded(resp.read(), resp.getheader("Content-Encoding"))
                 if resp.getheader("Connection", "").lower() == "close":
                     self.conn.close()
                     self.conn = None
