@@ -44,6 +44,19 @@ def _adapters(sources: list[str], figures_dir: str | None) -> dict:
     return {k: v for k, v in table.items() if k in sources}
 
 
+def _structures(adapters: dict, regions, *, full: bool, whole: bool) -> dict:
+    """Tables beside the observations fetched by a full refresh of everything: the age
+    structure from SCB TAB638 (single ages -> 5-year bands) for the county's municipalities,
+    the county and Riket. Otherwise the published ones are carried over."""
+    from etl.ages import fetch_scb_ages
+
+    if not (full and whole and "scb" in adapters):
+        return {}
+    scb = adapters["scb"]
+    codes = [*regions.municipalities(county="01"), "01", "00"]
+    return {"ages": lambda _ctx: fetch_scb_ages(scb, codes)}
+
+
 def cmd_refresh(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -57,7 +70,14 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     indicators = args.indicator.split(",") if args.indicator else None
     chosen = indicators or [i.id for i in catalog.stored()]
-    bar = tqdm(total=len(chosen), unit="indicator", disable=args.quiet or not sys.stderr.isatty(), file=sys.stderr)
+    adapters = _adapters(sources, args.figures_dir)
+    structures = _structures(adapters, regions, full=args.full, whole=indicators is None)
+    bar = tqdm(
+        total=len(chosen) + len(structures),
+        unit="indicator",
+        disable=args.quiet or not sys.stderr.isatty(),
+        file=sys.stderr,
+    )
 
     def progress(msg: str) -> None:
         if msg.endswith(": fetching"):
@@ -71,12 +91,13 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             store,
             catalog,
             regions,
-            _adapters(sources, args.figures_dir),
+            adapters,
             trigger=args.trigger,
             indicators=indicators,
             full=args.full,
             allow_shrink=args.allow_shrink,
             progress=progress,
+            structures=structures,
         )
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)

@@ -169,3 +169,34 @@ def pyramid(ages: pd.DataFrame, region: str, year: int) -> pd.DataFrame:
 def age_years(ages: pd.DataFrame, region: str | None = None) -> list[int]:
     rows = ages if region is None else ages[ages["region_code"] == region]
     return sorted({int(y) for y in rows.loc[rows["value"].notna(), "year"]})
+
+
+def fetch_scb_ages(scb: Any, regions: Sequence[str]) -> pd.DataFrame:
+    """Online: TAB638's single ages for `regions` and every year, through the SCB adapter's
+    client (its /config limits, retries and raw archive), split by years to stay within
+    `maxDataCells`, summed into 5-year bands by sex."""
+    metadata = scb.metadata(TABLE)
+    available = set(jsonstat.dimension_codes(metadata, "Region"))
+    wanted = [r for r in regions if r in available]
+    years = list(jsonstat.dimension_codes(metadata, "Tid"))
+    per_year = (
+        len(wanted)
+        * len(jsonstat.dimension_codes(metadata, "Civilstand"))
+        * len(single_ages(metadata))
+        * len(SEX_CODES)
+    )
+    step = max(1, int(scb.config()["maxDataCells"]) // max(per_year, 1))
+    frames = []
+    for i in range(0, len(years), step):
+        body = build_age_request(metadata, wanted, years[i : i + step])
+        answer = scb.http.post(
+            f"{scb.base_url}/tables/{TABLE}/data",
+            table=TABLE,
+            body=body,
+            params={"lang": "sv", "outputFormat": "json-stat2"},
+        )
+        try:
+            frames.append(tidy_age_answer(answer.json("SCB", TABLE), answer.retrieved_at))
+        except AgeError as exc:
+            raise SourceError("SCB", TABLE, answer.describe(), str(exc)) from None
+    return validate_ages(pd.concat(frames, ignore_index=True)) if frames else empty_ages()

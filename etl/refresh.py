@@ -99,8 +99,14 @@ def refresh(
     origin: str = "refresh",
     progress: Callable[[str], None] = lambda _m: None,
     fail_after_rows: bool = False,
+    structures: dict[str, Callable[[FetchContext], pd.DataFrame]] | None = None,
 ) -> RefreshOutcome:
-    """Run one refresh under the store's lock; see RefreshOutcome for the result."""
+    """Run one refresh under the store's lock; see RefreshOutcome for the result.
+
+    `structures` optionally fetches the tables beside the observations ("ages": age
+    structure, "flows": origin-destination commuting); each is published in the same
+    transaction, and what is not fetched is carried over from the published dataset.
+    """
     store.create_schema()
     with store.refresh_lock() as held:
         if not held:
@@ -168,8 +174,24 @@ def refresh(
                 outcome.status = "unchanged"
                 store.finish_run(run_id, "unchanged", {"indicators": outcome.per_indicator}, gates.summary())
                 return outcome
+            extra: dict[str, pd.DataFrame] = {}
+            for name, fetch in (structures or {}).items():
+                progress(f"{name}: fetching")
+                try:
+                    extra[name] = fetch(ctx)
+                except Exception as exc:
+                    outcome.per_indicator[f"({name})"] = {"status": "failed", "error": str(exc)}
+                    raise
+                outcome.per_indicator[f"({name})"] = {"status": "fetched", "rows": len(extra[name])}
             state = store.publish(
-                candidate, catalog, regions, origin=origin, source_updated=updated_all, fail_after_rows=fail_after_rows
+                candidate,
+                catalog,
+                regions,
+                origin=origin,
+                source_updated=updated_all,
+                fail_after_rows=fail_after_rows,
+                flows=extra.get("flows"),
+                ages=extra.get("ages"),
             )
             outcome.status, outcome.state = "published", state
             store.finish_run(

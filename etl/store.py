@@ -226,7 +226,11 @@ class Store:
         """(version, observations) of the published dataset, read in one consistent statement."""
         current = select(dataset_state.c.version).where(dataset_state.c.id == 1).scalar_subquery()
         cols = [observations.c[c] for c in OBSERVATION_COLUMNS]
-        query = select(observations.c.dataset_version, *cols).where(observations.c.dataset_version == current)
+        query = (
+            select(observations.c.dataset_version, *cols)
+            .where(observations.c.dataset_version == current)
+            .order_by(observations.c.indicator_id, observations.c.region_code, observations.c.year, observations.c.sex)
+        )
         try:
             with self.engine.connect() as conn:
                 result = conn.execute(query)
