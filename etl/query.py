@@ -1,10 +1,11 @@
 """The one query function behind charts, tables, downloads, the CLI export and the API.
 
-`Dataset` holds the published observations indexed once per dataset version;
-`query(dataset, selection)` returns the rows a user sees, in the export
-contract's columns, for any mode: value, per 1 000 inhabitants, index
-(base year = 100) or annual change in per cent. Region groups (Södertörn) are
-computed here by the catalog's aggregation rule.
+`Dataset` holds the published observations of one dataset version, indexed once
+into small arrays per (indicator, region, sex); `query(dataset, selection)`
+returns the rows a user sees, in the export contract's columns, for any mode:
+value, per 1 000 inhabitants, index (base year = 100) or annual change in per
+cent. Region groups (Södertörn) are computed here by the catalog's aggregation
+rule, once per dataset version.
 """
 
 from __future__ import annotations
@@ -25,6 +26,20 @@ MODE_UNITS = {
     "index": {"sv": "index (basår = 100)", "en": "index (base year = 100)"},
     "change": {"sv": "procent, förändring mot föregående år", "en": "per cent, change on previous year"},
 }
+MODE_REFS = {
+    "per1000": {"sv": " ÷ folkmängd × 1000", "en": " ÷ population × 1000"},
+    "index": {"sv": " (index, {base} = 100)", "en": " (index, {base} = 100)"},
+    "change": {"sv": " (förändring mot föregående år, %)", "en": " (change on previous year, %)"},
+}
+GROUP_REFS = {
+    "sum": {"sv": "{name}: summa av {n} kommuner", "en": "{name}: sum of {n} municipalities"},
+    "weighted_mean": {
+        "sv": "{name}: medel av {n} kommuner vägt med {weight}{lag}",
+        "en": "{name}: mean of {n} municipalities weighted by {weight}{lag}",
+    },
+    "none": {"sv": "{name}: beräknas inte ({reason})", "en": "{name}: not computed ({reason})"},
+}
+LAG_TEXT = {"sv": " ({lag} år tidigare)", "en": " ({lag} year earlier)"}
 
 
 class QueryError(ValueError):
@@ -44,6 +59,35 @@ class Selection:
     base: int | None = None
 
 
+@dataclass(frozen=True)
+class Series:
+    """One region's values of one indicator and sex, sorted by year."""
+
+    years: np.ndarray
+    values: np.ndarray
+    status: np.ndarray
+    source: np.ndarray
+    source_ref: np.ndarray
+    retrieved_at: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Series:
+        e = np.array([], dtype=object)
+        return cls(np.array([], dtype=np.int64), np.array([], dtype=float), e, e, e, e)
+
+    def value_at(self, years: np.ndarray) -> np.ndarray:
+        """Values at `years` (NaN where this series has none)."""
+        out = np.full(len(years), np.nan)
+        if len(self.years) == 0:
+            return out
+        pos = np.searchsorted(self.years, years)
+        pos_ok = pos < len(self.years)
+        hit = np.zeros(len(years), dtype=bool)
+        hit[pos_ok] = self.years[pos[pos_ok]] == years[pos_ok]
+        out[hit] = self.values[pos[hit]]
+        return out
+
+
 @dataclass
 class Dataset:
     """The published observations of one dataset version, indexed for fast queries."""
@@ -52,80 +96,94 @@ class Dataset:
     observations: pd.DataFrame
     catalog: Catalog
     regions: Regions
-    by_indicator: dict[str, pd.DataFrame] = field(default_factory=dict)
-    # computed group rows per (indicator, group, lang): they depend only on this version's data
-    group_cache: dict[tuple[str, str, str], pd.DataFrame] = field(default_factory=dict, repr=False)
-    year_spans: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
+    _series: dict[tuple[str, str, str], Series] = field(default_factory=dict, repr=False)
+    _rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _groups: dict[tuple[str, str, str, str], Series] = field(default_factory=dict, repr=False)
+    _spans: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        for ind_id, rows in self.observations.groupby("indicator_id", sort=False):
-            self.by_indicator[str(ind_id)] = rows.reset_index(drop=True)
+        obs = self.observations.sort_values(["indicator_id", "region_code", "sex", "year"], kind="stable")
+        self.observations = obs.reset_index(drop=True)
+        keys = list(zip(obs["indicator_id"], obs["region_code"], obs["sex"], strict=True))
+        years = obs["year"].to_numpy(dtype=np.int64)
+        values = obs["value"].to_numpy(dtype=float)
+        # repeated texts (status, source, …) become references to one shared string each
+        cols = {c: _shared_texts(obs[c]) for c in ("status", "source", "source_ref", "retrieved_at")}
+        start = 0
+        for i in range(1, len(keys) + 1):
+            if i == len(keys) or keys[i] != keys[start]:
+                sl = slice(start, i)
+                self._series[(str(keys[start][0]), str(keys[start][1]), str(keys[start][2]))] = Series(
+                    years[sl],
+                    values[sl],
+                    cols["status"][sl],
+                    cols["source"][sl],
+                    cols["source_ref"][sl],
+                    cols["retrieved_at"][sl],
+                )
+                start = i
 
     def rows(self, indicator_id: str) -> pd.DataFrame:
-        return self.by_indicator.get(indicator_id, self.observations.iloc[0:0])
+        """All stored rows of one indicator (a frame in the observation columns)."""
+        if indicator_id not in self._rows:
+            obs = self.observations
+            picked = obs[obs["indicator_id"] == indicator_id]
+            self._rows[indicator_id] = picked.reset_index(drop=True)
+        return self._rows[indicator_id]
 
     def years(self, indicator_id: str) -> tuple[int, int] | None:
-        if indicator_id in self.year_spans:
-            return self.year_spans[indicator_id]
-        rows = self.rows(indicator_id)
-        rows = rows[rows["value"].notna()]
-        span = None if rows.empty else (int(rows["year"].min()), int(rows["year"].max()))
-        self.year_spans[indicator_id] = span
-        return span
+        """First and last year with a value."""
+        if indicator_id not in self._spans:
+            found = [s.years[~np.isnan(s.values)] for (i, _r, _s), s in self._series.items() if i == indicator_id]
+            found = [y for y in found if len(y)]
+            self._spans[indicator_id] = (
+                (int(min(y.min() for y in found)), int(max(y.max() for y in found))) if found else None
+            )
+        return self._spans[indicator_id]
 
+    def series(self, indicator: Indicator, code: str, sex: str, lang: str) -> Series:
+        """One region's (or group's) series."""
+        if code in self.regions.groups:
+            key = (indicator.id, code, sex, lang)
+            if key not in self._groups:
+                self._groups[key] = self._group_series(indicator, code, sex, lang)
+            return self._groups[key]
+        return self._series.get((indicator.id, code, sex), Series.empty())
 
-def _group_rows(dataset: Dataset, indicator: Indicator, group_id: str, lang: str) -> pd.DataFrame:
-    key = (indicator.id, group_id, lang)
-    cached = dataset.group_cache.get(key)
-    if cached is None:
-        cached = dataset.group_cache[key] = _compute_group_rows(dataset, indicator, group_id, lang)
-    return cached
-
-
-def _compute_group_rows(dataset: Dataset, indicator: Indicator, group_id: str, lang: str) -> pd.DataFrame:
-    group = dataset.regions.groups[group_id]
-    frame = dataset.rows(indicator.id)
-    weights = dataset.rows(indicator.aggregation.weight) if indicator.aggregation.weight else None
-    agg = aggregate_group(frame, indicator, group, weights)
-    members = frame[frame["region_code"].isin(group.members)]
-    rule = indicator.aggregation
-    if rule.method == "sum":
-        ref = f"{group.name(lang)}: sum of {len(group.members)} municipalities"
-    elif rule.method == "weighted_mean":
-        ref = f"{group.name(lang)}: mean of {len(group.members)} municipalities weighted by {rule.weight}" + (
-            f" ({rule.weight_lag} year earlier)" if rule.weight_lag else ""
+    def _group_series(self, indicator: Indicator, group_id: str, sex: str, lang: str) -> Series:
+        group = self.regions.groups[group_id]
+        frame = self.rows(indicator.id)
+        weights = self.rows(indicator.aggregation.weight) if indicator.aggregation.weight else None
+        agg = aggregate_group(frame, indicator, group, weights)
+        agg = agg[agg["sex"] == sex]
+        members = frame[frame["region_code"].isin(group.members) & (frame["sex"] == sex)]
+        years = np.array(sorted(set(members["year"].astype(int))), dtype=np.int64)
+        values = pd.Series(agg["value"].to_numpy(), index=agg["year"].astype(int)).reindex(years).to_numpy(dtype=float)
+        retrieved = members.groupby("year")["retrieved_at"].max().reindex(years)
+        n = len(years)
+        return Series(
+            years,
+            values,
+            np.where(np.isnan(values), "missing", "computed").astype(object),
+            np.full(n, "computed", dtype=object),
+            np.full(n, group_reference(indicator, group.name(lang), len(group.members), lang), dtype=object),
+            np.array([None if pd.isna(v) else str(v) for v in retrieved], dtype=object),
         )
-    else:
-        ref = f"{group.name(lang)}: not computed ({rule.reason(lang) if rule.reason else 'no rule'})"
-    retrieved = members.groupby(["year", "sex"])["retrieved_at"].max()
-    years = sorted(set(members["year"]))
-    sexes = sorted(set(members["sex"]))
-    grid = (
-        pd.MultiIndex.from_product([years, sexes], names=["year", "sex"]).to_frame(index=False)
-        if years
-        else pd.DataFrame(columns=["year", "sex"])
-    )
-    out = grid.merge(agg, on=["year", "sex"], how="left")
-    out["region_code"] = group_id
-    out["indicator_id"] = indicator.id
-    out["status"] = np.where(out["value"].notna(), "computed", "missing")
-    out["source"] = "computed"
-    out["source_ref"] = ref
-    out["retrieved_at"] = [retrieved.get((y, s), pd.NA) for y, s in zip(out["year"], out["sex"], strict=True)]
-    return out
 
 
-def _base_rows(dataset: Dataset, indicator: Indicator, codes: list[str], lang: str) -> pd.DataFrame:
-    plain = [c for c in codes if c not in dataset.regions.groups]
-    frame = dataset.rows(indicator.id)
-    parts = [frame[frame["region_code"].isin(plain)]]
-    parts += [_group_rows(dataset, indicator, g, lang) for g in codes if g in dataset.regions.groups]
-    out = (
-        pd.concat([p for p in parts if len(p)], ignore_index=True)
-        if any(len(p) for p in parts)
-        else frame.iloc[0:0].copy()
-    )
-    return out
+def _shared_texts(column: pd.Series) -> np.ndarray:
+    """An object array of the column's texts (None for missing) in which equal texts are one object."""
+    cat = pd.Categorical(column)
+    lookup = np.array([*map(str, cat.categories), None], dtype=object)
+    return lookup[cat.codes]  # code -1 (missing) picks the trailing None
+
+
+def group_reference(indicator: Indicator, name: str, members: int, lang: str) -> str:
+    """How a group's value is computed, in words (the group rows' source_ref)."""
+    rule = indicator.aggregation
+    lag = LAG_TEXT[lang].format(lag=rule.weight_lag) if rule.weight_lag else ""
+    reason = rule.reason(lang) if rule.reason else ""
+    return GROUP_REFS[rule.method][lang].format(name=name, n=members, weight=rule.weight, lag=lag, reason=reason)
 
 
 def validate_selection(dataset: Dataset, sel: Selection) -> Indicator:
@@ -142,80 +200,90 @@ def validate_selection(dataset: Dataset, sel: Selection) -> Indicator:
         raise QueryError(f"{indicator.id} has no values for sex {sel.sex!r} (has {', '.join(indicator.sexes)})")
     if sel.mode == "per1000" and not indicator.unit.count:
         raise QueryError(f"per 1 000 inhabitants applies to counts only; {indicator.id} is in {indicator.unit.id}")
+    if sel.mode == "index" and sel.base is None:
+        raise QueryError("index mode needs a base year")
     if sel.year_from is not None and sel.year_to is not None and sel.year_from > sel.year_to:
         raise QueryError(f"from {sel.year_from} is after to {sel.year_to}")
     return indicator
 
 
+def _in_mode(
+    dataset: Dataset, s: Series, code: str, sel: Selection, lang: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values, status, source_ref) of one series in the selection's mode."""
+    if sel.mode == "value":
+        return s.values, s.status, s.source_ref
+    if sel.mode == "per1000":
+        pop = dataset.series(dataset.catalog.indicators["population"], code, sel.sex, lang)
+        values = s.values / pop.value_at(s.years) * 1000
+    elif sel.mode == "index":
+        base = s.value_at(np.array([sel.base], dtype=np.int64))[0]
+        values = s.values / base * 100
+    else:  # change
+        prev = s.value_at(s.years - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.where(prev != 0, (s.values / prev - 1) * 100, np.nan)
+    with np.errstate(invalid="ignore"):
+        values = np.where(np.isfinite(values), values, np.nan)
+    had = np.isin(s.status, ["ok", "computed"])
+    status = np.where(np.isnan(values), np.where(had, "missing", s.status), np.where(had, "computed", s.status)).astype(
+        object
+    )
+    suffix = MODE_REFS[sel.mode][lang].format(base=sel.base)
+    return values, status, np.array([f"{r}{suffix}" for r in s.source_ref], dtype=object)
+
+
+def query_columns(dataset: Dataset, sel: Selection, lang: str = "sv") -> dict[str, np.ndarray]:
+    """The rows for `sel` as one array per export column (the core of `query`, for callers
+    such as chart callbacks that do not need a DataFrame). Ordered by region as asked, then year."""
+    indicator = validate_selection(dataset, sel)
+    parts: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("code", "name", "year", "value", "status", "source", "ref", "retrieved")
+    }
+    for code in dict.fromkeys(sel.regions):
+        s = dataset.series(indicator, code, sel.sex, lang)
+        values, status, refs = _in_mode(dataset, s, code, sel, lang)
+        keep = np.ones(len(s.years), dtype=bool)
+        if sel.year_from is not None:
+            keep &= s.years >= sel.year_from
+        if sel.year_to is not None:
+            keep &= s.years <= sel.year_to
+        n = int(keep.sum())
+        name = (
+            dataset.regions.groups[code].name(lang)
+            if code in dataset.regions.groups
+            else dataset.regions.name(code, lang)
+        )
+        parts["code"].append(np.full(n, code, dtype=object))
+        parts["name"].append(np.full(n, name, dtype=object))
+        parts["year"].append(s.years[keep])
+        parts["value"].append(values[keep])
+        parts["status"].append(status[keep])
+        parts["source"].append(s.source[keep])
+        parts["ref"].append(refs[keep])
+        parts["retrieved"].append(s.retrieved_at[keep])
+    cat = {k: (np.concatenate(v) if v else np.array([], dtype=object)) for k, v in parts.items()}
+    n = len(cat["year"])
+    unit = MODE_UNITS[sel.mode][lang] if sel.mode in MODE_UNITS else indicator.unit.label(lang)
+    return {
+        "indicator_id": np.full(n, indicator.id, dtype=object),
+        "indicator": np.full(n, indicator.label(lang), dtype=object),
+        "region_code": cat["code"],
+        "region": cat["name"],
+        "year": cat["year"].astype(np.int64),
+        "sex": np.full(n, sel.sex, dtype=object),
+        "value": cat["value"].astype(float),
+        "unit": np.full(n, unit, dtype=object),
+        "status": cat["status"],
+        "source": cat["source"],
+        "source_ref": cat["ref"],
+        "retrieved_at": cat["retrieved"],
+    }
+
+
 def query(dataset: Dataset, sel: Selection, lang: str = "sv") -> pd.DataFrame:
     """Rows for `sel` in the export contract's columns, ordered by region (as asked) and year."""
-    indicator = validate_selection(dataset, sel)
-    codes = list(dict.fromkeys(sel.regions))
-    rows = _base_rows(dataset, indicator, codes, lang)
-    rows = rows[rows["sex"] == sel.sex]
-    if sel.mode != "value":
-        rows = _apply_mode(dataset, indicator, rows, sel, codes, lang)
-    if sel.year_from is not None:
-        rows = rows[rows["year"] >= sel.year_from]
-    if sel.year_to is not None:
-        rows = rows[rows["year"] <= sel.year_to]
-    order = {c: i for i, c in enumerate(codes)}
-    rows = rows.assign(_o=rows["region_code"].map(order)).sort_values(["_o", "year"], kind="stable").drop(columns="_o")
-    unit = MODE_UNITS[sel.mode][lang] if sel.mode in MODE_UNITS else indicator.unit.label(lang)
-    out = pd.DataFrame(
-        {
-            "indicator_id": indicator.id,
-            "indicator": indicator.label(lang),
-            "region_code": rows["region_code"].astype(str),
-            "region": [
-                dataset.regions.name(c, lang)
-                if c not in dataset.regions.groups
-                else dataset.regions.groups[c].name(lang)
-                for c in rows["region_code"]
-            ],
-            "year": rows["year"].astype(int),
-            "sex": rows["sex"].astype(str),
-            "value": rows["value"].astype(float),
-            "unit": unit,
-            "status": rows["status"].astype(str),
-            "source": rows["source"].astype(str),
-            "source_ref": rows["source_ref"].astype(str),
-            "retrieved_at": rows["retrieved_at"].astype("string"),
-        }
-    )
-    return out.loc[:, list(EXPORT_COLUMNS)].reset_index(drop=True)
-
-
-def _apply_mode(
-    dataset: Dataset, indicator: Indicator, rows: pd.DataFrame, sel: Selection, codes: list[str], lang: str
-) -> pd.DataFrame:
-    rows = rows.copy()
-    if sel.mode == "per1000":
-        pop_ind = dataset.catalog.indicators["population"]
-        pop = _base_rows(dataset, pop_ind, codes, lang)
-        pop = pop[pop["sex"] == sel.sex].set_index(["region_code", "year"])["value"]
-        denom = pd.Series(
-            [pop.get((c, y), np.nan) for c, y in zip(rows["region_code"], rows["year"], strict=True)],
-            index=rows.index,
-            dtype="float64",
-        )
-        rows["value"] = rows["value"] / denom * 1000
-        rows["source_ref"] = rows["source_ref"] + " ÷ population × 1000"
-    elif sel.mode == "index":
-        if sel.base is None:
-            raise QueryError("index mode needs a base year")
-        base = rows[rows["year"] == sel.base].set_index("region_code")["value"]
-        denom = rows["region_code"].map(base).astype("float64")
-        rows["value"] = rows["value"] / denom * 100
-        rows["source_ref"] = rows["source_ref"] + f" (index, {sel.base} = 100)"
-    elif sel.mode == "change":
-        rows = rows.sort_values(["region_code", "year"])
-        prev = rows.groupby("region_code")["value"].shift()
-        prev_year = rows.groupby("region_code")["year"].shift()
-        ok = prev_year == rows["year"] - 1
-        rows["value"] = np.where(ok & (prev != 0), (rows["value"] / prev - 1) * 100, np.nan)
-        rows["source_ref"] = rows["source_ref"] + " (change on previous year, %)"
-    lost = rows["value"].isna() & rows["status"].isin(["ok", "computed"])
-    rows.loc[lost, "status"] = "missing"
-    rows.loc[rows["value"].notna() & (rows["status"] == "ok") & (sel.mode != "value"), "status"] = "computed"
-    return rows
+    cols = query_columns(dataset, sel, lang)
+    out = pd.DataFrame({c: cols[c] for c in EXPORT_COLUMNS if c != "retrieved_at"})
+    out["retrieved_at"] = pd.array(list(cols["retrieved_at"]), dtype="string")
+    return out

@@ -47,20 +47,20 @@ def test_csv_exact_comma_and_point(client) -> None:
     r = client.get(CHANGE)
     assert r.status_code == 200 and r.mimetype == "text/csv"
     assert r.data.decode() == HEADER + (
-        'population,Folkmängd,0127,Botkyrka,2023,T,0.2191166141,"procent, förändring mot föregående år",computed,SCB,"SCB TAB638 BE0101N1 (change on previous year, %)",2026-09-13T21:55:39Z\n'
-        'population,Folkmängd,0127,Botkyrka,2024,T,0.327433258,"procent, förändring mot föregående år",computed,SCB,"SCB TAB638 BE0101N1 (change on previous year, %)",2026-09-13T21:55:39Z\n'
-        'population,Folkmängd,sodertorn,Södertörn,2023,T,0.4929872325,"procent, förändring mot föregående år",computed,computed,"Södertörn: sum of 8 municipalities (change on previous year, %)",2026-09-13T21:55:39Z\n'
-        'population,Folkmängd,sodertorn,Södertörn,2024,T,0.5372256271,"procent, förändring mot föregående år",computed,computed,"Södertörn: sum of 8 municipalities (change on previous year, %)",2026-09-13T21:55:39Z\n'
+        'population,Folkmängd,0127,Botkyrka,2023,T,0.2191166141,"procent, förändring mot föregående år",computed,SCB,"SCB TAB638 BE0101N1 (förändring mot föregående år, %)",2026-09-13T21:55:39Z\n'
+        'population,Folkmängd,0127,Botkyrka,2024,T,0.327433258,"procent, förändring mot föregående år",computed,SCB,"SCB TAB638 BE0101N1 (förändring mot föregående år, %)",2026-09-13T21:55:39Z\n'
+        'population,Folkmängd,sodertorn,Södertörn,2023,T,0.4929872325,"procent, förändring mot föregående år",computed,computed,"Södertörn: summa av 8 kommuner (förändring mot föregående år, %)",2026-09-13T21:55:39Z\n'
+        'population,Folkmängd,sodertorn,Södertörn,2024,T,0.5372256271,"procent, förändring mot föregående år",computed,computed,"Södertörn: summa av 8 kommuner (förändring mot föregående år, %)",2026-09-13T21:55:39Z\n'
     )
 
 
 def test_csv_exact_semicolon_and_decimal_comma(client) -> None:
     r = client.get(CHANGE + "&sep=;&decimal=,")
     assert r.data.decode() == HEADER.replace(",", ";") + (
-        "population;Folkmängd;0127;Botkyrka;2023;T;0,2191166141;procent, förändring mot föregående år;computed;SCB;SCB TAB638 BE0101N1 (change on previous year, %);2026-09-13T21:55:39Z\n"
-        "population;Folkmängd;0127;Botkyrka;2024;T;0,327433258;procent, förändring mot föregående år;computed;SCB;SCB TAB638 BE0101N1 (change on previous year, %);2026-09-13T21:55:39Z\n"
-        "population;Folkmängd;sodertorn;Södertörn;2023;T;0,4929872325;procent, förändring mot föregående år;computed;computed;Södertörn: sum of 8 municipalities (change on previous year, %);2026-09-13T21:55:39Z\n"
-        "population;Folkmängd;sodertorn;Södertörn;2024;T;0,5372256271;procent, förändring mot föregående år;computed;computed;Södertörn: sum of 8 municipalities (change on previous year, %);2026-09-13T21:55:39Z\n"
+        "population;Folkmängd;0127;Botkyrka;2023;T;0,2191166141;procent, förändring mot föregående år;computed;SCB;SCB TAB638 BE0101N1 (förändring mot föregående år, %);2026-09-13T21:55:39Z\n"
+        "population;Folkmängd;0127;Botkyrka;2024;T;0,327433258;procent, förändring mot föregående år;computed;SCB;SCB TAB638 BE0101N1 (förändring mot föregående år, %);2026-09-13T21:55:39Z\n"
+        "population;Folkmängd;sodertorn;Södertörn;2023;T;0,4929872325;procent, förändring mot föregående år;computed;computed;Södertörn: summa av 8 kommuner (förändring mot föregående år, %);2026-09-13T21:55:39Z\n"
+        "population;Folkmängd;sodertorn;Södertörn;2024;T;0,5372256271;procent, förändring mot föregående år;computed;computed;Södertörn: summa av 8 kommuner (förändring mot föregående år, %);2026-09-13T21:55:39Z\n"
     )
 
 

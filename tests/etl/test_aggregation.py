@@ -60,7 +60,7 @@ def test_population_sum_2024(bundled_dataset: Dataset):
     assert row["status"] == "computed"
     assert row["source"] == "computed"
     assert row["region"] == "Södertörn" or "Södertörn" in row["region"]
-    assert "sum of 8 municipalities" in row["source_ref"]
+    assert row["source_ref"] == "Södertörn: summa av 8 kommuner"
 
 
 def test_population_sum_2023_and_by_sex(bundled_dataset: Dataset):
@@ -81,7 +81,7 @@ def test_tax_rate_weighted_by_previous_year_population(bundled_dataset: Dataset)
     assert row["value"] == pytest.approx(expected, rel=1e-12)
     assert round(row["value"], 4) == 32.1922
     assert row["status"] == "computed"
-    assert "weighted by population (1 year earlier)" in row["source_ref"]
+    assert row["source_ref"] == "Södertörn: medel av 8 kommuner vägt med population (1 år tidigare)"
     # not the unweighted mean
     assert row["value"] != pytest.approx(sum(TAX_2024.values()) / 8, rel=1e-6)
 
@@ -92,7 +92,7 @@ def test_in_commuters_not_aggregated(bundled_dataset: Dataset):
     assert rows["value"].isna().all()
     assert set(rows["status"]) == {"missing"}
     reason = bundled_dataset.catalog.get("in_commuters").aggregation.reason
-    assert set(rows["source_ref"]) == {f"Södertörn: not computed ({reason('sv')})"}
+    assert set(rows["source_ref"]) == {f"Södertörn: beräknas inte ({reason('sv')})"}
     assert "intern för Södertörn" in reason("sv")
     en = query(bundled_dataset, Selection("in_commuters", ("sodertorn",), 2021, 2021, "T"), lang="en")
     assert "internal to Södertörn" in en["source_ref"].iloc[0]
