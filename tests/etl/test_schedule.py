@@ -22,7 +22,7 @@ from etl.schedule import TIMEZONE, CronError, RefreshScheduler, cron_weekdays, n
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def wait_for(condition, what: str, deadline: float = 20.0) -> None:
+def wait_for(condition, what: str, deadline: float = 90.0) -> None:
     end = time.monotonic() + deadline
     while not condition():
         if time.monotonic() > end:
@@ -166,7 +166,7 @@ def test_sigterm_stops_the_foreground_scheduler(tmp_path: Path):
         started = next(line for line in lines if "scheduler started" in line)
         assert "cron '0 0 1 1 *' (Europe/Stockholm), next refresh at" in started and "-01-01T00:00:00+01:00" in started
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
+        assert proc.wait(timeout=90) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
