@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "scb"
 CATALOG = load_catalog()
 REGIONS = load_regions()
-DEADLINE = 30.0
+DEADLINE = 90.0
 ANSWER_DATE = "Fri, 21 Feb 2025 07:00:00 GMT"  # every answer's Date: retrieved_at is reproducible
 
 
