@@ -25,4 +25,5 @@ snapshot:
 	$(PY) -m etl snapshot --reference ../shared/reference
 
 bench:
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)  # the load generator
 	$(PY) bench/run.py

@@ -10,6 +10,7 @@ NYCKELTAL_ACCESS_LOG ('-' stdout, a file path, or 'off').
 
 from __future__ import annotations
 
+import gc
 import os
 
 _host = os.environ.get("NYCKELTAL_HOST", "127.0.0.1")
@@ -47,6 +48,9 @@ def when_ready(server) -> None:
 
     report = warm_up(application.app)
     server.log.info("nyckeltal warmed up in the master: %s", report)
+    # everything loaded so far lives as long as the process: keep the garbage collector off it, so
+    # collections in the workers neither scan it nor touch (and so copy) the pages shared by fork
+    gc.freeze()
 
 
 def post_fork(server, worker) -> None:

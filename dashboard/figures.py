@@ -9,13 +9,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.i18n import PLOTLY_SEPARATORS, norm_lang, t
 
-# Paul Tol's "muted" palette (colour-blind safe), one stable colour per municipality.
-TOL_MUTED = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499")
+# One stable colour per municipality (issue 9): every colour has >= 3:1 contrast on white (WCAG 1.4.11)
+# and every pair, with the black group line and the grey references, stays >= 8 ΔE00 apart in normal
+# vision and simulated protanopia, deuteranopia and tritanopia (tests/dashboard/test_a11y.py; Paul Tol's
+# muted palette had four colours under 3:1). Chosen by a greedy farthest-point search in dashboard.a11y terms.
+PALETTE = ("#445577", "#339955", "#bb00dd", "#993322", "#557788", "#bb77bb", "#ff3300", "#776655")
 GROUP_COLOUR = "#000000"
 REFERENCE_STYLE = {"01": ("#555555", "dash"), "00": ("#888888", "dot")}
 MISSING_BAR = "#dddddd"
@@ -24,7 +28,7 @@ OTHER_BAR = "#c9c9c9"
 
 def region_colours(municipalities: Sequence[str]) -> dict[str, str]:
     """Municipality code -> colour, fixed by the municipality's place in the group."""
-    colours = {code: TOL_MUTED[i % len(TOL_MUTED)] for i, code in enumerate(municipalities)}
+    colours = {code: PALETTE[i % len(PALETTE)] for i, code in enumerate(municipalities)}
     colours["sodertorn"] = GROUP_COLOUR
     colours.update({code: style[0] for code, style in REFERENCE_STYLE.items()})
     return colours
@@ -37,8 +41,9 @@ def _clean(value: object) -> float | None:
     return None if math.isnan(number) else number
 
 
-def series_by_region(frame: pd.DataFrame, years: Sequence[int] | None = None) -> dict[str, dict]:
-    """region code -> {name, years, values (None for gaps), status} on one common year grid."""
+def series_by_region(frame: pd.DataFrame | Mapping, years: Sequence[int] | None = None) -> dict[str, dict]:
+    """region code -> {name, years, values (None for gaps), status} on one common year grid.
+    `frame` is a query() DataFrame or the arrays of query_columns()."""
     codes = frame["region_code"].tolist()
     names = frame["region"].tolist()
     year_list = [int(y) for y in frame["year"].tolist()]
@@ -201,10 +206,10 @@ def ranking_spec(
     highlight: Sequence[str],
 ) -> dict:
     """The ranking bar chart as a plain plotly.js dict."""
-    rows = frame[frame["year"] == year]
-    codes = [str(c) for c in rows["region_code"].tolist()]
-    values = dict(zip(codes, (_clean(v) for v in rows["value"].tolist()), strict=True))
-    names = dict(zip(codes, (str(n) for n in rows["region"].tolist()), strict=True))
+    at = np.asarray(frame["year"]) == year  # `frame`: a query() DataFrame or query_columns() arrays
+    codes = [str(c) for c in np.asarray(frame["region_code"])[at].tolist()]
+    values = dict(zip(codes, (_clean(v) for v in np.asarray(frame["value"])[at].tolist()), strict=True))
+    names = dict(zip(codes, (str(n) for n in np.asarray(frame["region"])[at].tolist()), strict=True))
     rank = ranks(values)
     order = sorted(values, key=lambda c: (rank[c] is None, rank[c] or 0))
     order = list(reversed(order))  # plotly draws the first category at the bottom

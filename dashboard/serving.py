@@ -7,6 +7,10 @@
 - Fingerprinted URLs (`/_dash-component-suites/...v4_4_1m123.min.js`, `/assets/x.css?m=123`)
   are cached by browsers for a year (`immutable`); other static URLs revalidate by ETag.
 - `warm_up()` loads the dataset and the default views, so a worker's first user does not wait.
+- Answers of the /jamfor callbacks (view, option lists, CSV download) are kept per process, keyed
+  by dataset version, host, content encoding and the exact request body: the same question about
+  the same dataset gets the same finished (compressed) bytes without running Dash again. A
+  publish changes the version, so it is never answered from an older dataset.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 
 import brotli
 import dash
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 LOG = logging.getLogger(__name__)
 
@@ -35,9 +39,16 @@ FINGERPRINT = re.compile(r"\.v[\w-]+m[0-9a-f]+\.")
 BROTLI_QUALITY = 9  # ~ gzip -9 speed, 15-20 % smaller for JavaScript
 GZIP_LEVEL = 9
 
+CALLBACK_PATH = "/_dash-update-component"
+# callbacks whose answer depends only on the request body, the dataset, the host and the encoding
+CACHEABLE_OUTPUTS = ("ts-graph.figure", "jf-sex.options", "jf-base.options", "download.data")
+ANSWER_CACHE_SIZE = 512  # answers kept per process (a new dataset version starts afresh)
+ANSWER_MAX_BYTES = 512 * 1024  # larger answers are not kept
+
 _cache: dict[tuple[str, str, str], bytes] = {}
+_answers: dict[tuple, tuple[int, list[tuple[str, str]], bytes]] = {}
 _lock = threading.Lock()
-stats = {"compressions": 0, "hits": 0}
+stats = {"compressions": 0, "hits": 0, "answer_hits": 0}
 
 
 def compress(data: bytes, encoding: str) -> bytes:
@@ -115,14 +126,64 @@ def _static_response(resp: Response) -> Response:
     return resp
 
 
+def answer_key() -> tuple | None:
+    """The cache key of this callback request, or None when its answer is not to be kept."""
+    if request.method != "POST" or request.path != CALLBACK_PATH or request.query_string:
+        return None
+    body = request.get_data(cache=True)
+    if not any(out.encode() in body for out in CACHEABLE_OUTPUTS):
+        return None
+    payload = request.get_json(silent=True, cache=True)  # parsed once: Dash reads the cached result
+    if not isinstance(payload, dict) or any("xlsx" in str(c) for c in payload.get("changedPropIds") or ()):
+        return None  # (an XLSX file carries its creation time)
+    from dashboard import data
+
+    version = data.dataset().version
+    encoding = accepted_encoding(request.headers.get("Accept-Encoding"))
+    return (version, request.host_url, encoding, hashlib.blake2b(body, digest_size=20).digest())
+
+
+def _answer_from_cache() -> Response | None:
+    key = answer_key()
+    g.nyckeltal_answer_key = key
+    hit = _answers.get(key) if key is not None else None
+    if hit is None:
+        return None
+    stats["answer_hits"] += 1
+    g.nyckeltal_answer_hit = True
+    status, headers, body = hit
+    return Response(body, status=status, headers=headers)
+
+
+def _keep_answer(resp: Response) -> Response:
+    key = g.get("nyckeltal_answer_key")
+    if key is None or g.get("nyckeltal_answer_hit") or resp.status_code != 200 or resp.direct_passthrough:
+        return resp
+    body = resp.get_data()
+    if len(body) > ANSWER_MAX_BYTES:
+        return resp
+    if len(_answers) >= ANSWER_CACHE_SIZE or (_answers and next(iter(_answers))[0] != key[0]):
+        _answers.clear()  # full, or a new dataset version: start again
+    _answers[key] = (resp.status_code, list(resp.headers.items()), body)
+    return resp
+
+
 def install(app: dash.Dash) -> dash.Dash:
-    """Add static compression and cache headers to the Dash app's Flask server."""
+    """Add static compression and cache headers, and the callback answer cache, to the Flask server."""
     server: Flask = app.server
+
+    @server.before_request
+    def _cached_answer() -> Response | None:
+        return _answer_from_cache()
 
     @server.after_request
     def _static(resp: Response) -> Response:
+        # runs after the security layer's after_request (registered later, so called earlier):
+        # a kept answer is the finished, compressed one with every header
         if request.path.startswith(STATIC_PREFIXES):
             return _static_response(resp)
+        if request.path == CALLBACK_PATH:
+            return _keep_answer(resp)
         return resp
 
     return app

@@ -18,7 +18,6 @@ import pandas as pd
 from etl.catalog import Catalog, Indicator
 from etl.regions import Regions
 from etl.schema import EXPORT_COLUMNS
-from etl.transform import aggregate_group
 
 MODES = ("value", "per1000", "index", "change")
 MODE_UNITS = {
@@ -99,35 +98,48 @@ class Dataset:
     _series: dict[tuple[str, str, str], Series] = field(default_factory=dict, repr=False)
     _rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _groups: dict[tuple[str, str, str, str], Series] = field(default_factory=dict, repr=False)
+    _group_cores: dict[tuple[str, str, str], tuple[np.ndarray, ...]] = field(default_factory=dict, repr=False)
     _spans: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        obs = self.observations.sort_values(["indicator_id", "region_code", "sex", "year"], kind="stable")
-        self.observations = obs.reset_index(drop=True)
-        keys = list(zip(obs["indicator_id"], obs["region_code"], obs["sex"], strict=True))
+        obs = self.observations
+        if not isinstance(obs.index, pd.RangeIndex) or obs.index.start != 0 or obs.index.step != 1:
+            obs = self.observations = obs.reset_index(drop=True)
+        n = len(obs)
+        if n == 0:
+            return
+        # keys as small integer codes (no Python string per row); the texts once per distinct value.
+        # The frame stays as read; the per-series arrays are taken in (indicator, region, sex, year) order.
+        keys = [pd.factorize(obs[c], sort=True) for c in ("indicator_id", "region_code", "sex")]
         years = obs["year"].to_numpy(dtype=np.int64)
-        values = obs["value"].to_numpy(dtype=float)
+        order = np.lexsort((years, keys[2][0], keys[1][0], keys[0][0]))
+        if (np.diff(order) == 1).all():
+            order = slice(None)  # already in that order: views, no copies
+        years = years[order]
+        values = obs["value"].to_numpy(dtype=float)[order]
         # repeated texts (status, source, …) become references to one shared string each
-        cols = {c: _shared_texts(obs[c]) for c in ("status", "source", "source_ref", "retrieved_at")}
-        start = 0
-        for i in range(1, len(keys) + 1):
-            if i == len(keys) or keys[i] != keys[start]:
-                sl = slice(start, i)
-                self._series[(str(keys[start][0]), str(keys[start][1]), str(keys[start][2]))] = Series(
-                    years[sl],
-                    values[sl],
-                    cols["status"][sl],
-                    cols["source"][sl],
-                    cols["source_ref"][sl],
-                    cols["retrieved_at"][sl],
-                )
-                start = i
+        cols = {c: _shared_texts(obs[c])[order] for c in ("status", "source", "source_ref", "retrieved_at")}
+        ic, rc, sc = (codes[order] for codes, _ in keys)
+        change = (ic[1:] != ic[:-1]) | (rc[1:] != rc[:-1]) | (sc[1:] != sc[:-1])
+        starts = np.concatenate([[0], np.flatnonzero(change) + 1])
+        ends = np.concatenate([starts[1:], [n]])
+        iu, ru, su = ([str(u) for u in uniques] for _, uniques in keys)
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            self._series[(iu[ic[a]], ru[rc[a]], su[sc[a]])] = Series(
+                years[a:b],
+                values[a:b],
+                cols["status"][a:b],
+                cols["source"][a:b],
+                cols["source_ref"][a:b],
+                cols["retrieved_at"][a:b],
+            )
 
     def rows(self, indicator_id: str) -> pd.DataFrame:
-        """All stored rows of one indicator (a frame in the observation columns)."""
+        """All stored rows of one indicator (a frame in the observation columns), by region, sex, year."""
         if indicator_id not in self._rows:
             obs = self.observations
             picked = obs[obs["indicator_id"] == indicator_id]
+            picked = picked.sort_values(["region_code", "sex", "year"], kind="stable")
             self._rows[indicator_id] = picked.reset_index(drop=True)
         return self._rows[indicator_id]
 
@@ -145,21 +157,72 @@ class Dataset:
         """One region's (or group's) series."""
         if code in self.regions.groups:
             key = (indicator.id, code, sex, lang)
-            if key not in self._groups:
-                self._groups[key] = self._group_series(indicator, code, sex, lang)
-            return self._groups[key]
-        return self._series.get((indicator.id, code, sex), Series.empty())
+            hit = self._groups.get(key)
+            if hit is None:
+                hit = self._groups[key] = self._group_series(indicator, code, sex, lang)
+            return hit
+        return self._series.get((indicator.id, code, sex), _EMPTY)
+
+    def precompute_groups(self) -> int:
+        """Compute every group series (indicator × group × sex × language) now, so no view pays for
+        it later; returns how many. Called once per loaded dataset version."""
+        count = 0
+        for ind in self.catalog.indicators.values():
+            for group_id in self.regions.groups:
+                for sex in ind.sexes:
+                    for lang in ("sv", "en"):
+                        self.series(ind, group_id, sex, lang)
+                        count += 1
+        return count
+
+    def _member(self, indicator_id: str, code: str, sex: str) -> Series:
+        return self._series.get((indicator_id, code, sex), _EMPTY)
+
+    def _group_core(self, indicator: Indicator, group_id: str, sex: str) -> tuple[np.ndarray, ...]:
+        """(years, values, retrieved_at) of a group by the catalog's aggregation rule, the same
+        arithmetic as etl.transform.aggregate_group, on the per-region arrays (language-free)."""
+        key = (indicator.id, group_id, sex)
+        hit = self._group_cores.get(key)
+        if hit is not None:
+            return hit
+        members = list(self.regions.groups[group_id].members)
+        series = [self._member(indicator.id, m, sex) for m in members]
+        present = [s for s in series if len(s.years)]
+        years = np.unique(np.concatenate([s.years for s in present])) if present else np.array([], dtype=np.int64)
+        values = np.full(len(years), np.nan)
+        rule = indicator.aggregation
+        if len(years) and rule.method != "none":
+            member_values = np.vstack([s.value_at(years) for s in series])  # NaN where a member has no value
+            if rule.method == "sum":
+                ok = ~np.isnan(member_values).any(axis=0)
+                values[ok] = member_values[:, ok].sum(axis=0)
+            else:  # weighted_mean; a rate by sex is weighted by the same sex where the weight has it, else the total
+                lagged = years - rule.weight_lag
+                weights = np.vstack(
+                    [
+                        np.where(
+                            np.isnan(w := self._member(rule.weight, m, sex).value_at(lagged)),
+                            self._member(rule.weight, m, "T").value_at(lagged),
+                            w,
+                        )
+                        for m in members
+                    ]
+                )
+                ok = ~(np.isnan(member_values) | np.isnan(weights)).any(axis=0)
+                values[ok] = (member_values[:, ok] * weights[:, ok]).sum(axis=0) / weights[:, ok].sum(axis=0)
+        retrieved = np.full(len(years), None, dtype=object)
+        for s in present:  # the newest retrieval among the members, per year
+            pos = np.searchsorted(years, s.years)
+            for p, r in zip(pos.tolist(), s.retrieved_at.tolist(), strict=True):
+                if r is not None and (retrieved[p] is None or r > retrieved[p]):
+                    retrieved[p] = r
+        core = (years, values, retrieved)
+        self._group_cores[key] = core
+        return core
 
     def _group_series(self, indicator: Indicator, group_id: str, sex: str, lang: str) -> Series:
         group = self.regions.groups[group_id]
-        frame = self.rows(indicator.id)
-        weights = self.rows(indicator.aggregation.weight) if indicator.aggregation.weight else None
-        agg = aggregate_group(frame, indicator, group, weights)
-        agg = agg[agg["sex"] == sex]
-        members = frame[frame["region_code"].isin(group.members) & (frame["sex"] == sex)]
-        years = np.array(sorted(set(members["year"].astype(int))), dtype=np.int64)
-        values = pd.Series(agg["value"].to_numpy(), index=agg["year"].astype(int)).reindex(years).to_numpy(dtype=float)
-        retrieved = members.groupby("year")["retrieved_at"].max().reindex(years)
+        years, values, retrieved = self._group_core(indicator, group_id, sex)
         n = len(years)
         return Series(
             years,
@@ -167,15 +230,18 @@ class Dataset:
             np.where(np.isnan(values), "missing", "computed").astype(object),
             np.full(n, "computed", dtype=object),
             np.full(n, group_reference(indicator, group.name(lang), len(group.members), lang), dtype=object),
-            np.array([None if pd.isna(v) else str(v) for v in retrieved], dtype=object),
+            retrieved,
         )
+
+
+_EMPTY = Series.empty()
 
 
 def _shared_texts(column: pd.Series) -> np.ndarray:
     """An object array of the column's texts (None for missing) in which equal texts are one object."""
-    cat = pd.Categorical(column)
-    lookup = np.array([*map(str, cat.categories), None], dtype=object)
-    return lookup[cat.codes]  # code -1 (missing) picks the trailing None
+    codes, uniques = pd.factorize(column)
+    lookup = np.array([*map(str, uniques), None], dtype=object)
+    return lookup[codes]  # code -1 (missing) picks the trailing None
 
 
 def group_reference(indicator: Indicator, name: str, members: int, lang: str) -> str:

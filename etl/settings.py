@@ -70,6 +70,19 @@ SETTINGS: tuple[Setting, ...] = (
         "When `python -m etl schedule` refreshes: a five-field crontab expression "
         "(minute hour day month weekday) in Europe/Stockholm time. Default: daily at 06:15.",
     ),
+    Setting(
+        "NYCKELTAL_VERSION_POLL_MS",
+        "1000",
+        "Dashboard: how often (milliseconds, per worker) the store's dataset version is asked for; a publish is "
+        "served from the first request after this interval. 0: on every request.",
+    ),
+    Setting(
+        "NYCKELTAL_OBSERVATIONS_CACHE",
+        str(DATA_DIR / "cache"),
+        "Dashboard: folder for a derived, read-only Arrow copy of the published observations per dataset "
+        "version (named by version and content sha256), so a restart does not read them row by row from the "
+        "store again. Never committed; safe to delete. Empty: no cache.",
+    ),
     Setting("NYCKELTAL_HOST", "127.0.0.1", "Address the dashboard listens on (python app.py)."),
     Setting("NYCKELTAL_PORT", "8050", "Port the dashboard listens on (python app.py)."),
     Setting(

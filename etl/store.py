@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     Column,
@@ -45,6 +46,7 @@ from etl.catalog import Catalog
 from etl.regions import Regions
 from etl.schema import OBSERVATION_COLUMNS, normalise_observations
 
+READ_CHUNK = 50_000  # rows turned into columns at a time by read_observations
 LOCK_KEY = 80_127_0136  # PostgreSQL advisory lock id for "one refresh at a time"
 
 metadata = MetaData()
@@ -223,23 +225,38 @@ class Store:
             raise StoreError(f"cannot read the store at {self._safe_url()}: {_first_line(exc)}") from None
 
     def read_observations(self) -> tuple[int | None, pd.DataFrame]:
-        """(version, observations) of the published dataset, read in one consistent statement."""
+        """(version, observations) of the published dataset, read in one consistent statement.
+
+        Read through the driver's own cursor in chunks of READ_CHUNK rows, each turned into
+        columns at once: no SQLAlchemy row objects, and at most one chunk of Python objects alive
+        (a full-Sweden store is several hundred thousand rows)."""
         current = select(dataset_state.c.version).where(dataset_state.c.id == 1).scalar_subquery()
         cols = [observations.c[c] for c in OBSERVATION_COLUMNS]
         query = (
-            select(observations.c.dataset_version, *cols)
+            select(current.label("current_version"), *cols)
             .where(observations.c.dataset_version == current)
             .order_by(observations.c.indicator_id, observations.c.region_code, observations.c.year, observations.c.sex)
         )
+        sql = str(query.compile(dialect=self.engine.dialect, compile_kwargs={"literal_binds": True}))
+        names = ["dataset_version", *OBSERVATION_COLUMNS]
+        parts: list[pd.DataFrame] = []
         try:
             with self.engine.connect() as conn:
-                result = conn.execute(query)
-                frame = pd.DataFrame(result.fetchall(), columns=["dataset_version", *OBSERVATION_COLUMNS])
-                if frame.empty:
+                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                try:
+                    cursor.execute(sql)
+                    while rows := cursor.fetchmany(READ_CHUNK):
+                        parts.append(_chunk_frame(names, rows))
+                finally:
+                    cursor.close()
+                if not parts:
                     version = conn.execute(select(dataset_state.c.version).where(dataset_state.c.id == 1)).scalar()
-                    return version, normalise_observations(frame.drop(columns="dataset_version"))
+                    empty = pd.DataFrame({c: [] for c in OBSERVATION_COLUMNS})
+                    return version, normalise_observations(empty)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot read the store at {self._safe_url()}: {_first_line(exc)}") from None
+        frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        del parts
         version = int(frame["dataset_version"].iloc[0])
         return version, normalise_observations(frame.drop(columns="dataset_version"))
 
@@ -433,6 +450,24 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _chunk_frame(names: list[str], rows: list[tuple]) -> pd.DataFrame:
+    """A chunk of driver rows as a frame in the observation types (strings, int years, float values)."""
+    columns = dict(zip(names, zip(*rows, strict=True), strict=True))
+    frame = pd.DataFrame(
+        {
+            name: (
+                np.array(col, dtype=np.int64)
+                if name in ("dataset_version", "year")
+                else np.array([math.nan if v is None else v for v in col], dtype=float)
+                if name == "value"
+                else pd.array(col, dtype="string")
+            )
+            for name, col in columns.items()
+        }
+    )
+    return frame
 
 
 def _side_records(frame: pd.DataFrame | None, kind: str) -> list[dict[str, Any]] | None:

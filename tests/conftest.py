@@ -21,6 +21,9 @@ from etl.regions import load_regions
 from etl.snapshot import load_snapshot_into
 from etl.store import Store
 
+# in-process tests publish and read at once: the dashboard asks the store for its version on every
+# request (production polls at most every NYCKELTAL_VERSION_POLL_MS, default 1 s; test_scaleout uses that)
+os.environ.setdefault("NYCKELTAL_VERSION_POLL_MS", "0")
 PG_ADMIN_URL = os.environ.get("NYCKELTAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REFERENCE_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "reference"
 

@@ -1,8 +1,10 @@
 """/jamfor: compare municipalities over time, rank them for one year, download what is shown.
 
 The whole view lives in the URL query string (dashboard.state); callbacks stay
-thin: they normalise the controls into a ViewState, call etl.query.query()
-and hand the frame to dashboard.figures.
+thin: they normalise the controls into a ViewState, call etl.query.query_columns()
+(the core of query(), one array per export column) and hand the arrays to
+dashboard.figures; downloads use query() itself, so chart, table and file agree.
+The first view is rendered into the page layout, so the first paint needs no callback.
 """
 
 from __future__ import annotations
@@ -11,22 +13,24 @@ from typing import Any
 
 import dash
 import flask
-import pandas as pd
+import numpy as np
 from dash import Input, Output, State, ctx, dcc, html
 
 from dashboard import data
+from dashboard.a11y import ranking_summary, series_summary
 from dashboard.components import download_buttons, field
 from dashboard.downloads import export, unit_label
 from dashboard.figures import GRAPH_CONFIG, empty_spec, ranking_spec, region_colours, timeseries_spec
 from dashboard.i18n import fmt_number, t
 from dashboard.state import GROUP, MODES, REFERENCES, ViewState, context_from, parse_query, to_params, to_query
-from etl.query import Dataset, QueryError, Selection, query
+from etl.query import Dataset, QueryError, Selection, query, query_columns
 
 PATH = "/jamfor"
 # Views and query results are kept per dataset version (a publish starts afresh), at most this many each.
 CACHE_SIZE = 512
 _VIEWS: dict[tuple, dict[str, Any]] = {}
-_QUERIES: dict[tuple, pd.DataFrame] = {}
+_QUERIES: dict[tuple, dict[str, np.ndarray]] = {}
+Columns = dict[str, np.ndarray]  # query_columns(): one array per export column
 
 
 def _remember(cache: dict, key: tuple, value: Any) -> Any:
@@ -36,11 +40,11 @@ def _remember(cache: dict, key: tuple, value: Any) -> Any:
     return value
 
 
-def cached_query(dataset: Dataset, sel: Selection, lang: str) -> pd.DataFrame:
-    """query() remembered per (dataset version, selection, language); callers must not modify the frame."""
+def cached_columns(dataset: Dataset, sel: Selection, lang: str) -> Columns:
+    """query_columns() remembered per (dataset version, selection, language); callers must not modify it."""
     key = (dataset.version, id(dataset), sel, lang)
     hit = _QUERIES.get(key)
-    return hit if hit is not None else _remember(_QUERIES, key, query(dataset, sel, lang))
+    return hit if hit is not None else _remember(_QUERIES, key, query_columns(dataset, sel, lang))
 
 
 # ---------------------------------------------------------------- pure helpers
@@ -119,7 +123,7 @@ def _year_spans(years: list[int]) -> str:
     return ", ".join(spans)
 
 
-def explanations(frame: pd.DataFrame, dataset: Dataset, state: ViewState) -> list:
+def explanations(cols: Columns, dataset: Dataset, state: ViewState) -> list:
     """Why values are missing (status and years per region) and why Södertörn is not computed."""
     lang = state.lang
     ind = dataset.catalog.indicators[state.indicator]
@@ -132,11 +136,17 @@ def explanations(frame: pd.DataFrame, dataset: Dataset, state: ViewState) -> lis
                 id="jf-not-aggregable",
             )
         )
-    missing = frame[frame["value"].isna()]
-    if len(missing):
+    missing = np.flatnonzero(np.isnan(cols["value"])).tolist()
+    if missing:
+        by_region: dict[str, tuple[str, str, list[int]]] = {}  # code -> (name, first status, years), in order
+        for i in missing:
+            entry = by_region.setdefault(
+                str(cols["region_code"][i]), (str(cols["region"][i]), str(cols["status"][i]), [])
+            )
+            entry[2].append(int(cols["year"][i]))
         items = [
-            f"{rows['region'].iloc[0]} {_year_spans([int(y) for y in rows['year']])} ({t('status_' + str(rows['status'].iloc[0]), lang) if str(rows['status'].iloc[0]) in ('ok', 'computed', 'missing') else rows['status'].iloc[0]})"
-            for _, rows in missing.groupby("region_code", sort=False)
+            f"{name} {_year_spans(years)} ({t('status_' + status, lang) if status in ('ok', 'computed', 'missing') else status})"
+            for name, status, years in by_region.values()
         ]
         out.append(
             html.P(t("cmp_missing_explained", lang, items="; ".join(items)), className="notice", id="jf-missing")
@@ -167,17 +177,19 @@ def _el(tag: str, children: Any, **props: Any) -> dict[str, Any]:
     return {"type": tag, "namespace": "dash_html_components", "props": {"children": children, **props}}
 
 
-def table_block(frame: pd.DataFrame, decimals: int, lang: str) -> dict[str, Any]:
+def table_block(cols: Columns, decimals: int, lang: str) -> dict[str, Any]:
     """The data table (same markup as components.simple_table) as plain component dicts."""
+    status_text = {s: t(f"status_{s}", lang) for s in ("ok", "computed", "missing")}
     rows = [
-        (
-            r.region,
-            str(r.year),
-            fmt_number(r.value, decimals, lang),
-            t(f"status_{r.status}", lang) if r.status in ("ok", "computed", "missing") else r.status,
-            r.source,
+        (region, str(year), fmt_number(value, decimals, lang), status_text.get(status, status), source)
+        for region, year, value, status, source in zip(
+            cols["region"].tolist(),
+            cols["year"].tolist(),
+            cols["value"].tolist(),
+            cols["status"].tolist(),
+            cols["source"].tolist(),
+            strict=True,
         )
-        for r in frame.itertuples(index=False)
     ]
     cols = [t(k, lang) for k in ("cmp_col_region", "cmp_col_year", "cmp_col_value", "cmp_col_status", "cmp_col_source")]
     numeric = (1, 2)
@@ -214,12 +226,12 @@ def build_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
         frame = None
         ts = empty_spec(t("cmp_no_regions", lang), lang)
     else:
-        frame = cached_query(dataset, ts_selection(state), lang)
+        frame = cached_columns(dataset, ts_selection(state), lang)
         breaks = [(b.year, b.label(lang)) for b in ind.breaks]
         ts = timeseries_spec(
             frame, lang, title, unit, decimals, colours, breaks, years=list(range(state.year_from, state.year_to + 1))
         )
-    rank_frame = cached_query(dataset, rank_selection(state, dataset), lang)
+    rank_frame = cached_columns(dataset, rank_selection(state, dataset), lang)
     rank = ranking_spec(
         rank_frame, state.year, lang, t("cmp_rank_title", lang, year=state.year), unit, decimals, colours, state.regions
     )
@@ -227,7 +239,32 @@ def build_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
         "ts": ts,
         "rank": rank,
         "table": table_block(frame, decimals, lang) if frame is not None else html.P(t("cmp_no_regions", lang)),
-        "explain": explanations(frame, dataset, state) if frame is not None else [],
+        # the charts' text alternative (issue 9): what is shown, highest and lowest, trend; the data is the table
+        "explain": [
+            *(
+                [
+                    html.P(
+                        series_summary(frame, title, unit, decimals, lang),
+                        className="chart-summary",
+                        id="jf-ts-summary",
+                    )
+                ]
+                if frame is not None
+                else []
+            ),
+            html.P(
+                ranking_summary(
+                    dict(zip(rank_frame["region"], rank_frame["value"], strict=True)),
+                    t("cmp_rank_title", lang, year=state.year),
+                    unit,
+                    decimals,
+                    lang,
+                ),
+                className="chart-summary",
+                id="jf-rank-summary",
+            ),
+            *(explanations(frame, dataset, state) if frame is not None else []),
+        ],
         "notes": notes_block(dataset, state),
     }
 
@@ -249,11 +286,13 @@ def layout(written: Any = None, **params: Any) -> Any:
     state = parse_query(params, context_from(dataset))
     lang = state.lang
     first, last = dataset.years(state.indicator) or (state.year_from, state.year_to)
+    # the first view is part of the page: the chart is drawn without waiting for a callback
+    ts, rank, table, explain, notes, error, link, _, written_params = view_outputs(dataset, state)
     return html.Div(
         [
             html.H1(t("page_compare", lang)),
             dcc.Store(id="jf-lang", data=lang),
-            dcc.Store(id="jf-params", data=None),
+            dcc.Store(id="jf-params", data=written_params),
             html.Div(notice_block(state), id="jf-notice"),
             html.Div(
                 [
@@ -369,17 +408,22 @@ def layout(written: Any = None, **params: Any) -> Any:
                 ],
                 className="controls",
             ),
-            html.Div(id="jf-error"),
-            html.Div(id="jf-explain"),
-            dcc.Loading(dcc.Graph(id="ts-graph", config=GRAPH_CONFIG), type="circle", delay_show=300),
-            dcc.Loading(dcc.Graph(id="rank-graph", config=GRAPH_CONFIG), type="circle", delay_show=300),
+            html.Div(error, id="jf-error"),
+            html.Div(explain, id="jf-explain"),
+            dcc.Loading(dcc.Graph(id="ts-graph", figure=ts, config=GRAPH_CONFIG), type="circle", delay_show=300),
+            dcc.Loading(dcc.Graph(id="rank-graph", figure=rank, config=GRAPH_CONFIG), type="circle", delay_show=300),
             download_buttons(lang),
-            html.P([t("cmp_share", lang) + ": ", html.A(id="jf-share", href="#")], className="share"),
-            html.Div(id="jf-notes", className="notes"),
+            html.P([t("cmp_share", lang) + ": ", html.A(link, id="jf-share", href=link)], className="share"),
+            html.Div(notes, id="jf-notes", className="notes"),
             html.H3(t("cmp_table_title", lang), id="jf-table-title"),
             # a scrolling region: focusable and named, so it can be scrolled by keyboard
             html.Div(
-                id="jf-table", className="table-wrap", tabIndex="0", role="region", **{"aria-labelledby": "jf-table-title"}
+                table,
+                id="jf-table",
+                className="table-wrap",
+                tabIndex="0",
+                role="region",
+                **{"aria-labelledby": "jf-table-title"},
             ),
         ],
         className="jamfor",
@@ -401,6 +445,21 @@ def _state_from_controls(lang, indicator, regions, ref, mode, base, sex, year_fr
         "lang": lang,
     }
     return parse_query(params, context_from(data.dataset()))
+
+
+def view_outputs(dataset: Dataset, state: ViewState) -> tuple:
+    """The main callback's outputs for `state` (also put into the page layout for the first view):
+    ts figure, rank figure, table, explanations, notes, error, share href, share text, jf-params."""
+    search = to_query(state)
+    link = share_link(search)
+    params = {"search": search, "params": to_params(state)}
+    try:
+        view = render_view(dataset, state)
+    except QueryError as exc:
+        empty = empty_spec(t("cmp_no_data", state.lang), state.lang)
+        error = html.P(t("notice_query", state.lang, message=str(exc)), className="notice warn")
+        return (empty, empty, [], [], notes_block(dataset, state), error, link, link, params)
+    return (view["ts"], view["rank"], view["table"], view["explain"], view["notes"], [], link, link, params)
 
 
 def share_link(search: str) -> str:
@@ -509,39 +568,11 @@ def register(app: dash.Dash) -> None:
         Input("jf-to", "value"),
         Input("jf-year", "value"),
         State("jf-lang", "data"),
+        prevent_initial_call=True,  # the page layout already holds the first view
     )
     def update_view(indicator, regions, ref, mode, base, sex, year_from, year_to, year, lang):
         state = _state_from_controls(lang, indicator, regions, ref, mode, base, sex, year_from, year_to, year)
-        dataset = data.dataset()
-        search = to_query(state)
-        link = share_link(search)
-        try:
-            view = render_view(dataset, state)
-        except QueryError as exc:
-            empty = empty_spec(t("cmp_no_data", state.lang), state.lang)
-            error = html.P(t("notice_query", state.lang, message=str(exc)), className="notice warn")
-            return (
-                empty,
-                empty,
-                [],
-                [],
-                notes_block(dataset, state),
-                error,
-                link,
-                link,
-                {"search": search, "params": to_params(state)},
-            )
-        return (
-            view["ts"],
-            view["rank"],
-            view["table"],
-            view["explain"],
-            view["notes"],
-            [],
-            link,
-            link,
-            {"search": search, "params": to_params(state)},
-        )
+        return view_outputs(data.dataset(), state)
 
     # write the view into the address bar (a new history entry, so back/forward work)
     app.clientside_callback(
@@ -570,10 +601,7 @@ def register(app: dash.Dash) -> None:
             return dash.no_update
         dataset = data.dataset()
         state = parse_query(params["params"], context_from(dataset))
-        rows = (
-            cached_query(dataset, ts_selection(state), state.lang)
-            if state.all_regions
-            else query(dataset, Selection(state.indicator, ()), state.lang)
-        )
+        sel = ts_selection(state) if state.all_regions else Selection(state.indicator, ())
+        rows = query(dataset, sel, state.lang)
         name, content = export(rows, dataset.catalog, state, share_link(params["search"]), fmt)
         return dcc.send_bytes(content, name)

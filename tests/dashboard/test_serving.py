@@ -130,3 +130,76 @@ def test_gunicorn_config_is_production_ready() -> None:
     assert namespace["control_socket_disable"] is True and namespace["preload_app"] is True
     assert namespace["timeout"] == 30 and namespace["accesslog"] == "-"
     assert all(callable(namespace[h]) for h in ("when_ready", "post_fork", "post_worker_init"))
+
+
+def _view_body(client, regions: list[str]) -> dict:
+    from bench.dashflow import body, find_callback
+
+    main = find_callback(client.get("/_dash-dependencies").get_json(), "ts-graph.figure")
+    values = {
+        "jf-indicator.value": "population",
+        "jf-regions.value": regions,
+        "jf-ref.value": [],
+        "jf-mode.value": "value",
+        "jf-base.value": 2000,
+        "jf-sex.value": "T",
+        "jf-from.value": 2000,
+        "jf-to.value": 2024,
+        "jf-year.value": 2024,
+        "jf-lang.data": "sv",
+    }
+    return body(main, values, ["jf-regions.value"])
+
+
+def _tyreso_2024(answer: bytes) -> float:
+    import json
+
+    traces = json.loads(brotli.decompress(answer))["response"]["ts-graph"]["figure"]["data"]
+    trace = next(t for t in traces if t["meta"]["region_code"] == "0138")
+    return trace["y"][trace["x"].index(2024)]
+
+
+def test_same_callback_answered_from_the_answer_cache_until_a_publish(client, app) -> None:
+    from etl.catalog import load_catalog
+    from etl.regions import load_regions
+    from etl.store import Store
+
+    payload = _view_body(client, ["0138", "0127"])
+    headers = {"Accept-Encoding": "br"}
+    first = client.post("/_dash-update-component", json=payload, headers=headers)
+    hits = serving.stats["answer_hits"]
+    again = client.post("/_dash-update-component", json=payload, headers=headers)
+    assert serving.stats["answer_hits"] == hits + 1
+    assert again.status_code == 200 and again.get_data() == first.get_data()
+    assert again.headers["Content-Encoding"] == "br" and again.headers["X-Content-Type-Options"] == "nosniff"
+    # another body is another answer
+    other = client.post("/_dash-update-component", json=_view_body(client, ["0138"]), headers=headers)
+    assert serving.stats["answer_hits"] == hits + 1 and other.get_data() != first.get_data()
+
+    # a publish is a new dataset version: the same body is answered from the new data
+    store = Store(app.store_url)
+    try:
+        _, frame = store.read_observations()
+        hit = (frame["indicator_id"] == "population") & (frame["region_code"] == "0138") & (frame["year"] == 2024)
+        hit &= frame["sex"] == "T"
+        before = float(frame.loc[hit, "value"].iloc[0])
+        frame.loc[hit, "value"] = before + 1
+        store.publish(frame, load_catalog(), load_regions(), origin="test: answer cache")
+    finally:
+        store.dispose()
+    assert _tyreso_2024(first.get_data()) == before
+    after = client.post("/_dash-update-component", json=payload, headers=headers)
+    assert _tyreso_2024(after.get_data()) == before + 1
+
+
+def test_observations_cache_is_named_by_version_and_hash_and_reads_back_equal(app, tmp_path, monkeypatch) -> None:
+    import pandas as pd
+
+    monkeypatch.setenv("NYCKELTAL_OBSERVATIONS_CACHE", str(tmp_path))
+    first = data.DataSource(app.store_url).dataset()
+    state = data.DataSource(app.store_url).store.state()
+    files = list(tmp_path.glob("observations-v*.arrow"))
+    assert [f.name for f in files] == [f"observations-v{state.version}-{state.content_sha256[:16]}.arrow"]
+    again = data.DataSource(app.store_url).dataset()  # from the cache file
+    pd.testing.assert_frame_equal(again.observations, first.observations)
+    assert again.version == first.version == state.version
