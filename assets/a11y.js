@@ -11,8 +11,9 @@
  *
  * The field's visible label (.field-label in dashboard/components.py) names the control. Everything is
  * re-applied by a MutationObserver, because React re-renders these elements when their values change.
- * dcc.Slider's thumb and number box get the field's label, and the thumb the value shown in the field's
- * <output> as aria-valuetext. A scrolling .table-wrap becomes a focusable region named by its heading.
+ * dcc.Slider's thumb and number box get the field's label, and the thumb its year as aria-valuetext (a year
+ * slider's data-years at the thumb's position, else the value shown in the field's <output>);
+ * window.dccFunctions.yearAt shows that year in the slider's tooltip. A scrolling .table-wrap becomes a focusable region named by its heading.
  *
  * Served from /assets, so it runs under the page's Content-Security-Policy (script-src 'self').
  */
@@ -70,13 +71,33 @@
     });
   }
 
+  function yearsOf(el) {
+    // a year slider runs over positions 0..n-1 of its data years, listed in data-years (dashboard/pages/karta.py)
+    var box = el && el.closest ? el.closest('[data-years]') : document.querySelector('[data-years]');
+    var raw = box ? box.getAttribute('data-years') : '';
+    return raw ? raw.split(',') : [];
+  }
+
+  // dcc.Slider's tooltip transform (tooltip={"transform": "yearAt"}): the year at a slider position
+  window.dccFunctions = window.dccFunctions || {};
+  window.dccFunctions.yearAt = function (position) {
+    var years = yearsOf(null);
+    var year = years[Math.round(Number(position))];
+    return year === undefined ? position : year;
+  };
+
   function fixSlider(thumb) {
     // Dash 4's dcc.Slider: a role="slider" thumb and a number box, neither named
     var id = labelIdFor(thumb);
     if (id && thumb.getAttribute('aria-labelledby') !== id) { thumb.setAttribute('aria-labelledby', id); }
-    var field = thumb.closest('.field');
-    var shown = field && field.querySelector('output');
-    var text = shown ? shown.textContent.trim() : '';
+    // the value a screen reader announces: the year at the thumb's position, else the field's <output>
+    var years = yearsOf(thumb);
+    var text = years.length ? (years[Number(thumb.getAttribute('aria-valuenow'))] || '') : '';
+    if (!text) {
+      var field = thumb.closest('.field');
+      var shown = field && field.querySelector('output');
+      text = shown ? shown.textContent.trim() : '';
+    }
     if (text && thumb.getAttribute('aria-valuetext') !== text) { thumb.setAttribute('aria-valuetext', text); }
   }
 
@@ -119,7 +140,7 @@
     // repaired at once on every change (a repair that changes nothing triggers no further mutation)
     new MutationObserver(repair).observe(document.body, {
       subtree: true, childList: true, characterData: true, attributes: true,
-      attributeFilter: ['role', 'aria-selected', 'tabindex', 'aria-labelledby', 'placeholder']
+      attributeFilter: ['role', 'aria-selected', 'tabindex', 'aria-labelledby', 'placeholder', 'aria-valuenow', 'data-years']
     });
   }
 

@@ -435,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             print("· memory and start, full-Sweden store …", flush=True)
             starts = []
+            shutil.rmtree(os.environ["NYCKELTAL_OBSERVATIONS_CACHE"], ignore_errors=True)  # the timing child wrote it
             for attempt in ("first start after the publish (no cache)", "restart (Arrow cache)"):
                 port = free_port()
                 proc, start_s = start_ours(full_db, port, logs / "full.log")

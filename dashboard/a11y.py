@@ -2,6 +2,8 @@
 
 - `series_summary` / `ranking_summary`: one paragraph per chart, from the same query() rows the chart
   draws: what is shown, the highest and lowest, and each region's trend (first to last value).
+- `pyramid_summary`, `components_summary`, `flows_summary`: the same for the age pyramid, the components
+  of population change and the commuting flows (/befolkning, /pendling).
 - `contrast_ratio`: WCAG 2.1 relative luminance contrast (1.4.3 text 4.5:1, 1.4.11 graphics 3:1).
 - `simulate`: Machado, Oliveira & Fernandes (2009) full-severity matrices for protanopia, deuteranopia
   and tritanopia, applied in linear sRGB.
@@ -235,3 +237,101 @@ def ranking_summary(values: Mapping[str, Any], title: str, unit: str, decimals: 
         n=len(present),
     )
     return text + (" " + t("a11y_missing", lang, regions=_join(missing, lang)) if missing else "")
+
+
+def pyramid_summary(table: pd.DataFrame, title: str, unit: str, lang: str, overlay_name: str | None = None) -> str:
+    """What an age pyramid shows: the total, women and men, the largest and smallest age band (both sexes).
+
+    `table`: age bands (index, youngest first) x columns K and M, persons."""
+    bands = table.dropna(how="all")
+    if bands.empty:
+        return t("a11y_no_data", lang, title=title)
+    per_band = bands[["K", "M"]].sum(axis=1, min_count=1).dropna()
+    women, men = float(bands["K"].sum()), float(bands["M"].sum())
+    # (value, position, band): on a tie the youngest band counts
+    order = [(float(v), i, str(b)) for i, (b, v) in enumerate(per_band.items())]
+    high = min(order, key=lambda p: (-p[0], p[1]))
+    low = min(order, key=lambda p: (p[0], p[1]))
+    parts = [
+        t(
+            "a11y_pyramid",
+            lang,
+            title=title,
+            total=fmt_number(women + men, 0, lang),
+            women=fmt_number(women, 0, lang),
+            men=fmt_number(men, 0, lang),
+            n=len(per_band),
+        ),
+        t(
+            "a11y_pyramid_extremes",
+            lang,
+            high=high[2],
+            high_value=_fmt(high[0], 0, unit, lang),
+            low=low[2],
+            low_value=_fmt(low[0], 0, unit, lang),
+        ),
+    ]
+    if overlay_name:
+        parts.append(t("a11y_pyramid_overlay", lang, name=overlay_name))
+    return " ".join(parts)
+
+
+def components_summary(frame: pd.DataFrame, title: str, unit: str, lang: str, total: str = "population_change") -> str:
+    """What a components-of-change chart shows: the years, every component in the latest year, and the
+    years with the largest and smallest total change. `frame`: query() rows (indicator_id, indicator,
+    year, value) of the components and the total."""
+    rows = _values(frame)
+    if rows.empty:
+        return t("a11y_no_data", lang, title=title)
+    years = sorted(set(rows["year"]))
+    last = years[-1]
+    latest = rows[rows["year"] == last]
+    order = list(dict.fromkeys(frame["indicator_id"].tolist()))
+    labels = dict(zip(frame["indicator_id"], frame["indicator"], strict=True))
+    items = [
+        f"{labels[ind]} {_fmt(v, 0, unit, lang)}"
+        for ind in order
+        for v in latest.loc[latest["indicator_id"] == ind, "value"].tolist()[:1]
+    ]
+    parts = [
+        t("a11y_components", lang, title=title, first=years[0], last=last, n=len(years)),
+        t("a11y_components_latest", lang, year=last, items=_join(items, lang)),
+    ]
+    change = rows[rows["indicator_id"] == total].sort_values("year")
+    if len(change) > 1:
+        high = change.sort_values(["value", "year"], ascending=[False, True]).iloc[0]
+        low = change.sort_values(["value", "year"], ascending=[True, True]).iloc[0]
+        parts.append(
+            t(
+                "a11y_components_extremes",
+                lang,
+                label=labels[total],
+                high_year=int(high["year"]),
+                high_value=_fmt(high["value"], 0, unit, lang),
+                low_year=int(low["year"]),
+                low_value=_fmt(low["value"], 0, unit, lang),
+            )
+        )
+    return " ".join(parts)
+
+
+def flows_summary(flows: Sequence[tuple[str, str, float]], title: str, unit: str, lang: str) -> str:
+    """What a flow diagram shows: how many flows, their sum, the largest and smallest (home -> work)."""
+    if not flows:
+        return t("a11y_no_data", lang, title=title)
+    total = sum(v for _, _, v in flows)
+    parts = [t("a11y_flows", lang, title=title, n=len(flows), total=_fmt(total, 0, unit, lang))]
+    if len(flows) > 1:
+        high = min(flows, key=lambda f: (-f[2], f[0], f[1]))
+        low = min(flows, key=lambda f: (f[2], f[0], f[1]))
+        parts.append(
+            t(
+                "a11y_flows_extremes",
+                lang,
+                high=f"{high[0]} → {high[1]}",
+                high_value=_fmt(high[2], 0, unit, lang),
+                low=f"{low[0]} → {low[1]}",
+                low_value=_fmt(low[2], 0, unit, lang),
+            )
+        )
+    return " ".join(parts)

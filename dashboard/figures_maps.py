@@ -21,13 +21,24 @@ OTHER_FILL = "#d9d9d9"
 MISSING_FILL = "#ffffff"
 CIVIDIS_ENDS = ("#00224e", "#fee838")
 SEX_COLOURS = {"K": "#AA3377", "M": "#4477AA"}  # Tol bright: purple / blue
+# Every series colour has >= 3:1 contrast on white (WCAG 1.4.11) and stays >= 10 ΔE00 from the other
+# series of its chart in normal vision and simulated protanopia, deuteranopia and tritanopia
+# (dashboard.a11y; tests/dashboard/test_a11y.py). #228833 (live_and_work) was 8.7 ΔE00 from #4477AA
+# for a tritanope and #CCBB44 (net migration, 1.95:1) too pale; both are now the dark olive #7B6000.
 COMMUTING_SERIES = (
     ("in_commuters", "#4477AA", "solid"),
     ("out_commuters", "#EE6677", "solid"),
     ("net_commuting", "#000000", "dash"),
-    ("live_and_work", "#228833", "dot"),
+    ("live_and_work", "#7B6000", "dot"),
 )
-COMPONENT_COLOURS = {"births": "#4477AA", "deaths": "#EE6677", "net_migration": "#CCBB44"}
+# /pendling's day and night population (was Tol's #44AA99, 2.82:1)
+DAY_NIGHT_SERIES = (("day_population", "#332288", "solid"), ("employed_residents", "#AA7700", "dash"))
+COMPONENT_COLOURS = {"births": "#4477AA", "deaths": "#EE6677", "net_migration": "#7B6000"}
+TOTAL_COLOUR = "#000000"  # the total change line, Södertörn's bar, the pyramid overlay
+NET_COLOURS = {"positive": "#4477AA", "negative": "#EE6677"}
+# reference lines, told apart by position and label rather than colour
+ZERO_LINE = "#888888"
+BREAK_LINE = "#b00020"
 
 
 def relative_luminance(hex_colour: str) -> float:
@@ -136,7 +147,7 @@ def choropleth_figure(
 def _breaks(fig: go.Figure, breaks: Sequence[tuple[int, str]], years: Sequence[int]) -> None:
     for year, label in breaks:
         if years and min(years) < year <= max(years):
-            fig.add_vline(x=year - 0.5, line={"color": "#b00020", "dash": "dot", "width": 1.5})
+            fig.add_vline(x=year - 0.5, line={"color": BREAK_LINE, "dash": "dot", "width": 1.5})
             fig.add_annotation(
                 x=year - 0.5,
                 y=1,
@@ -146,7 +157,7 @@ def _breaks(fig: go.Figure, breaks: Sequence[tuple[int, str]], years: Sequence[i
                 xanchor="left",
                 yanchor="bottom",
                 textangle=0,
-                font={"size": 10, "color": "#b00020"},
+                font={"size": 10, "color": BREAK_LINE},
             )
 
 
@@ -185,7 +196,7 @@ def lines_figure(
         hovermode="x unified",
         height=430,
     )
-    fig.add_hline(y=0, line={"color": "#888888", "width": 1})
+    fig.add_hline(y=0, line={"color": ZERO_LINE, "width": 1})
     _breaks(fig, breaks, years)
     return fig
 
@@ -203,7 +214,9 @@ def net_ranking_figure(
             orientation="h",
             marker={
                 "color": [
-                    "#000000" if c == "sodertorn" else ("#4477AA" if (values[c] or 0) >= 0 else "#EE6677")
+                    TOTAL_COLOUR
+                    if c == "sodertorn"
+                    else NET_COLOURS["positive" if (values[c] or 0) >= 0 else "negative"]
                     for c in order
                 ]
             },
@@ -310,7 +323,7 @@ def pyramid_figure(
                     y=bands,
                     x=[None if _clean(v) is None else sign * float(v) / o_total * 100 for v in overlay[sex]],
                     mode="lines+markers",
-                    line={"color": "#000000", "width": 1.5, "shape": "hvh"},
+                    line={"color": TOTAL_COLOUR, "width": 1.5, "shape": "hvh"},
                     marker={"size": 3},
                     name=f"{overlay_name} ({t(f'sex_{sex}', lang).lower()})",
                     hovertemplate=f"{overlay_name} %{{y}}: %{{x:.1f}} %<extra></extra>",
@@ -354,7 +367,7 @@ def components_figure(frame: pd.DataFrame, lang: str, title: str, unit: str) -> 
             y=[by_year.get(y) for y in years],
             mode="lines+markers",
             name=rows["indicator"].iloc[0] if len(rows) else "population_change",
-            line={"color": "#000000", "width": 2.5},
+            line={"color": TOTAL_COLOUR, "width": 2.5},
             marker={"size": 7},
             connectgaps=False,
             hovertemplate=f"%{{fullData.name}} %{{x}}: %{{y:+,.0f}} {unit}<extra></extra>",

@@ -14,6 +14,7 @@ import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html
 
 from dashboard import data
+from dashboard.a11y import components_summary, pyramid_summary, series_summary
 from dashboard.components import field
 from dashboard.downloads import export
 from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure, region_colours, timeseries_figure
@@ -21,6 +22,7 @@ from dashboard.figures_maps import components_figure, pyramid_figure
 from dashboard.i18n import fmt_number, t
 from dashboard.pages.views_common import (
     Param,
+    chart_text,
     download_block,
     download_inputs,
     notice_block,
@@ -100,6 +102,8 @@ def render(dataset: Dataset, params: dict[str, str], ages: pd.DataFrame | None =
     ages = side_tables()[1] if ages is None else ages
     table = pyramid_for(ages, dataset, region, year)
     check: list = []
+    pyr_text: list = []
+    unit = dataset.catalog.indicators["births"].unit.label(lang)
     if table is None:
         have = age_years(ages, region)
         pyr = empty_figure(t("pop_no_ages", lang, name=name, year=year), lang)
@@ -118,9 +122,9 @@ def render(dataset: Dataset, params: dict[str, str], ages: pd.DataFrame | None =
             over_name = (
                 dataset.regions.groups[GROUP].name(lang) if overlay == GROUP else dataset.regions.name("00", lang)
             )
-        pyr = pyramid_figure(
-            table, lang, t("pop_pyramid_title", lang, name=name, year=year), over, over_name, as_share=over is not None
-        )
+        pyr_title = t("pop_pyramid_title", lang, name=name, year=year)
+        pyr = pyramid_figure(table, lang, pyr_title, over, over_name, as_share=over is not None)
+        pyr_text = pyramid_block(table, over, over_name, pyr_title, unit, lang)
         pyr_note = (
             html.P(t("pop_overlay_missing", lang, name=over_name, year=year), className="notice")
             if overlay != "none" and over is None
@@ -140,18 +144,19 @@ def render(dataset: Dataset, params: dict[str, str], ages: pd.DataFrame | None =
             )
         ]
     comp = component_rows(dataset, region, lang)
-    unit = dataset.catalog.indicators["births"].unit.label(lang)
+    comp_title = t("pop_components_title", lang, name=name)
     components = (
-        components_figure(comp, lang, t("pop_components_title", lang, name=name), unit)
+        components_figure(comp, lang, comp_title, unit)
         if len(comp)
         else empty_figure(t("pop_no_components", lang, name=name), lang)
     )
     idx = index_rows(dataset, base, lang)
     members = dataset.regions.groups[GROUP].members
+    index_title = t("pop_index_title", lang, base=base)
     index_fig = timeseries_figure(
         idx,
         lang,
-        t("pop_index_title", lang, base=base),
+        index_title,
         t("mode_index", lang),
         1,
         region_colours(members),
@@ -160,11 +165,73 @@ def render(dataset: Dataset, params: dict[str, str], ages: pd.DataFrame | None =
     return {
         "pyramid": pyr,
         "pyr_note": pyr_note,
+        "pyr_text": pyr_text,
         "check": check,
         "components": components,
+        "comp_text": components_block(comp, comp_title, unit, lang) if len(comp) else [],
+        "index_text": index_block(idx, index_title, lang),
         "comp_note": t("pop_components_note", lang, years=", ".join(sorted({str(y) for y in comp["year"]}))),
         "index": index_fig,
     }
+
+
+def pyramid_block(
+    table: pd.DataFrame, over: pd.DataFrame | None, over_name: str, title: str, unit: str, lang: str
+) -> list:
+    """The pyramid's summary and table: persons per age band and sex (oldest first, as drawn), and with a
+    comparison also both areas' shares of their totals."""
+    summary = pyramid_summary(table, title, unit, lang, over_name if over is not None else None)
+    columns = [t("a11y_col_age", lang), t("sex_K", lang), t("sex_M", lang)]
+    total = float(table.sum().sum()) or 1.0
+    share = t("a11y_col_share", lang)
+    if over is not None:
+        columns += [f"{t('sex_K', lang)}, {share}", f"{t('sex_M', lang)}, {share}"]
+        columns += [
+            f"{over_name} {t('sex_K', lang).lower()}, {share}",
+            f"{over_name} {t('sex_M', lang).lower()}, {share}",
+        ]
+        o_total = float(over.sum().sum()) or 1.0
+    rows = []
+    for band in reversed(list(table.index)):
+        k, m = table.at[band, "K"], table.at[band, "M"]
+        row = [str(band), fmt_number(k, 0, lang), fmt_number(m, 0, lang)]
+        if over is not None:
+            row += [fmt_number(v / total * 100, 1, lang) for v in (k, m)]
+            row += [fmt_number(over.at[band, s] / o_total * 100, 1, lang) for s in ("K", "M")]
+        rows.append(row)
+    return chart_text("pop-pyr", summary, title, lang, (columns, rows, tuple(range(1, len(columns)))))
+
+
+def components_block(comp: pd.DataFrame, title: str, unit: str, lang: str) -> list:
+    """The components' summary and table: one row per year, one column per component (signed)."""
+    order = [*COMPONENTS]
+    labels = dict(zip(comp["indicator_id"], comp["indicator"], strict=True))
+    by = {(i, int(y)): v for i, y, v in zip(comp["indicator_id"], comp["year"], comp["value"], strict=True)}
+    years = sorted({int(y) for y in comp["year"]})
+    columns = [t("cmp_col_year", lang), *[f"{labels.get(i, i)} ({unit})" for i in order]]
+    rows = [
+        [str(y), *[fmt_number(by.get((i, y)), 0, lang, sign=i != "births" and i != "deaths") for i in order]]
+        for y in years
+    ]
+    return chart_text(
+        "pop-comp",
+        components_summary(comp, title, unit, lang),
+        title,
+        lang,
+        (columns, rows, tuple(range(len(columns)))),
+    )
+
+
+def index_block(idx: pd.DataFrame, title: str, lang: str) -> list:
+    """The index chart's summary and table: one row per year, one column per area."""
+    regions = list(dict.fromkeys(idx["region"]))
+    by = {(r, int(y)): v for r, y, v in zip(idx["region"], idx["year"], idx["value"], strict=True)}
+    years = sorted({int(y) for y in idx["year"]})
+    columns = [t("cmp_col_year", lang), *regions]
+    rows = [[str(y), *[fmt_number(by.get((r, y)), 1, lang) for r in regions]] for y in years]
+    return chart_text(
+        "pop-index", series_summary(idx, title, "", 1, lang), title, lang, (columns, rows, tuple(range(len(columns))))
+    )
 
 
 def layout(written: Any = None, **raw: Any) -> Any:
@@ -221,10 +288,13 @@ def layout(written: Any = None, **raw: Any) -> Any:
             ),
             html.Div(id="pop-pyr-note"),
             dcc.Loading(dcc.Graph(id="pop-pyramid", config=GRAPH_CONFIG), type="circle", delay_show=300),
+            html.Div(id="pop-pyr-text"),
             html.Div(id="pop-check"),
             dcc.Graph(id="pop-components", config=GRAPH_CONFIG),
+            html.Div(id="pop-comp-text"),
             html.P(id="pop-comp-note", className="note"),
             dcc.Graph(id="pop-index", config=GRAPH_CONFIG),
+            html.Div(id="pop-index-text"),
             download_block("pop", lang),
             html.P([t("cmp_share", lang) + ": ", html.A(id="pop-share", href="#")], className="share"),
         ],
@@ -239,10 +309,13 @@ def register(app: dash.Dash) -> None:
     @app.callback(
         Output("pop-pyramid", "figure"),
         Output("pop-pyr-note", "children"),
+        Output("pop-pyr-text", "children"),
         Output("pop-check", "children"),
         Output("pop-components", "figure"),
+        Output("pop-comp-text", "children"),
         Output("pop-comp-note", "children"),
         Output("pop-index", "figure"),
+        Output("pop-index-text", "children"),
         Output("pop-share", "href"),
         Output("pop-share", "children"),
         Output("pop-params", "data"),
@@ -263,10 +336,13 @@ def register(app: dash.Dash) -> None:
         return (
             v["pyramid"],
             v["pyr_note"],
+            v["pyr_text"],
             v["check"],
             v["components"],
+            v["comp_text"],
             v["comp_note"],
             v["index"],
+            v["index_text"],
             link,
             link,
             {"search": search, "params": params},

@@ -13,6 +13,7 @@ import dash
 from dash import Input, Output, State, ctx, dcc, html
 
 from dashboard import data
+from dashboard.a11y import ranking_summary
 from dashboard.components import field, simple_table
 from dashboard.downloads import export, slug
 from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure, ranks
@@ -108,7 +109,8 @@ def render(dataset: Dataset, params: dict[str, str]) -> dict[str, Any]:
         table_id="ka-table",
         numeric=(1, 2),
     )
-    return {"figure": fig, "table": table}
+    summary = ranking_summary({names[c]: values[c] for c in members}, title, unit, ind.unit.decimals, lang)
+    return {"figure": fig, "table": table, "summary": summary}
 
 
 def layout(written: Any = None, **raw: Any) -> Any:
@@ -155,6 +157,11 @@ def layout(written: Any = None, **raw: Any) -> Any:
                         t("map_year", lang),
                         html.Div(
                             [
+                                # the slider runs over the positions of the data years, so that each arrow
+                                # key moves one data year also across gaps (1950, 1960, 1968, …); the marks,
+                                # the tooltip (assets/a11y.js dccFunctions.yearAt, reading data-years) and the
+                                # thumb's aria-valuetext show the year; Dash's number box, which could only
+                                # show the position, is off
                                 dcc.Slider(
                                     id="ka-year",
                                     min=0,
@@ -164,6 +171,8 @@ def layout(written: Any = None, **raw: Any) -> Any:
                                     value=years.index(int(params["year"])) if params["year"] else 0,
                                     included=False,
                                     updatemode="mouseup",
+                                    allow_direct_input=False,
+                                    tooltip={"transform": "yearAt", "placement": "top"},
                                 ),
                                 html.Output(
                                     params["year"],
@@ -173,6 +182,8 @@ def layout(written: Any = None, **raw: Any) -> Any:
                                 ),
                             ],
                             className="year-slider",
+                            id="ka-year-box",
+                            **{"data-years": _years_attr(years)},
                         ),
                         class_name="field wide",
                     ),
@@ -181,6 +192,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
             ),
             html.P(t("map_keyboard", lang), className="note"),
             dcc.Loading(dcc.Graph(id="ka-map", config=GRAPH_CONFIG), type="circle", delay_show=300),
+            html.P(id="ka-summary", className="chart-summary"),
             download_block("ka", lang),
             html.P([t("cmp_share", lang) + ": ", html.A(id="ka-share", href="#")], className="share"),
             html.H3(t("cmp_table_title", lang)),
@@ -202,6 +214,11 @@ def _marks(years: list[int]) -> dict:
     return {i: str(years[i]) for i in sorted(keep)}
 
 
+def _years_attr(years: list[int]) -> str:
+    """The data years, position by position, for the slider's tooltip and aria-valuetext (assets/a11y.js)."""
+    return ",".join(map(str, years))
+
+
 def _year_at(dataset: Dataset, indicator: str, position: Any) -> str:
     years = _eight_years(dataset, indicator)
     try:
@@ -218,6 +235,7 @@ def register(app: dash.Dash) -> None:
         Output("ka-year", "max"),
         Output("ka-year", "marks"),
         Output("ka-year", "value"),
+        Output("ka-year-box", "data-years"),
         Output("ka-sex", "options"),
         Output("ka-sex", "value"),
         Input("ka-indicator", "value"),
@@ -239,6 +257,7 @@ def register(app: dash.Dash) -> None:
             len(years) - 1,
             _marks(years),
             years.index(int(params["year"])),
+            _years_attr(years),
             [{"label": t(f"sex_{s}", lang), "value": s} for s in sexes],
             params["sex"],
         )
@@ -250,6 +269,7 @@ def register(app: dash.Dash) -> None:
         Output("ka-share", "children"),
         Output("ka-params", "data"),
         Output("ka-year-shown", "children"),
+        Output("ka-summary", "children"),
         Input("ka-indicator", "value"),
         Input("ka-year", "value"),
         Input("ka-sex", "value"),
@@ -263,9 +283,11 @@ def register(app: dash.Dash) -> None:
         link = share_link(PATH, search)
         if not params["year"]:
             empty = empty_figure(t("cmp_no_data", lang), lang)
-            return empty, [], link, link, {"search": search, "params": params}, ""
+            nothing = t("cmp_no_data", lang)
+            return empty, [], link, link, {"search": search, "params": params}, "", nothing
         view = render(dataset, params)
-        return view["figure"], view["table"], link, link, {"search": search, "params": params}, params["year"]
+        written = {"search": search, "params": params}
+        return view["figure"], view["table"], link, link, written, params["year"], view["summary"]
 
     @app.callback(
         Output("ka-go", "href"),

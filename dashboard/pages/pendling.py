@@ -16,14 +16,22 @@ import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html
 
 from dashboard import data
+from dashboard.a11y import flows_summary, ranking_summary, series_summary
 from dashboard.components import field, simple_table
 from dashboard.downloads import export
-from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure
-from dashboard.figures_maps import COMMUTING_SERIES, lines_figure, net_ranking_figure, sankey_figure
+from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure, ranks
+from dashboard.figures_maps import (
+    COMMUTING_SERIES,
+    DAY_NIGHT_SERIES,
+    lines_figure,
+    net_ranking_figure,
+    sankey_figure,
+)
 from dashboard.geo import municipality_names
 from dashboard.i18n import fmt_number, t
 from dashboard.pages.views_common import (
     Param,
+    chart_text,
     download_block,
     download_inputs,
     notice_block,
@@ -41,7 +49,7 @@ from etl.query import Dataset, Selection, query
 
 PATH = "/pendling"
 LINE_INDICATORS = tuple(s[0] for s in COMMUTING_SERIES)
-DAY_NIGHT = (("day_population", "#332288", "solid"), ("employed_residents", "#44AA99", "dash"))
+DAY_NIGHT = DAY_NIGHT_SERIES
 CHART_INDICATORS = LINE_INDICATORS + tuple(s[0] for s in DAY_NIGHT)
 
 
@@ -103,26 +111,29 @@ def render(dataset: Dataset, params: dict[str, str], flows: pd.DataFrame | None 
     unit = cat["in_commuters"].unit.label(lang)
     breaks = [(b.year, b.label(lang)) for b in cat["in_commuters"].breaks]
     rows = chart_rows(dataset, region, lang)
+    lines_title = t("pd_lines_title", lang, name=names[region])
     lines = lines_figure(
         rows,
         [(i, cat[i].label(lang), colour, dash) for i, colour, dash in COMMUTING_SERIES],
         lang,
-        t("pd_lines_title", lang, name=names[region]),
+        lines_title,
         unit,
         breaks,
     )
+    day_night_title = t("pd_day_night_title", lang, name=names[region])
     day_night = lines_figure(
         rows,
         [(i, cat[i].label(lang), colour, dash) for i, colour, dash in DAY_NIGHT],
         lang,
-        t("pd_day_night_title", lang, name=names[region]),
+        day_night_title,
         unit,
         breaks,
     )
     members = list(dataset.regions.groups[GROUP].members)
     rank_rows = query(dataset, Selection("net_commuting", (GROUP, *members), year, year, "T", "value"), lang)
     values = {str(c): _clean(v) for c, v in zip(rank_rows["region_code"], rank_rows["value"], strict=True)}
-    ranking = net_ranking_figure(values, names, year, lang, t("pd_rank_title", lang, year=year), unit)
+    rank_title = t("pd_rank_title", lang, year=year)
+    ranking = net_ranking_figure(values, names, year, lang, rank_title, unit)
     flows = side_tables()[0] if flows is None else flows
     notes: list = []
     if region == GROUP:
@@ -156,15 +167,18 @@ def render(dataset: Dataset, params: dict[str, str], flows: pd.DataFrame | None 
         touching = flows[(flows["from_code"] == region) | (flows["to_code"] == region)]
     in_year = touching[(touching["year"] == year) & touching["value"].notna()]
     available = flow_years(touching)
+    flows_title = t("pd_flows_title", lang, year=year, name=names[region])
     if in_year.empty:
         sankey = empty_figure(t("pd_no_flows", lang, year=year), lang)
         flow_note = t(
             "pd_no_flows_years", lang, years=", ".join(map(str, available)) if available else t("pd_none", lang)
         )
+        flows_text: list = []
     else:
-        sankey = sankey_figure(in_year, names, year, lang, t("pd_flows_title", lang, year=year, name=names[region]))
+        sankey = sankey_figure(in_year, names, year, lang, flows_title)
         sources = sorted(set(in_year["source_ref"]))
         flow_note = t("pd_flows_source", lang, n=len(in_year), sources="; ".join(sources))
+        flows_text = flows_block(in_year, names, flows_title, unit, lang)
     table = simple_table(
         [t("cmp_col_region", lang), t("pd_col_indicator", lang), t("cmp_col_year", lang), t("cmp_col_value", lang)],
         [(r.region, r.indicator, str(r.year), fmt_number(r.value, 0, lang)) for r in rows.itertuples(index=False)],
@@ -173,13 +187,69 @@ def render(dataset: Dataset, params: dict[str, str], flows: pd.DataFrame | None 
     )
     return {
         "lines": lines,
+        "lines_text": chart_text(
+            "pd-lines", indicator_summary(rows, COMMUTING_SERIES, lines_title, unit, lang), lines_title, lang
+        ),
         "day_night": day_night,
+        "day_night_text": chart_text(
+            "pd-day-night", indicator_summary(rows, DAY_NIGHT, day_night_title, unit, lang), day_night_title, lang
+        ),
         "ranking": ranking,
+        "ranking_text": ranking_block(values, names, members, rank_title, unit, lang),
+        "flows_text": flows_text,
         "sankey": sankey,
         "flow_note": flow_note,
         "notes": notes,
         "table": table,
     }
+
+
+def indicator_summary(
+    rows: pd.DataFrame, series: tuple[tuple[str, str, str], ...], title: str, unit: str, lang: str
+) -> str:
+    """The summary of a chart with one line per indicator (of one area): the indicators take the place of
+    series_summary's regions. The chart's data is the page's data table (pd-data-table)."""
+    ids = [s[0] for s in series]
+    frame = rows[rows["indicator_id"].isin(ids)].copy()
+    frame["order"] = frame["indicator_id"].map(ids.index)
+    frame = frame.sort_values(["order", "year"], kind="stable")
+    return series_summary(
+        {"region": frame["indicator"].tolist(), "year": frame["year"].tolist(), "value": frame["value"].tolist()},
+        title,
+        unit,
+        0,
+        lang,
+    )
+
+
+def ranking_block(
+    values: dict[str, float | None], names: dict[str, str], members: list[str], title: str, unit: str, lang: str
+) -> list:
+    """Net commuting ranked: the summary (the eight; Södertörn as a region in its own sentence, as it is no
+    municipality) and the table, highest first, with signed values and ranks in text."""
+    text = ranking_summary({names[c]: values.get(c) for c in members}, title, unit, 0, lang)
+    if values.get(GROUP) is not None:
+        own = f"{fmt_number(values[GROUP], 0, lang, sign=True)} {unit}"
+        text += " " + t("a11y_region_value", lang, region=names[GROUP], value=own)
+    rank = ranks({c: values.get(c) for c in members})
+    order = sorted(members, key=lambda c: (rank[c] is None, rank[c] or 0))
+    rows = [(names[c], fmt_number(values.get(c), 0, lang, sign=True), str(rank[c] or "–")) for c in order]
+    if GROUP in values:
+        rows.append((names[GROUP], fmt_number(values[GROUP], 0, lang, sign=True), "–"))
+    columns = [t("cmp_col_region", lang), f"{t('cmp_col_value', lang)} ({unit})", t("a11y_rank_col", lang)]
+    return chart_text("pd-rank", text, title, lang, (columns, rows, (1, 2)))
+
+
+def flows_block(in_year: pd.DataFrame, names: dict[str, str], title: str, unit: str, lang: str) -> list:
+    """The flows' summary and table (home -> work, persons), largest first."""
+    flows = [
+        (names.get(a, a), names.get(b, b), float(v))
+        for a, b, v in zip(in_year["from_code"], in_year["to_code"], in_year["value"], strict=True)
+    ]
+    flows.sort(key=lambda f: (-f[2], f[0], f[1]))
+    columns = [t("a11y_col_from", lang), t("a11y_col_to", lang), f"{t('cmp_col_value', lang)} ({unit})"]
+    rows = [(a, b, fmt_number(v, 0, lang)) for a, b, v in flows]
+    return chart_text("pd-flows", flows_summary(flows, title, unit, lang), title, lang, (columns, rows, (2,)))
 
 
 def layout(written: Any = None, **raw: Any) -> Any:
@@ -226,10 +296,14 @@ def layout(written: Any = None, **raw: Any) -> Any:
             ),
             html.Div(id="pd-notes"),
             dcc.Loading(dcc.Graph(id="pd-lines", config=GRAPH_CONFIG), type="circle", delay_show=300),
+            html.Div(id="pd-lines-text"),
             dcc.Graph(id="pd-day-night", config=GRAPH_CONFIG),
+            html.Div(id="pd-day-night-text"),
             dcc.Graph(id="pd-ranking", config=GRAPH_CONFIG),
+            html.Div(id="pd-rank-text"),
             html.H2(t("pd_flows_heading", lang)),
             dcc.Graph(id="pd-sankey", config=GRAPH_CONFIG),
+            html.Div(id="pd-flows-text"),
             html.P(id="pd-flow-note", className="note"),
             download_block("pd", lang),
             html.P([t("cmp_share", lang) + ": ", html.A(id="pd-share", href="#")], className="share"),
@@ -256,6 +330,10 @@ def register(app: dash.Dash) -> None:
         Output("pd-day-night", "figure"),
         Output("pd-ranking", "figure"),
         Output("pd-sankey", "figure"),
+        Output("pd-lines-text", "children"),
+        Output("pd-day-night-text", "children"),
+        Output("pd-rank-text", "children"),
+        Output("pd-flows-text", "children"),
         Output("pd-flow-note", "children"),
         Output("pd-notes", "children"),
         Output("pd-table", "children"),
@@ -277,6 +355,10 @@ def register(app: dash.Dash) -> None:
             v["day_night"],
             v["ranking"],
             v["sankey"],
+            v["lines_text"],
+            v["day_night_text"],
+            v["ranking_text"],
+            v["flows_text"],
             v["flow_note"],
             v["notes"],
             v["table"],

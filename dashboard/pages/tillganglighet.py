@@ -68,11 +68,13 @@ STATEMENT: dict[str, dict[str, Any]] = {
             "de webbläsare vi testat, men är en reparation i efterhand.",
             "Diagrammen (Plotly) går inte att utforska med tangentbord eller skärmläsare: värden vid muspekaren, "
             "zoomning och klick i kartan kräver mus (WCAG 2.1.1 Tangentbord, 1.1.1 Icke-textuellt innehåll). "
-            "Samma uppgifter finns i sammanfattningen och tabellen under varje diagram, i kartans tabell och "
-            "årsreglage, och i nedladdningarna.",
-            "Några linjer och ytor i diagrammen på sidorna Karta, Pendling och Befolkning har färger med lägre kontrast "
-            "än 3:1 mot bakgrunden (WCAG 1.4.11 Kontrast för icke-textuellt innehåll); värdena finns även i text "
-            "och tabell. Kommunernas egna färger uppfyller 3:1 och går att skilja åt vid vanliga färgseendefel.",
+            "Samma uppgifter finns i sammanfattningen och tabellen vid varje diagram (på Pendling ligger "
+            "tidsseriernas data i sidans gemensamma tabell), i kartans tabell och årsreglage, och i nedladdningarna.",
+            "Några ytor i diagrammen har lägre kontrast än 3:1 mot den vita bakgrunden (WCAG 1.4.11 Kontrast för "
+            "icke-textuellt innehåll): pendlingsflödena (de ljusblå banden i flödesdiagrammet) och de ljusaste "
+            "färgerna i kartans färgskala; varje kommun i kartan har dock en mörk kontur. Värdena finns i "
+            "sammanfattningen och tabellen vid diagrammet. Alla linjer och staplar i diagrammen har minst 3:1 och "
+            "går att skilja åt vid normalt färgseende och vid protanopi, deuteranopi och tritanopi.",
             "Webbplatsen har inte testats med skärmläsare (NVDA, JAWS, VoiceOver, TalkBack) eller av användare "
             "med funktionsnedsättning. Brister som bara syns så kan finnas kvar.",
         ],
@@ -82,8 +84,9 @@ STATEMENT: dict[str, dict[str, Any]] = {
             "Karta, Pendling, Befolkning, Om data och den här sidan) granskas på svenska och engelska med "
             "axe-core i Chromium vid varje ändring, utan allvarliga eller kritiska fel. Ett automatiskt test går "
             "igenom Jämför med bara tangentbordet (välja två kommuner, byta nyckeltal och år, ladda ner CSV) och "
-            "kontrollerar synligt fokus, hopplänken och visning i 320 pixlars bredd. Färgkontraster och "
-            "kommunfärgerna vid protanopi, deuteranopi och tritanopi kontrolleras i enhetstester."
+            "kontrollerar synligt fokus, hopplänken och visning i 320 pixlars bredd. Kartans årsreglage prövas med "
+            "piltangenterna. Färgkontraster och diagramfärgerna vid protanopi, deuteranopi och tritanopi "
+            "kontrolleras i enhetstester, och diagrammens textsammanfattningar jämförs ordagrant med förväntad text."
         ),
         "dates": "Senaste bedömningen gjordes den {date}. Redogörelsen uppdaterades senast den {date}.",
     },
@@ -132,11 +135,13 @@ STATEMENT: dict[str, dict[str, Any]] = {
             "the browsers we tested, but it is a repair after the fact.",
             "The charts (Plotly) cannot be explored by keyboard or screen reader: values on hover, zooming and "
             "clicking in the map need a mouse (WCAG 2.1.1 Keyboard, 1.1.1 Non-text Content). The same figures are "
-            "in the summary and table under each chart, in the map's table and year slider, and in the downloads.",
-            "Some lines and areas in the charts on the Map, Commuting and Population pages have colours with less than "
-            "3:1 contrast against the background (WCAG 1.4.11 Non-text Contrast); their values are also given in "
-            "text and tables. The municipalities' own colours meet 3:1 and stay distinguishable under the common "
-            "colour vision deficiencies.",
+            "in the summary and table next to each chart (on Commuting the time series share the page's data table), "
+            "in the map's table and year slider, and in the downloads.",
+            "Some areas in the charts have less than 3:1 contrast against the white background (WCAG 1.4.11 "
+            "Non-text Contrast): the commuting flows (the light blue bands of the flow diagram) and the lightest "
+            "colours of the map's colour scale; every municipality on the map has a dark outline, though. The values "
+            "are in the summary and the table next to the chart. Every line and bar in the charts has at least 3:1 "
+            "and stays distinguishable in normal colour vision and under protanopia, deuteranopia and tritanopia.",
             "The website has not been tested with screen readers (NVDA, JAWS, VoiceOver, TalkBack) or by users "
             "with disabilities. Problems that only show up that way may remain.",
         ],
@@ -146,9 +151,10 @@ STATEMENT: dict[str, dict[str, Any]] = {
             "Population, About the data and this page) is audited in Swedish and English with axe-core in "
             "Chromium on every change, with no serious or critical violations. An automated test walks through "
             "Compare by keyboard alone (choosing two municipalities, changing indicator and year, downloading the "
-            "CSV) and checks the visible focus, the skip link and the layout at 320 pixels' width. Colour "
-            "contrasts and the municipality colours under protanopia, deuteranopia and tritanopia are checked in "
-            "unit tests."
+            "CSV) and checks the visible focus, the skip link and the layout at 320 pixels' width. The map's year "
+            "slider is tried with the arrow keys. Colour contrasts and the chart colours under protanopia, "
+            "deuteranopia and tritanopia are checked in unit tests, and the charts' text summaries are compared "
+            "word for word with the expected text."
         ),
         "dates": "The last assessment was made on {date}. This statement was last updated on {date}.",
     },

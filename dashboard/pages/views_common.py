@@ -19,6 +19,7 @@ import pandas as pd
 from dash import Input, Output, html
 
 from dashboard import data
+from dashboard.components import simple_table
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
 from dashboard.state import Notice
 from etl.ages import empty_ages
@@ -118,6 +119,37 @@ def register_url_writer(app: dash.Dash, store_id: str) -> None:
         Input(store_id, "data"),
         prevent_initial_call=True,
     )
+
+
+def chart_text(
+    prefix: str,
+    summary: str,
+    title: str,
+    lang: str,
+    table: tuple[Sequence[str], Sequence[Sequence[str]], Sequence[int]] | None = None,
+) -> list:
+    """A chart's text alternative, placed right under it: the generated one-paragraph summary
+    (`{prefix}-summary`) and, when `table` = (columns, rows, numeric columns) is given, the chart's data
+    as an HTML table (`{prefix}-table`) behind a disclosure, in a focusable region named by `title`."""
+    out: list = [html.P(summary, className="chart-summary", id=f"{prefix}-summary")]
+    if table is not None:
+        columns, rows, numeric = table
+        out.append(
+            html.Details(
+                [
+                    html.Summary(f"{t('a11y_chart_table', lang)}: {title}"),
+                    html.Div(
+                        simple_table(columns, rows, table_id=f"{prefix}-table", numeric=numeric),
+                        className="table-wrap",
+                        tabIndex="0",
+                        role="region",
+                        **{"aria-label": t("a11y_table_region", lang, title=title)},
+                    ),
+                ],
+                className="chart-table",
+            )
+        )
+    return out
 
 
 FORMATS = (("csv_sv", "dl_csv_sv"), ("csv", "dl_csv"), ("xlsx", "dl_xlsx"))

@@ -112,11 +112,23 @@ def test_map_from_share_link_sv_and_en(page: Page, base_url: str) -> None:
     assert ranks == list(range(1, 9))
     assert page.evaluate("() => document.querySelector('#ka-map .js-plotly-plot').layout.map.style") == "white-bg"
     assert page.locator("#ka-notice .notice").count() == 0
-    # the year slider is keyboard operable
+    assert page.locator("#ka-summary").inner_text() == (
+        "Folkmängd 2024, personer: högst Huddinge (114\u202f304 personer), lägst Nykvarn (12\u202f342 personer); "
+        "8 kommuner med värde."
+    )
+    # the year slider is keyboard operable and shows years, not its positions
+    assert page.locator("#ka-year input").count() == 0  # no number box with a position in it
+    thumb = page.locator("#ka-year [role=slider]")
     page.focus("#ka-year [role=slider]")
+    page.wait_for_function(
+        "() => document.querySelector('#ka-year [role=slider]').getAttribute('aria-valuetext') === '2024'"
+    )
+    assert page.locator("#ka-year-tooltip-1-content").inner_text() == "2024"
     page.keyboard.press("ArrowLeft")
     page.wait_for_function("() => location.search.includes('year=2023')", timeout=20000)
     assert page.locator("#ka-year-shown").inner_text() == "2023"
+    assert page.locator("#ka-year-tooltip-1-content").inner_text() == "2023"
+    assert thumb.get_attribute("aria-valuetext") == "2023"
     _data(page, "#ka-map", "d => d.length === 2 && d[1].customdata[0][3] === 2023")
     # English from the share link
     page.goto(base_url + "/karta?indicator=net_commuting&year=2015&sex=T&lang=en")
@@ -170,6 +182,25 @@ def test_commuting_chart_equals_export(page: Page, base_url: str, tmp_path: Path
     assert len(shown) == 6 * 29
     assert shown == exported
     assert exported[("net_commuting", 2015)] == exported[("in_commuters", 2015)] - exported[("out_commuters", 2015)]
+    # every chart has its summary; the ranking and the flows also a table behind a disclosure
+    assert page.locator("#pd-flows-summary").inner_text() == (
+        "Pendlingsflöden 2015, Botkyrka: 2 flöden, sammanlagt 19\u202f842 personer. Störst: Botkyrka → Stockholm "
+        "(15\u202f311 personer); minst: Stockholm → Botkyrka (4\u202f531 personer)."
+    )
+    for chart in ("pd-lines", "pd-day-night", "pd-rank"):
+        assert (
+            page.locator(f"#{chart}-summary")
+            .inner_text()
+            .startswith(
+                {
+                    "pd-lines": "Pendling, Botkyrka, 1993–2021",
+                    "pd-day-night": "Dagbefolkning",
+                    "pd-rank": "Nettopendling 2015",
+                }[chart]
+            )
+        )
+    page.click("#pd-rank-text summary")
+    assert page.locator("#pd-rank-table tbody tr").first.inner_text().split("\t") == ["Södertälje", "+6\u202f528", "1"]
     # English, Södertörn as a region, a year without flows
     page.goto(base_url + "/pendling?region=sodertorn&year=2021&lang=en")
     page.wait_for_selector("#pd-region-own", timeout=20000)
@@ -186,6 +217,9 @@ def test_pyramid_bands_add_up(page: Page, base_url: str) -> None:
     assert [len(b["y"]) for b in bars] == [21, 21] and bars[0]["y"][0] == "0-4" and bars[0]["y"][-1] == "100+"
     band_sum = sum(v for b in bars for v in b["meta"]["values"])
     assert band_sum == 95905
+    page.wait_for_selector("#pop-pyr-summary", timeout=20000)
+    assert page.locator("#pop-pyr-summary").inner_text().startswith("Ålderspyramid Botkyrka 2024: 95\u202f905 personer")
+    assert page.locator("#pop-pyr-table tbody tr").count() == 21
     page.wait_for_selector("#pop-total", timeout=20000)
     assert page.locator("#pop-total").inner_text().replace("\u202f", "") == "95905"
     assert page.locator("#pop-band-sum").inner_text().replace("\u202f", "") == "95905"

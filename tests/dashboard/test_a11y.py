@@ -104,3 +104,121 @@ def test_ranking_summary_exact(bundled_dataset: Dataset) -> None:
         "X: highest A (2.0), lowest A (2.0); 1 municipalities with a value. No value: B."
     )
     assert ranking_summary({"A": None}, "X", "", 1, "sv") == "X: inga värden att visa."
+
+
+# ---------------------------------------------------------------- /karta, /pendling, /befolkning
+def _chart_colour_sets() -> dict[str, list[str]]:
+    """Each chart's data colours (what must be told apart within that chart)."""
+    from dashboard.figures_maps import (
+        COMMUTING_SERIES,
+        COMPONENT_COLOURS,
+        DAY_NIGHT_SERIES,
+        NET_COLOURS,
+        SEX_COLOURS,
+        TOTAL_COLOUR,
+    )
+    from dashboard.pages.pendling import DAY_NIGHT
+
+    assert DAY_NIGHT == DAY_NIGHT_SERIES
+    return {
+        "pendling: commuting lines": [s[1] for s in COMMUTING_SERIES],
+        "pendling: day and night population": [s[1] for s in DAY_NIGHT],
+        "pendling: net commuting ranking": [*NET_COLOURS.values(), TOTAL_COLOUR],
+        "befolkning: components of change": [*COMPONENT_COLOURS.values(), TOTAL_COLOUR],
+        "befolkning: pyramid": [*SEX_COLOURS.values(), TOTAL_COLOUR],
+    }
+
+
+@pytest.mark.parametrize("chart", list(_chart_colour_sets()))
+def test_view_chart_colours_contrast_and_distinguishability(chart: str) -> None:
+    colours = _chart_colour_sets()[chart]
+    low = {c: round(contrast_ratio(c, WHITE), 2) for c in colours if contrast_ratio(c, WHITE) < 3}
+    assert not low, f"{chart}: colours under 3:1 on white (WCAG 1.4.11): {low}"
+    for vision in VISIONS:
+        distance, a, b = closest_pair(colours, vision)
+        assert distance >= MIN_DELTA_E, f"{chart}, {vision}: {a} and {b} are only {distance:.1f} ΔE00 apart"
+
+
+def test_day_night_colours_also_clear_the_reference_lines() -> None:
+    from dashboard.figures_maps import BREAK_LINE, DAY_NIGHT_SERIES, ZERO_LINE
+
+    colours = [s[1] for s in DAY_NIGHT_SERIES] + [ZERO_LINE, BREAK_LINE]
+    assert min(closest_pair(colours, v)[0] for v in VISIONS) >= MIN_DELTA_E
+    assert [s[1] for s in DAY_NIGHT_SERIES] == ["#332288", "#AA7700"]
+
+
+def test_map_summary_exact(bundled_dataset: Dataset) -> None:
+    from dashboard.pages import karta
+    from dashboard.pages.views_common import parse_params
+
+    params, _ = parse_params({"indicator": "population", "year": "2024", "lang": "sv"}, karta.spec(bundled_dataset))
+    assert karta.render(bundled_dataset, params)["summary"] == (
+        f"Folkmängd 2024, personer: högst Huddinge (114{NNBSP}304 personer), lägst Nykvarn (12{NNBSP}342 personer); "
+        "8 kommuner med värde."
+    )
+
+
+def test_commuting_summaries_exact(bundled_dataset: Dataset) -> None:
+    from dashboard.pages import pendling
+    from dashboard.pages.views_common import parse_params
+    from etl.flows import read_flows_csv
+
+    flows = read_flows_csv(Path(__file__).resolve().parents[2] / "data" / "snapshot" / "flows.csv")
+    params, _ = parse_params({"region": "0127", "year": "2015", "lang": "en"}, pendling.spec(bundled_dataset))
+    view = pendling.render(bundled_dataset, params, flows)
+    text = {k: view[k][0].children for k in ("day_night_text", "ranking_text", "flows_text")}
+    assert text["day_night_text"] == (
+        "Day population and night population (employed residents), Botkyrka, 1993–2021, for Daytime working "
+        "population and Employed residents. Highest in 2021: Employed residents (45,020 persons); lowest: Daytime "
+        "working population (26,014 persons). Daytime working population rose from 17,829 (1993) to 26,014 (2021); "
+        "Employed residents rose from 30,656 (1993) to 45,020 (2021)."
+    )
+    assert text["ranking_text"] == (
+        "Net commuting 2015, the eight municipalities and Södertörn as a region: highest Södertälje (6,528 persons), "
+        "lowest Botkyrka (-15,939 persons); 8 municipalities with a value. Södertörn as a region: -54,034 persons."
+    )
+    assert text["flows_text"] == (
+        "Commuting flows 2015, Botkyrka: 2 flows, 19,842 persons in all. Largest: Botkyrka → Stockholm "
+        "(15,311 persons); smallest: Stockholm → Botkyrka (4,531 persons)."
+    )
+    # the ranking's table: signed values and ranks in text, Södertörn last without a rank
+    table = view["ranking_text"][1].children[1].children
+    body = [[td.children for td in tr.children] for tr in table.children[1].children]
+    assert body[0] == ["Södertälje", "+6,528", "1"] and body[-1] == ["Södertörn", "-54,034", "–"]
+    assert len(body) == 9
+
+
+def test_population_summaries_exact(bundled_dataset: Dataset) -> None:
+    from dashboard.pages import befolkning
+    from dashboard.pages.views_common import parse_params
+    from etl.ages import empty_ages
+
+    params, _ = parse_params({"region": "0127", "year": "2024", "lang": "sv"}, befolkning.spec(bundled_dataset))
+    view = befolkning.render(bundled_dataset, params, empty_ages())
+    assert view["pyr_text"] == []  # no age data: the notice says so, nothing to summarise
+    assert view["comp_text"][0].children == (
+        "Befolkningsförändringens delar, Botkyrka, 2016–2025, 5 år med uppgifter. 2025: Flyttnetto 544 personer. "
+        f"Folkökning: störst 2019 (1{NNBSP}500 personer), minst 2024 (313 personer)."
+    )
+    assert view["index_text"][0].children.startswith(
+        "Befolkningsindex (2000 = 100), 2000–2025, för Botkyrka, Haninge, Huddinge, Nykvarn, Nynäshamn, Salem, "
+        "Södertälje, Tyresö, Stockholms län och Riket. Högst 2025: Nykvarn (153,8); lägst: Salem (126,2). "
+        "Botkyrka ökade från 100,0 (2000) till 132,4 (2025);"
+    )
+
+
+def test_pyramid_summary_exact() -> None:
+    import pandas as pd
+
+    from dashboard.a11y import pyramid_summary
+    from etl.ages import BANDS
+
+    table = pd.DataFrame({"K": [float(i) for i in range(21)], "M": [2.0 * i for i in range(21)]}, index=list(BANDS))
+    table.loc["0-4"] = [5.0, 5.0]
+    assert pyramid_summary(table, "Ålderspyramid X 2024", "personer", "sv") == (
+        "Ålderspyramid X 2024: 640 personer, 215 kvinnor och 425 män, i 21 åldersgrupper. "
+        "Flest i åldern 100+ (60 personer); färst i åldern 5-9 (3 personer)."
+    )
+    assert pyramid_summary(table, "Age pyramid X 2024", "persons", "en", "Sweden").endswith(
+        "The bars show shares of the population; the lines show Sweden for comparison."
+    )
