@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import json
-import logging
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.browser.support import ARGS, CHROMIUM, live_dashboard
+
 SHARE = "/jamfor?indicator=population&regions=0127,0181&from=2000&to=2024&year=2024&mode=value&sex=T&ref=01&lang=sv"
 TRACE_NAMES = (
     "() => { const g = document.querySelector('#ts-graph .js-plotly-plot');"
@@ -39,23 +28,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    from werkzeug.serving import make_server
-
-    from dashboard.app import create_app
     from dashboard.security import QuietRequestHandler
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = create_app(f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.sqlite'}")
-    server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(10)
+    with live_dashboard(f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.sqlite'}", QuietRequestHandler) as url:
+        yield url
 
 
 def test_jamfor_renders_under_csp_and_talks_only_to_its_server(base_url: str) -> None:

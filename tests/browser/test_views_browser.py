@@ -6,9 +6,7 @@ Botkyrka 2024 (the bundled data has no age rows), published like any other datas
 
 from __future__ import annotations
 
-import logging
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,16 +18,8 @@ from playwright.sync_api import Page, sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "etl"))
 from tab638_fixture import tab638_doc
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.browser.support import ARGS, CHROMIUM, live_dashboard
+
 EIGHT = ["0127", "0136", "0126", "0140", "0192", "0128", "0181", "0138"]
 GRAPH = "(sel) => { const g = document.querySelector(sel + ' .js-plotly-plot'); return g && g.data ? g.data : null; }"
 
@@ -38,18 +28,12 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    from werkzeug.serving import make_server
-
-    from dashboard.app import create_app
     from etl.ages import tidy_age_answer
     from etl.catalog import load_catalog
     from etl.regions import load_regions
     from etl.snapshot import load_snapshot_into
     from etl.store import Store
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     url = f"sqlite:///{tmp_path_factory.mktemp('views') / 'store.sqlite'}"
     store = Store(url)
     catalog, regions = load_catalog(), load_regions()
@@ -58,15 +42,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ages = tidy_age_answer(tab638_doc({"0127": 95905}, "2024"), "2026-01-01T00:00:00Z")
     store.publish(frame, catalog, regions, origin="test", ages=ages)
     store.dispose()
-    app = create_app(url)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(10)
+    with live_dashboard(url) as base:
+        yield base
 
 
 @pytest.fixture

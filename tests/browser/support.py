@@ -1,0 +1,56 @@
+"""What every browser test shares: Debian's Chromium, and the dashboard served on loopback."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+# as root on a closed network: no sandbox, and no background calls to Google's hosts
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def require_chromium() -> None:
+    """Skip on a developer machine without Debian's chromium; in CI its absence is a failure."""
+    if Path(CHROMIUM).exists():
+        return
+    message = f"no Chromium at {CHROMIUM}: install Debian's chromium (scripts/test.sh does)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@contextmanager
+def live_dashboard(database_url: str, request_handler: Any = None) -> Iterator[str]:
+    """The dashboard over `database_url` on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    require_chromium()
+    from werkzeug.serving import make_server
+
+    from dashboard.app import create_app
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = create_app(database_url)
+    extra = {"request_handler": request_handler} if request_handler else {}
+    server = make_server("127.0.0.1", 0, app.server, threaded=True, **extra)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
