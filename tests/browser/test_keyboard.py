@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 pytest.importorskip("playwright.sync_api")
 from a11y_support import ARGS, CHROMIUM, serve_dashboard
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.browser
 
@@ -67,6 +69,9 @@ def _choose(page: Page, dropdown_id: str, value: str, key: str = "ArrowDown") ->
             page.wait_for_selector(f"#{dropdown_id}[aria-expanded='false']")
             return
         page.keyboard.press(key)
+        # on a busy machine the menu may move focus a moment after the key press (at the ends it stays)
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(f"(prev) => ({FOCUSED})().value !== prev", arg=seen[-1], timeout=3000)
     raise AssertionError(f"{value} not reachable with {key} in #{dropdown_id}: {seen}")
 
 
