@@ -13,11 +13,13 @@ from __future__ import annotations
 import gc
 import os
 
-_host = os.environ.get("NYCKELTAL_HOST", "127.0.0.1")
-_port = os.environ.get("NYCKELTAL_PORT", "8050")
+from etl import settings
+
+_host = settings.get("NYCKELTAL_HOST")
+_port = settings.get("NYCKELTAL_PORT")
 
 bind = [f"{_host}:{_port}"]
-workers = int(os.environ.get("NYCKELTAL_WORKERS") or os.cpu_count() or 1)
+workers = int(settings.get("NYCKELTAL_WORKERS") or os.cpu_count() or 1)
 worker_class = "sync"
 threads = 1
 preload_app = True  # import + warm up once in the master; workers start in milliseconds
@@ -29,7 +31,7 @@ max_requests = 20000  # recycle workers now and then (bounds any slow leak) ...
 max_requests_jitter = 2000  # ... not all at once
 limit_request_line = 8190
 control_socket_disable = True  # same as --no-control-socket: several instances can run on one host
-_access = os.environ.get("NYCKELTAL_ACCESS_LOG", "-")
+_access = settings.get("NYCKELTAL_ACCESS_LOG")
 accesslog = None if _access == "off" else _access
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"

@@ -83,6 +83,12 @@ SETTINGS: tuple[Setting, ...] = (
         "version (named by version and content sha256), so a restart does not read them row by row from the "
         "store again. Never committed; safe to delete. Empty: no cache.",
     ),
+    Setting("NYCKELTAL_WORKERS", "", "gunicorn.conf.py: number of sync workers (empty: one per CPU)."),
+    Setting(
+        "NYCKELTAL_ACCESS_LOG",
+        "-",
+        "gunicorn.conf.py: where the access log goes: '-' for stdout, a file path, or 'off'.",
+    ),
     Setting("NYCKELTAL_HOST", "127.0.0.1", "Address the dashboard listens on (python app.py)."),
     Setting("NYCKELTAL_PORT", "8050", "Port the dashboard listens on (python app.py)."),
     Setting(
