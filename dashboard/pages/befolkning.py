@@ -11,12 +11,11 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, ctx, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from dashboard import data
 from dashboard.a11y import components_summary, pyramid_summary, series_summary
 from dashboard.components import field
-from dashboard.downloads import export
 from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure, region_colours, timeseries_figure
 from dashboard.figures_maps import components_figure, pyramid_figure
 from dashboard.i18n import fmt_number, t
@@ -24,15 +23,14 @@ from dashboard.pages.views_common import (
     Param,
     chart_text,
     download_block,
-    download_inputs,
     notice_block,
     parse_params,
+    register_download,
     register_url_writer,
     share_link,
     side_tables,
     strip_private,
     to_search,
-    triggered_format,
 )
 from dashboard.state import GROUP, ViewState
 from etl.ages import age_years, pyramid
@@ -348,19 +346,8 @@ def register(app: dash.Dash) -> None:
             {"search": search, "params": params},
         )
 
-    @app.callback(
-        Output("pop-download", "data"),
-        *download_inputs("pop"),
-        State("pop-params", "data"),
-        prevent_initial_call=True,
-    )
-    def download(_a, _b, _c, p):
+    def download_rows(dataset: Dataset, params: dict) -> tuple:
         """The components of change and the index rows shown (export contract)."""
-        fmt = triggered_format("pop", ctx.triggered_id)
-        if not fmt or not p:
-            return dash.no_update
-        dataset = data.dataset()
-        params = p["params"]
         rows = pd.concat(
             [
                 component_rows(dataset, params["region"], params["lang"]),
@@ -379,5 +366,6 @@ def register(app: dash.Dash) -> None:
             int(params["base"]),
             lang=params["lang"],
         )
-        name, content = export(rows, dataset.catalog, state, share_link(PATH, p["search"]), fmt)
-        return dcc.send_bytes(content, f"befolkning_{params['region']}_{params['year']}{name[name.rfind('.') :]}")
+        return rows, state, f"befolkning_{params['region']}_{params['year']}"
+
+    register_download(app, "pop", PATH, download_rows)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import Input, Output, State, ctx, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from dashboard import data
 from dashboard.a11y import ranking_summary
 from dashboard.components import field, simple_table
-from dashboard.downloads import export, slug
+from dashboard.downloads import slug
 from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure, ranks
 from dashboard.figures_maps import choropleth_figure
 from dashboard.geo import county_geojson
@@ -24,14 +24,13 @@ from dashboard.pages.jamfor import indicator_options
 from dashboard.pages.views_common import (
     Param,
     download_block,
-    download_inputs,
     notice_block,
     parse_params,
+    register_download,
     register_url_writer,
     share_link,
     strip_private,
     to_search,
-    triggered_format,
 )
 from dashboard.state import GROUP, ViewState
 from etl.query import Dataset, Selection, query
@@ -306,19 +305,8 @@ def register(app: dash.Dash) -> None:
         params = p["params"]
         return f"/jamfor?indicator={params['indicator']}&regions={code}&sex={params['sex']}&lang={params['lang']}"
 
-    @app.callback(
-        Output("ka-download", "data"),
-        *download_inputs("ka"),
-        State("ka-params", "data"),
-        prevent_initial_call=True,
-    )
-    def download(_a, _b, _c, p):
-        fmt = triggered_format("ka", ctx.triggered_id)
-        if not fmt or not p:
-            return dash.no_update
-        dataset = data.dataset()
-        params = p["params"]
-        rows = map_rows(dataset, params)
-        name, content = export(rows, dataset.catalog, view_state(params, dataset), share_link(PATH, p["search"]), fmt)
+    def download_rows(dataset: Dataset, params: dict) -> tuple:
         label = dataset.catalog.indicators[params["indicator"]].label(params["lang"])
-        return dcc.send_bytes(content, f"{slug(label)}_karta_{params['year']}{name[name.rfind('.') :]}")
+        return map_rows(dataset, params), view_state(params, dataset), f"{slug(label)}_karta_{params['year']}"
+
+    register_download(app, "ka", PATH, download_rows)

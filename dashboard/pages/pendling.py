@@ -13,12 +13,11 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, ctx, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from dashboard import data
 from dashboard.a11y import flows_summary, ranking_summary, series_summary
 from dashboard.components import field, simple_table
-from dashboard.downloads import export
 from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure, ranks
 from dashboard.figures_maps import (
     COMMUTING_SERIES,
@@ -33,15 +32,14 @@ from dashboard.pages.views_common import (
     Param,
     chart_text,
     download_block,
-    download_inputs,
     notice_block,
     parse_params,
+    register_download,
     register_url_writer,
     share_link,
     side_tables,
     strip_private,
     to_search,
-    triggered_format,
 )
 from dashboard.state import GROUP, ViewState
 from etl.flows import flow_years, region_commuting
@@ -367,20 +365,9 @@ def register(app: dash.Dash) -> None:
             {"search": search, "params": params},
         )
 
-    @app.callback(
-        Output("pd-download", "data"),
-        *download_inputs("pd"),
-        State("pd-params", "data"),
-        prevent_initial_call=True,
-    )
-    def download(_a, _b, _c, p):
-        fmt = triggered_format("pd", ctx.triggered_id)
-        if not fmt or not p:
-            return dash.no_update
-        dataset = data.dataset()
-        params = p["params"]
-        rows = chart_rows(dataset, params["region"], params["lang"])
+    def download_rows(dataset: Dataset, params: dict) -> tuple:
         state = _state(dataset, params)
-        name, content = export(rows, dataset.catalog, state, share_link(PATH, p["search"]), fmt)
-        ext = name[name.rfind(".") :]
-        return dcc.send_bytes(content, f"pendling_{params['region']}_{state.year_from}-{state.year_to}{ext}")
+        stem = f"pendling_{params['region']}_{state.year_from}-{state.year_to}"
+        return chart_rows(dataset, params["region"], params["lang"]), state, stem
+
+    register_download(app, "pd", PATH, download_rows)

@@ -16,10 +16,11 @@ from urllib.parse import urlencode
 import dash
 import flask
 import pandas as pd
-from dash import Input, Output, html
+from dash import Input, Output, State, ctx, dcc, html
 
 from dashboard import data
 from dashboard.components import simple_table
+from dashboard.downloads import export
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
 from dashboard.state import Notice
 from etl.ages import empty_ages
@@ -178,3 +179,26 @@ def triggered_format(prefix: str, triggered: Any) -> str | None:
         if triggered == f"{prefix}-dl-{fmt}":
             return fmt
     return None
+
+
+DownloadBuilder = Callable[[Any, dict], tuple[pd.DataFrame, Any, str]]
+
+
+def register_download(app: dash.Dash, prefix: str, path: str, build: DownloadBuilder) -> None:
+    """The download callback of a view: `build(dataset, params)` gives the rows shown, the view
+    state and the file name stem; the file is written by dashboard.downloads.export."""
+
+    @app.callback(
+        Output(f"{prefix}-download", "data"),
+        *download_inputs(prefix),
+        State(f"{prefix}-params", "data"),
+        prevent_initial_call=True,
+    )
+    def download(_a: Any, _b: Any, _c: Any, p: dict | None) -> Any:
+        fmt = triggered_format(prefix, ctx.triggered_id)
+        if not fmt or not p:
+            return dash.no_update
+        dataset = data.dataset()
+        rows, state, stem = build(dataset, p["params"])
+        name, content = export(rows, dataset.catalog, state, share_link(path, p["search"]), fmt)
+        return dcc.send_bytes(content, stem + name[name.rfind(".") :])
