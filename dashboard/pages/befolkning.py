@@ -23,7 +23,6 @@ from dashboard.pages.views_common import (
     Param,
     chart_text,
     download_block,
-    notice_block,
     parse_params,
     register_download,
     register_url_writer,
@@ -31,6 +30,7 @@ from dashboard.pages.views_common import (
     side_tables,
     strip_private,
     to_search,
+    view_header,
 )
 from dashboard.state import GROUP, ViewState
 from etl.ages import age_years, pyramid
@@ -244,11 +244,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
     year_opts = [{"label": str(y), "value": str(y)} for y in reversed(years)]
     return html.Div(
         [
-            html.H1(t("page_population", lang)),
-            html.P(t("pop_intro", lang)),
-            dcc.Store(id="pop-lang", data=lang),
-            dcc.Store(id="pop-params", data=None),
-            html.Div(notice_block(notices, lang), id="pop-notice"),
+            *view_header("pop", "page_population", "pop_intro", notices, lang),
             html.Div(
                 [
                     field(

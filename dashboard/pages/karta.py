@@ -24,13 +24,13 @@ from dashboard.pages.jamfor import indicator_options
 from dashboard.pages.views_common import (
     Param,
     download_block,
-    notice_block,
     parse_params,
     register_download,
     register_url_writer,
     share_link,
     strip_private,
     to_search,
+    view_header,
 )
 from dashboard.state import GROUP, ViewState
 from etl.query import Dataset, Selection, query
@@ -122,12 +122,8 @@ def layout(written: Any = None, **raw: Any) -> Any:
     years = _eight_years(dataset, params["indicator"])
     return html.Div(
         [
-            html.H1(t("page_map", lang)),
-            html.P(t("map_intro", lang)),
-            dcc.Store(id="ka-lang", data=lang),
-            dcc.Store(id="ka-params", data=None),
+            *view_header("ka", "page_map", "map_intro", notices, lang),
             dcc.Location(id="ka-go", refresh=True),
-            html.Div(notice_block(notices, lang), id="ka-notice"),
             html.Div(
                 [
                     field(

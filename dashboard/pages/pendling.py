@@ -32,7 +32,6 @@ from dashboard.pages.views_common import (
     Param,
     chart_text,
     download_block,
-    notice_block,
     parse_params,
     register_download,
     register_url_writer,
@@ -40,6 +39,7 @@ from dashboard.pages.views_common import (
     side_tables,
     strip_private,
     to_search,
+    view_header,
 )
 from dashboard.state import GROUP, ViewState
 from etl.flows import flow_years, region_commuting
@@ -262,11 +262,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
     years = commuting_years(dataset)
     return html.Div(
         [
-            html.H1(t("page_commuting", lang)),
-            html.P(t("pd_intro", lang)),
-            dcc.Store(id="pd-lang", data=lang),
-            dcc.Store(id="pd-params", data=None),
-            html.Div(notice_block(notices, lang), id="pd-notice"),
+            *view_header("pd", "page_commuting", "pd_intro", notices, lang),
             html.Div(
                 [
                     field(

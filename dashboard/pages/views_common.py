@@ -202,3 +202,16 @@ def register_download(app: dash.Dash, prefix: str, path: str, build: DownloadBui
         rows, state, stem = build(dataset, p["params"])
         name, content = export(rows, dataset.catalog, state, share_link(path, p["search"]), fmt)
         return dcc.send_bytes(content, stem + name[name.rfind(".") :])
+
+
+def view_header(prefix: str, title_key: str, intro_key: str, notices: Sequence[Notice], lang: str) -> list:
+    """The top of a view: heading, introduction, the page's language and parameter stores, notices."""
+    from dash import dcc
+
+    return [
+        html.H1(t(title_key, lang)),
+        html.P(t(intro_key, lang)),
+        dcc.Store(id=f"{prefix}-lang", data=lang),
+        dcc.Store(id=f"{prefix}-params", data=None),
+        html.Div(notice_block(notices, lang), id=f"{prefix}-notice"),
+    ]

@@ -27,22 +27,6 @@ HEADER = "indicator_id,indicator,region_code,region,year,sex,value,unit,status,s
 CHANGE = "/api/v1/observations.csv?indicator=population&regions=0127,sodertorn&from=2023&to=2024&mode=change"
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):
-    from dashboard.app import create_app
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'store.sqlite'}"
-    application = create_app(url)
-    application.store_url = url  # type: ignore[attr-defined]
-    return application
-
-
-@pytest.fixture
-def client(app):
-    data.configure(app.store_url)
-    return app.server.test_client()
-
-
 def test_csv_exact_comma_and_point(client) -> None:
     r = client.get(CHANGE)
     assert r.status_code == 200 and r.mimetype == "text/csv"

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from dashboard import data
 
 NAMES = ["indicator", "regions", "from", "to", "sex", "mode", "base", "sep", "decimal", "lang", "year", "ref"]
 IDS = [
@@ -60,22 +57,6 @@ CONTENT_TYPES = {
     "/api/v1/observations.json": "application/json",
     "/api/v1/bundle.zip": "application/zip",
 }
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):
-    from dashboard.app import create_app
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'store.sqlite'}"
-    application = create_app(url)
-    application.store_url = url  # type: ignore[attr-defined]
-    return application
-
-
-@pytest.fixture
-def client(app):
-    data.configure(app.store_url)
-    return app.server.test_client()
 
 
 def _query(pairs: list[tuple[str, str]]) -> str:

@@ -15,22 +15,6 @@ from dashboard import data, serving
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):
-    from dashboard.app import create_app
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('serving') / 'store.sqlite'}"
-    application = create_app(url)
-    application.store_url = url  # type: ignore[attr-defined]
-    return application
-
-
-@pytest.fixture
-def client(app):
-    data.configure(app.store_url)
-    return app.server.test_client()
-
-
 def _scripts(client, path: str = "/jamfor") -> list[str]:
     page = client.get(path, headers={"Accept-Encoding": "identity"}).get_data(as_text=True)
     return re.findall(r'src="(/(?:_dash-component-suites|assets)/[^"]+)"', page)
