@@ -38,3 +38,23 @@ def body(dep: dict[str, Any], values: dict[str, Any], changed: list[str]) -> dic
         "state": items(dep.get("state", [])),
         "changedPropIds": changed,
     }
+
+
+EIGHT = ["0127", "0136", "0126", "0140", "0192", "0128", "0181", "0138"]
+JAMFOR_INDICATORS = ["population", "births", "deaths", "in_migrants", "out_migrants", "net_migration"]
+
+
+def jamfor_state() -> dict[str, Any]:
+    """The /jamfor controls as a first visit leaves them: population for the eight, 2000–2024."""
+    return {
+        "jf-indicator.value": "population",
+        "jf-regions.value": list(EIGHT),
+        "jf-ref.value": [],
+        "jf-mode.value": "value",
+        "jf-base.value": 2000,
+        "jf-sex.value": "T",
+        "jf-from.value": 2000,
+        "jf-to.value": 2024,
+        "jf-year.value": 2024,
+        "jf-lang.data": "sv",
+    }

@@ -21,10 +21,7 @@ from urllib.parse import urlsplit
 
 import brotli
 
-from bench.dashflow import body, find_callback
-
-EIGHT = ["0127", "0136", "0126", "0140", "0192", "0128", "0181", "0138"]
-JAMFOR_INDICATORS = ["population", "births", "deaths", "in_migration", "out_migration", "net_migration"]
+from bench.dashflow import EIGHT, JAMFOR_INDICATORS, body, find_callback, jamfor_state
 
 
 def _decoded(content: bytes, encoding: str | None) -> bytes:
@@ -75,18 +72,7 @@ def _nyckeltal_flow(client: Client, deps: list, rng: random.Random, record) -> N
     ind_cb = find_callback(deps, "jf-sex.options")
     dl = find_callback(deps, "download.data")
     record("page", *client.request("GET", "/jamfor"))
-    state = {
-        "jf-indicator.value": "population",
-        "jf-regions.value": list(EIGHT),
-        "jf-ref.value": [],
-        "jf-mode.value": "value",
-        "jf-base.value": 2000,
-        "jf-sex.value": "T",
-        "jf-from.value": 2000,
-        "jf-to.value": 2024,
-        "jf-year.value": 2024,
-        "jf-lang.data": "sv",
-    }
+    state = jamfor_state()
     record("callback", *client.request("POST", "/_dash-update-component", body(main, state, [])))
     regions = list(EIGHT)
     regions.remove(rng.choice(EIGHT))

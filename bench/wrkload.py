@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.dashflow import body, find_callback
-from bench.loadtest import EIGHT, JAMFOR_INDICATORS
+from bench.dashflow import EIGHT, JAMFOR_INDICATORS, body, find_callback, jamfor_state
 
 FLOW_VARIANTS = 64  # distinct flows (random municipality left out, random indicator) in the script
 
@@ -51,18 +50,7 @@ def flow_bodies(deps: list[dict[str, Any]], variants: int = FLOW_VARIANTS, seed:
     rng = random.Random(seed)
     bodies = []
     for _ in range(variants):
-        state = {
-            "jf-indicator.value": "population",
-            "jf-regions.value": list(EIGHT),
-            "jf-ref.value": [],
-            "jf-mode.value": "value",
-            "jf-base.value": 2000,
-            "jf-sex.value": "T",
-            "jf-from.value": 2000,
-            "jf-to.value": 2024,
-            "jf-year.value": 2024,
-            "jf-lang.data": "sv",
-        }
+        state = jamfor_state()
         bodies.append(body(main, state, ["jf-indicator.value"]))
         regions = list(EIGHT)
         regions.remove(rng.choice(EIGHT))

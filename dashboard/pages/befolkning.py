@@ -24,11 +24,11 @@ from dashboard.pages.views_common import (
     chart_text,
     download_block,
     parse_params,
+    read_view_url,
     register_download,
     register_url_writer,
     share_link,
     side_tables,
-    strip_private,
     to_search,
     view_header,
 )
@@ -233,11 +233,10 @@ def index_block(idx: pd.DataFrame, title: str, lang: str) -> list:
 
 
 def layout(written: Any = None, **raw: Any) -> Any:
-    raw = strip_private(raw)
-    if written is not None and written == raw:
+    view = read_view_url(raw, written, spec)
+    if view is None:
         return dash.no_update
-    dataset = data.dataset()
-    params, notices = parse_params(raw, spec(dataset))
+    dataset, params, notices = view
     lang = params["lang"]
     members = list(dataset.regions.groups[GROUP].members)
     years = population_years(dataset)

@@ -25,10 +25,10 @@ from dashboard.pages.views_common import (
     Param,
     download_block,
     parse_params,
+    read_view_url,
     register_download,
     register_url_writer,
     share_link,
-    strip_private,
     to_search,
     view_header,
 )
@@ -113,11 +113,10 @@ def render(dataset: Dataset, params: dict[str, str]) -> dict[str, Any]:
 
 
 def layout(written: Any = None, **raw: Any) -> Any:
-    raw = strip_private(raw)
-    if written is not None and written == raw:
+    view = read_view_url(raw, written, spec)
+    if view is None:
         return dash.no_update
-    dataset = data.dataset()
-    params, notices = parse_params(raw, spec(dataset))
+    dataset, params, notices = view
     lang = params["lang"]
     years = _eight_years(dataset, params["indicator"])
     return html.Div(

@@ -33,11 +33,11 @@ from dashboard.pages.views_common import (
     chart_text,
     download_block,
     parse_params,
+    read_view_url,
     register_download,
     register_url_writer,
     share_link,
     side_tables,
-    strip_private,
     to_search,
     view_header,
 )
@@ -251,11 +251,10 @@ def flows_block(in_year: pd.DataFrame, names: dict[str, str], title: str, unit: 
 
 
 def layout(written: Any = None, **raw: Any) -> Any:
-    raw = strip_private(raw)
-    if written is not None and written == raw:
+    view = read_view_url(raw, written, spec)
+    if view is None:
         return dash.no_update
-    dataset = data.dataset()
-    params, notices = parse_params(raw, spec(dataset))
+    dataset, params, notices = view
     lang = params["lang"]
     names = names_for(dataset, lang)
     members = list(dataset.regions.groups[GROUP].members)

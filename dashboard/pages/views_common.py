@@ -215,3 +215,14 @@ def view_header(prefix: str, title_key: str, intro_key: str, notices: Sequence[N
         dcc.Store(id=f"{prefix}-params", data=None),
         html.Div(notice_block(notices, lang), id=f"{prefix}-notice"),
     ]
+
+
+def read_view_url(raw: Mapping[str, Any], written: Any, spec: Callable[[Any], Callable]) -> tuple | None:
+    """(dataset, params, notices) of a view's URL, or None when the URL is the one the page
+    itself just wrote (then the page is not rendered again)."""
+    raw = strip_private(raw)
+    if written is not None and written == raw:
+        return None
+    dataset = data.dataset()
+    params, notices = parse_params(raw, spec(dataset))
+    return dataset, params, notices
