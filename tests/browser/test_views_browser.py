@@ -210,34 +210,3 @@ def test_pyramid_bands_add_up(page: Page, base_url: str) -> None:
     idx = _data(page, "#pop-index", "d => d.length === 10")
     assert idx[-1]["name"] == "Sweden"
     assert page.errors == [] and page.leaks == []  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize(
-    ("url", "button", "name", "first_row"),
-    [
-        (
-            "/karta?indicator=population&year=2024&sex=T&lang=sv",
-            "#ka-dl-csv",
-            "folkmangd_karta_2024.csv",
-            "population,Folkmängd,0127,Botkyrka,2024,T,95905,personer,ok,SCB,SCB TAB638 BE0101N1,",
-        ),
-        (
-            "/befolkning?region=0127&year=2024&overlay=none&base=2000&lang=sv",
-            "#pop-dl-csv",
-            "befolkning_0127_2024.csv",
-            "population,Folkmängd,0127,Botkyrka,2000,T,100,",
-        ),
-    ],
-)
-def test_view_downloads_name_and_rows(page: Page, base_url: str, tmp_path: Path, url, button, name, first_row) -> None:
-    """The map's and the population page's plain CSV: a telling file name and the rows shown."""
-    page.goto(base_url + url)
-    page.wait_for_selector(button)
-    page.wait_for_load_state("networkidle")  # the view's callbacks have filled its state
-    with page.expect_download(timeout=20000) as info:
-        page.click(button)
-    assert info.value.suggested_filename == name
-    target = tmp_path / name
-    info.value.save_as(target)
-    text = target.read_text(encoding="utf-8")
-    assert any(line.startswith(first_row) for line in text.splitlines()), text[:1500]
