@@ -13,6 +13,8 @@ import fcntl
 import hashlib
 import json
 import math
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,7 +41,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from etl.catalog import Catalog
@@ -425,7 +427,7 @@ class Store:
         """One refresh at a time across processes and machines: yields True when this
         process holds the lock, False when another does (the caller then exits cleanly)."""
         if self.is_sqlite:
-            path = Path(self.url.split("///", 1)[-1] + ".lock")
+            path = _sqlite_lock_path(self.url)
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "a+") as fh:
                 try:
@@ -538,3 +540,11 @@ def _region_row(version: int, code: str, regions: Regions) -> dict[str, Any]:
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0][:240]
+
+
+def _sqlite_lock_path(url: str) -> Path:
+    """The flock file beside a SQLite database; an in-memory database gets one in the temp dir."""
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return Path(tempfile.gettempdir()) / f"nyckeltal-memory-{os.getpid()}.lock"
+    return Path(database + ".lock")
