@@ -44,17 +44,13 @@ def _adapters(sources: list[str], figures_dir: str | None) -> dict:
     return {k: v for k, v in table.items() if k in sources}
 
 
-def _structures(adapters: dict, regions, *, full: bool, whole: bool) -> dict:
-    """Tables beside the observations fetched by a full refresh of everything: the age
-    structure from SCB TAB638 (single ages -> 5-year bands) for the county's municipalities,
-    the county and Riket. Otherwise the published ones are carried over."""
-    from etl.ages import fetch_scb_ages
+def _structures(adapters: dict, regions, store, *, full: bool, whole: bool) -> dict:
+    """Tables beside the observations fetched by a full refresh of everything (the age
+    structure and the municipality-pair commuting flows); otherwise the published ones
+    are carried over. See etl.refresh.online_structures."""
+    from etl.refresh import online_structures
 
-    if not (full and whole and "scb" in adapters):
-        return {}
-    scb = adapters["scb"]
-    codes = [*regions.municipalities(county="01"), "01", "00"]
-    return {"ages": lambda _ctx: fetch_scb_ages(scb, codes)}
+    return online_structures(adapters, regions, store, full=full, whole=whole)
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
@@ -71,7 +67,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     indicators = args.indicator.split(",") if args.indicator else None
     chosen = indicators or [i.id for i in catalog.stored()]
     adapters = _adapters(sources, args.figures_dir)
-    structures = _structures(adapters, regions, full=args.full, whole=indicators is None)
+    structures = _structures(adapters, regions, store, full=args.full, whole=indicators is None)
     bar = tqdm(
         total=len(chosen) + len(structures),
         unit="indicator",

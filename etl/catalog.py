@@ -67,7 +67,7 @@ class SourceRef:
         """Short human reference, e.g. 'SCB TAB638 BE0101N1' or 'Kolada N01951'."""
         p = self.params
         if self.kind == "scb":
-            return f"SCB {p['table']} {p['contents']}"
+            return f"SCB {_scb_table_text(p)} {_scb_contents_text(p)}"
         if self.kind == "kolada":
             return f"Kolada {p['kpi']}"
         if self.kind == "figures":
@@ -75,6 +75,54 @@ class SourceRef:
         if self.kind == "csv":
             return f"CSV {p['path']}"
         return "computed: county = sum of its municipalities"
+
+
+def _scb_table_text(p: dict[str, Any]) -> str:
+    """'TAB638', or '[ArRegPend1]' for a table found at run time (etl.sources.scb_discovery)."""
+    if p.get("table"):
+        return str(p["table"])
+    find = p.get("find")
+    name = find if isinstance(find, str) else (find or {}).get("name") or (find or {}).get("query")
+    if isinstance(name, list):
+        name = name[0] if name else "?"
+    return f"[{name}]"
+
+
+def _scb_contents_text(p: dict[str, Any]) -> str:
+    if p.get("contents") is not None:
+        return str(p["contents"])
+    label = p.get("contents_label")
+    return " | ".join(f'"{t}"' for t in ([label] if isinstance(label, str) else label or []))
+
+
+def _scb_problems(params: dict[str, Any]) -> list[str]:
+    """What is wrong with an scb source's table/contents parameters (table or find; contents or contents_label)."""
+    from etl.sources.scb_discovery import finder_from_params
+
+    problems = []
+    if ("table" in params) == ("find" in params):
+        problems.append("needs exactly one of 'table' (a v2 id) or 'find' (a table finder)")
+    elif "find" in params:
+        try:
+            finder_from_params(params["find"])
+        except ValueError as exc:
+            problems.append(str(exc))
+    if ("contents" in params) == ("contents_label" in params):
+        problems.append("needs exactly one of 'contents' (a code) or 'contents_label' (its label text)")
+    elif "contents_label" in params:
+        label = params["contents_label"]
+        texts = [label] if isinstance(label, str) else label
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t.strip() for t in texts):
+            problems.append("contents_label must be a text or a list of texts")
+    sex = params.get("sex")
+    if sex is not None and (not isinstance(sex, dict) or sex.get("variable") or sex.get("labels")):
+        if not isinstance(sex, dict) or not sex.get("variable") or ("codes" in sex) == ("labels" in sex):
+            problems.append("sex needs a variable and exactly one of codes {code: T|K|M} or labels {T|K|M: [texts]}")
+        elif "labels" in sex and (
+            not isinstance(sex["labels"], dict) or any(k not in ("T", "K", "M") for k in sex["labels"])
+        ):
+            problems.append("sex labels must map T, K or M to label texts")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -210,7 +258,7 @@ def parse_catalog(doc: dict[str, Any]) -> Catalog:
                 problems.append(f"{where}: source kind {kind!r} is not one of {SOURCE_KINDS}")
                 continue
             required = {
-                "scb": ("table", "contents", "regions", "select"),
+                "scb": ("regions", "select"),
                 "kolada": ("kpi",),
                 "figures": ("indicator",),
                 "csv": ("path",),
@@ -220,6 +268,8 @@ def parse_catalog(doc: dict[str, Any]) -> Catalog:
                     problems.append(f"{where}: {kind} source #{pos + 1} lacks {key!r}")
             if kind == "scb" and params.get("regions") not in ("municipalities", "references"):
                 problems.append(f"{where}: scb source #{pos + 1}: regions must be municipalities or references")
+            if kind == "scb":
+                problems += [f"{where}: scb source #{pos + 1}: {p}" for p in _scb_problems(params)]
             if kind == "county_sum" and method != "sum":
                 problems.append(f"{where}: a county may only be computed for indicators that aggregate by sum")
             sources.append(SourceRef(kind, dict(params), pos))

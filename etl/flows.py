@@ -5,10 +5,12 @@ Tidy contract, one row per origin, destination, year and sex:
 
 Two inputs: the published flows in ../shared/reference/figures/commuting_flows.csv
 (`from_code,from_name,to_code,to_name,year,value,source`), which go into the
-bundled snapshot, and SCB's municipality-pair tables (AM0207, e.g. PendlKomA04),
-fetched only online. The pair tables' variable and contents codes are not verified
-against SCB here: they are declared once in `SCB_FLOW_TABLES` and resolved
-against each table's metadata, so a wrong guess fails loudly naming the table.
+bundled snapshot, and SCB's municipality-pair tables (RAMS AM0207PendlKomA9303,
+AM0207PendlKomA04, AM0207PendlKomA04N; BAS ArRegPend2), fetched only online. Their
+PxWebApi 2.0 ids are not known here: `SCB_FLOW_TABLES` holds table finders
+(etl.sources.scb_discovery) that pick each table from SCB's /tables search at run
+time, and its contents and "both sexes" codes by label from the metadata, so a
+renamed or ambiguous table fails loudly naming the search and the candidates.
 Pure helpers: `region_commuting` computes a region's own in/out-commuting, where
 flows between two members are internal to the region.
 """
@@ -24,6 +26,7 @@ import pandas as pd
 
 from etl.http import SourceError
 from etl.sources import jsonstat
+from etl.sources.scb_discovery import FINDERS, TableFinder, one_code_by_label
 
 FLOW_COLUMNS: tuple[str, ...] = (
     "from_code",
@@ -154,10 +157,27 @@ class FlowTable:
     work_vars: tuple[str, ...] = ("Arbetsstallekommun", "ArbetsstKommun", "Arbetsstallekommun2")
     sex_var: str = "Kon"
     sex_total: str = "4"
+    from_year: int | None = None  # only this year and later (an overlapping older table keeps the rest)
 
 
-# Unverified against SCB (no recorded answer exists): resolved against /metadata at run time.
-SCB_FLOW_TABLES: tuple[FlowTable, ...] = (FlowTable("PendlKomA04", "AM0207AC"),)
+@dataclass(frozen=True)
+class FlowFinder:
+    """A pair table found at run time: its finder, its contents by label, the years it gives."""
+
+    finder: TableFinder
+    contents_label: tuple[str, ...] = ()  # empty: the table must have exactly one ContentsCode
+    from_year: int | None = None
+    sex_total_labels: tuple[str, ...] = ("totalt", "män och kvinnor", "samtliga")
+
+
+# In order; a later table wins where two give the same pair and year. RAMS and BAS overlap in
+# 2020-2021: RAMS is kept for those years (as in the per-municipality series), BAS from 2022.
+SCB_FLOW_TABLES: tuple[FlowFinder, ...] = (
+    FlowFinder(FINDERS["AM0207PendlKomA9303"]),
+    FlowFinder(FINDERS["AM0207PendlKomA04"]),
+    FlowFinder(FINDERS["AM0207PendlKomA04N"]),
+    FlowFinder(FINDERS["ArRegPend2"], from_year=2022),
+)
 
 
 @dataclass(frozen=True)
@@ -217,8 +237,8 @@ def build_flow_requests(
             )
         base[spec.sex_var] = [spec.sex_total]
     base["ContentsCode"] = [spec.contents]
-    base["Tid"] = list(jsonstat.dimension_codes(metadata, "Tid"))
-    if not base[home_var] or not base[work_var]:
+    base["Tid"] = [t for t in jsonstat.dimension_codes(metadata, "Tid") if _year_ok(t, spec.from_year)]
+    if not base[home_var] or not base[work_var] or not base["Tid"]:
         return []
     per_home = max(1, len(base[work_var]) * len(base["Tid"]))
     chunk = max(1, max_cells // per_home)
@@ -230,6 +250,46 @@ def build_flow_requests(
     return out
 
 
+def _year_ok(tid: str, from_year: int | None) -> bool:
+    return from_year is None or (str(tid)[:4].isdigit() and int(str(tid)[:4]) >= from_year)
+
+
+def resolve_flow_table(spec: FlowFinder, table: str, metadata: dict[str, Any]) -> FlowTable:
+    """The found table as a FlowTable: contents and the both-sexes code chosen by label (pure)."""
+    dims = list(metadata.get("id") or metadata.get("dimension", {}))
+    missing = [d for d in spec.finder.dims if d not in dims]
+    if missing:
+        raise SourceError(
+            SOURCE_SCB,
+            table,
+            f"GET /tables/{table}/metadata",
+            f"table found by {spec.finder.describe()} lacks dimension(s) {', '.join(missing)} (it has {', '.join(dims)})",
+        )
+    if spec.contents_label:
+        contents = one_code_by_label(metadata, table, "ContentsCode", spec.contents_label)
+    else:
+        codes = jsonstat.dimension_codes(metadata, "ContentsCode")
+        if len(codes) != 1:
+            labels = jsonstat.dimension_labels(metadata, "ContentsCode")
+            raise SourceError(
+                SOURCE_SCB,
+                table,
+                f"GET /tables/{table}/metadata",
+                f"{len(codes)} contents ({'; '.join(f'{c} {labels.get(c, c)!r}' for c in codes)}): "
+                "name the one wanted by its label (contents_label) in etl/flows.py SCB_FLOW_TABLES",
+            )
+        contents = codes[0]
+    base = FlowTable(table, contents, from_year=spec.from_year)
+    if base.sex_var in dims:
+        return FlowTable(
+            table,
+            contents,
+            sex_total=one_code_by_label(metadata, table, base.sex_var, spec.sex_total_labels),
+            from_year=spec.from_year,
+        )
+    return base
+
+
 def tidy_flow_answer(doc: dict[str, Any], spec: FlowTable, request: FlowRequest, retrieved_at: str) -> pd.DataFrame:
     """One JSON-stat 2.0 pair-table answer -> tidy flow rows (same-municipality cells dropped)."""
     try:
@@ -239,6 +299,8 @@ def tidy_flow_answer(doc: dict[str, Any], spec: FlowTable, request: FlowRequest,
     for var in request.selection:
         if var not in cells.columns:
             raise SourceError(SOURCE_SCB, spec.table, "POST data", f"dimension {var!r} missing from the answer")
+    for var, codes in request.selection.items():  # an answer may hold more than was asked (a replayed recording)
+        cells = cells[cells[var].isin(codes)]
     cells = cells[(cells["ContentsCode"] == spec.contents) & (cells[request.home_var] != cells[request.work_var])]
     missing = cells["value"].isna() | cells["status"].isin(MISSING_SYMBOLS)
     frame = pd.DataFrame(
@@ -257,34 +319,58 @@ def tidy_flow_answer(doc: dict[str, Any], spec: FlowTable, request: FlowRequest,
     return validate_flows(frame)
 
 
-def fetch_scb_flows(scb: Any, codes: Sequence[str], specs: Sequence[FlowTable] = SCB_FLOW_TABLES) -> pd.DataFrame:
+def fetch_scb_flows(
+    scb: Any, codes: Sequence[str], specs: Sequence[FlowFinder | FlowTable] = SCB_FLOW_TABLES
+) -> pd.DataFrame:
     """Online: every pair among `codes` from SCB's pair tables through the SCB adapter's client
-    (same /config limits, retries and raw archive). Earlier tables fill only what later ones lack."""
+    (same /config limits, retries and raw archive; each table found by its finder). A later table
+    wins where two give the same pair and year; requests are split to stay within maxDataCells."""
     frames = []
     max_cells = int(scb.config()["maxDataCells"])
     for spec in specs:
-        meta = scb.metadata(spec.table)
-        for request in build_flow_requests(spec, meta, codes, codes, max_cells):
+        if isinstance(spec, FlowFinder):
+            found = scb.find_table(spec.finder)
+            table = resolve_flow_table(spec, found.id, scb.metadata(found.id))
+        else:
+            table = spec
+        meta = scb.metadata(table.table)
+        for request in build_flow_requests(table, meta, codes, codes, max_cells):
             answer = scb.http.post(
-                f"{scb.base_url}/tables/{spec.table}/data",
-                table=spec.table,
+                f"{scb.base_url}/tables/{table.table}/data",
+                table=table.table,
                 body=request.body(),
                 params={"lang": "sv", "outputFormat": "json-stat2"},
             )
-            frames.append(tidy_flow_answer(answer.json(SOURCE_SCB, spec.table), spec, request, answer.retrieved_at))
+            frames.append(tidy_flow_answer(answer.json(SOURCE_SCB, table.table), table, request, answer.retrieved_at))
     if not frames:
         return empty_flows()
     combined = pd.concat(frames, ignore_index=True).drop_duplicates(list(FLOW_KEY), keep="last")
     return validate_flows(combined)
 
 
+def refresh_flows(scb: Any, codes: Sequence[str], published: pd.DataFrame | None) -> pd.DataFrame:
+    """The flows a full refresh publishes: SCB's pairs among `codes`, plus the published figures
+    (source 'published', e.g. the bundled 2015 flows) wherever SCB has no value for that pair and year."""
+    fresh = fetch_scb_flows(scb, codes)
+    figures = empty_flows() if published is None or published.empty else published[published["source"] == "published"]
+    return combine(fresh, figures)
+
+
 def combine(primary: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
-    """`primary` (e.g. SCB) wins; `extra` (e.g. published figures) fills only pairs/years it lacks."""
+    """`primary` (e.g. SCB) wins; `extra` (e.g. published figures) fills only the pairs/years where
+    `primary` has no value (no row, or a row SCB marks missing)."""
     if primary.empty:
         return validate_flows(extra)
-    keys = set(map(tuple, primary[list(FLOW_KEY)].astype(str).values))
-    keep = [tuple(r) not in keys for r in extra[list(FLOW_KEY)].astype(str).values]
-    return validate_flows(pd.concat([primary, extra[keep]], ignore_index=True))
+    key = list(FLOW_KEY)
+
+    def keys(frame: pd.DataFrame) -> set[tuple[str, ...]]:
+        return set(map(tuple, frame[key].astype(str).values))
+
+    with_value = keys(primary[primary["value"].notna()])
+    extra_keep = pd.Series([k not in with_value for k in map(tuple, extra[key].astype(str).values)], index=extra.index)
+    filled = keys(extra[extra_keep & extra["value"].notna()]) if len(extra) else set()
+    primary_keep = [k not in filled for k in map(tuple, primary[key].astype(str).values)]
+    return validate_flows(pd.concat([primary[primary_keep], extra[extra_keep]], ignore_index=True))
 
 
 # ---------------------------------------------------------------- pure analysis

@@ -5,8 +5,11 @@ The recorded material (see ../shared/reference/README.md) holds wrappers
 answers `/config`, `/tables/{id}/metadata` and `POST /tables/{id}/data` with the
 recorded body whose selection covers the request (every requested code of every
 variable is in the recording), sending the recording's time as the `Date`
-header. A request no recording covers gets 404 with a problem+json body, as
-SCB's API does for what it cannot answer.
+header. `GET /tables?query=…&pageNumber=…` (the table search) is answered by a
+recorded search page: one recorded for that query, or one recorded for any query.
+A request no recording covers gets 404 with a problem+json body, as SCB's API
+does for what it cannot answer (the reference material holds no search answers,
+so a table found by search is "not in the recorded material" in the snapshot).
 """
 
 from __future__ import annotations
@@ -19,19 +22,46 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 
 @dataclass(frozen=True)
 class Recording:
     """One recorded answer."""
 
-    kind: str  # config | metadata | data
+    kind: str  # config | metadata | data | tables (a /tables search page)
     table: str
     selection: dict[str, frozenset[str]]
     fetched_at: str
     body: bytes
     path: Path
+
+    @classmethod
+    def from_body(
+        cls, kind: str, path: Path, fetched_at: str, table: str = "", query: str | None = None, page: int = 1
+    ) -> Recording:
+        """A recording of a plain answer body (e.g. a test fixture in the API's own format).
+
+        A data answer covers the codes its JSON-stat dimensions hold; a search page answers
+        `query` (any query when None) at page `page`."""
+        body = Path(path).read_bytes()
+        selection: dict[str, frozenset[str]] = {}
+        if kind == "data":
+            doc = json.loads(body)
+            for dim in doc["id"]:
+                category = doc["dimension"][dim]["category"]
+                selection[dim] = frozenset(map(str, category.get("index") or category.get("label") or ()))
+        elif kind == "tables":
+            selection = {"pageNumber": frozenset({str(page)})}
+            if query is not None:
+                selection["query"] = frozenset({" ".join(query.split()).casefold()})
+        return cls(kind, table, selection, fetched_at, body, Path(path))
+
+    def answers_search(self, query: str, page: str) -> bool:
+        if self.kind != "tables" or page not in self.selection.get("pageNumber", frozenset({"1"})):
+            return False
+        wanted = self.selection.get("query")
+        return wanted is None or " ".join(query.split()).casefold() in wanted
 
     def covers(self, table: str, selection: dict[str, list[str]]) -> bool:
         if self.kind != "data" or self.table != table:
@@ -70,6 +100,12 @@ class RecordedSet:
     def find(self, table: str, selection: dict[str, list[str]]) -> Recording | None:
         return next((r for r in self.recordings if r.covers(table, selection)), None)
 
+    def search(self, query: str, page: str = "1") -> Recording | None:
+        """The search page recorded for `query` (preferred) or for any query."""
+        pages = [r for r in self.recordings if r.answers_search(query, page)]
+        pages.sort(key=lambda r: "query" not in r.selection)
+        return pages[0] if pages else None
+
     def data_recordings(self) -> list[Recording]:
         return [r for r in self.recordings if r.kind == "data"]
 
@@ -98,8 +134,15 @@ def _handler(recorded: RecordedSet, log: list[str]) -> type[BaseHTTPRequestHandl
             self._send(404, json.dumps(problem).encode())
 
         def do_GET(self) -> None:
-            path = urlparse(self.path).path
-            log.append(f"GET {path}")
+            parsed = urlparse(self.path)
+            path = parsed.path
+            log.append(f"GET {path}" + (f"?{parsed.query}" if path.rstrip("/").endswith("/tables") else ""))
+            if path.rstrip("/").endswith("/tables"):
+                args = {k: v[0] for k, v in parse_qs(parsed.query).items()}
+                rec = recorded.search(args.get("query", ""), args.get("pageNumber", "1"))
+                if rec is None:
+                    return self._not_found(f"no recorded table search for {args.get('query', '')!r}")
+                return self._send(200, rec.body, _http_date(rec.fetched_at))
             if path.endswith("/config"):
                 rec = recorded.config()
             elif path.endswith("/metadata"):

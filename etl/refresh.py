@@ -224,6 +224,31 @@ def refresh(
             return outcome
 
 
+def online_structures(
+    adapters: dict[str, Adapter], regions: Regions, store: Store, *, full: bool, whole: bool
+) -> dict[str, Callable[[FetchContext], pd.DataFrame]]:
+    """The tables beside the observations a full refresh of everything fetches from SCB: the age
+    structure (TAB638 single ages -> 5-year bands) for the county's municipalities, the county and
+    Riket, and the commuting flows between every pair of the county's municipalities (the pair
+    tables found by etl.flows.SCB_FLOW_TABLES), with the published figures kept where SCB has
+    nothing. Any other refresh carries the published ones over (an empty dict).
+
+    A failing search or answer fails the whole refresh, as a failing indicator does: nothing is
+    published and the previous observations, flows and ages stay as they were.
+    """
+    from etl.ages import fetch_scb_ages
+    from etl.flows import refresh_flows
+
+    if not (full and whole and "scb" in adapters):
+        return {}
+    scb = adapters["scb"]
+    county = regions.municipalities(county="01")
+    return {
+        "ages": lambda _ctx: fetch_scb_ages(scb, [*county, "01", "00"]),
+        "flows": lambda _ctx: refresh_flows(scb, county, store.read_flows()),
+    }
+
+
 def _since(updated: dict[str, str]) -> dict[str, str]:
     return dict(updated)
 

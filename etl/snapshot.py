@@ -20,7 +20,7 @@ import pandas as pd
 from etl import flows, settings
 from etl.catalog import Catalog, Indicator, SourceRef, load_catalog
 from etl.checks import run_gates
-from etl.http import HttpClient
+from etl.http import HttpClient, SourceError
 from etl.recorded import RecordedSet, ReplayServer
 from etl.refresh import refresh
 from etl.regions import Regions, load_regions
@@ -28,6 +28,7 @@ from etl.schema import OBSERVATION_COLUMNS, OBSERVATION_KEY, validate_observatio
 from etl.sources.base import FetchContext
 from etl.sources.figures import FiguresSource
 from etl.sources.scb import ScbSource
+from etl.sources.scb_discovery import is_found
 from etl.store import PublishedState, Store
 
 OBSERVATIONS_FILE = "observations.csv"
@@ -59,6 +60,17 @@ def read_observations_csv(path: Path) -> pd.DataFrame:
     return validate_observations(frame)
 
 
+def replayable_requests(scb: ScbSource, ref: SourceRef, ctx: FetchContext) -> list:
+    """The data requests of one SCB catalog entry, or [] for an entry whose table is found by a
+    search (`find:`) the recorded material cannot answer: it is "not in the material", not an error."""
+    try:
+        return scb.requests_for(ref, ctx)
+    except SourceError:
+        if is_found(ref.params):
+            return []
+        raise
+
+
 def build_snapshot(
     reference_dir: Path,
     out_dir: Path,
@@ -83,7 +95,7 @@ def build_snapshot(
             if ref.kind in ("figures", "county_sum"):
                 ok = True
             elif ref.kind == "scb":
-                reqs = scb.requests_for(ref, ctx)
+                reqs = replayable_requests(scb, ref, ctx)
                 ok = bool(reqs) and all(recorded.find(r.table, r.selection) for r in reqs)
             else:
                 ok = False  # no recorded Kolada answers exist

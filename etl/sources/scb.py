@@ -3,7 +3,10 @@
 Reads `/config` once and keeps to its limits (calls per window, cells per
 request), resolves the catalog's selection against the table's metadata, posts
 the data request(s) for JSON-stat 2.0 and turns the answer into tidy rows.
-Metadata's `updated` stamp drives incremental refreshes.
+Metadata's `updated` stamp drives incremental refreshes. A catalog entry may name
+its table by a finder (`find:`) and its contents by label (`contents_label:`): the
+adapter then searches SCB's /tables once per refresh (etl.sources.scb_discovery)
+and uses the one table found.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from etl import settings
 from etl.catalog import Indicator, SourceRef
 from etl.http import HttpClient, RateLimit, SourceError
 from etl.schema import OBSERVATION_COLUMNS, empty_observations
-from etl.sources import jsonstat
+from etl.sources import jsonstat, scb_discovery
 from etl.sources.base import FetchContext, SourceResult
+from etl.sources.scb_discovery import Candidate, TableFinder
 
 SOURCE = "SCB"
 MISSING_SYMBOLS = {"..", ".", "-", "…"}
@@ -193,6 +197,8 @@ class ScbSource:
     include_references: bool = True
     _config: dict[str, Any] | None = None
     _metadata: dict[str, tuple[dict[str, Any], Any]] = field(default_factory=dict)
+    _found: dict[TableFinder, Candidate] = field(default_factory=dict)
+    _search_raws: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.client is None:
@@ -231,8 +237,46 @@ class ScbSource:
             self._metadata[table] = (doc, answer)
         return self._metadata[table][0]
 
+    def find_table(self, finder: TableFinder) -> Candidate:
+        """The one table `finder` describes, from every page of SCB's /tables search (cached per refresh)."""
+        if finder not in self._found:
+            self.config()
+            candidates: list[Candidate] = []
+            described = ""
+            for query in finder.queries:
+                page, pages = 1, 1
+                while page <= pages and page <= scb_discovery.MAX_PAGES:
+                    params = {
+                        "query": query,
+                        "lang": "sv",
+                        "includeDiscontinued": "true",
+                        "pageSize": str(scb_discovery.PAGE_SIZE),
+                        "pageNumber": str(page),
+                    }
+                    answer = self.http.get(f"{self.base_url}/tables", table="tables", params=params)
+                    self._search_raws.append(answer)
+                    described = described or answer.describe()
+                    found, pages = scb_discovery.parse_tables_page(answer.json(SOURCE, "tables"), answer.describe())
+                    candidates.extend(found)
+                    page += 1
+            self._found[finder] = scb_discovery.pick_table(finder, candidates, described)
+        return self._found[finder]
+
+    def resolve(self, ref: SourceRef) -> SourceRef:
+        """`ref` with its table and codes known: a finder-based entry is searched for and checked
+        against the table's metadata; an ordinary entry is returned as it is."""
+        if not scb_discovery.is_found(ref.params):
+            return ref
+        if ref.params.get("find") is not None:
+            table = self.find_table(scb_discovery.finder_from_params(ref.params["find"])).id
+        else:
+            table = ref.params["table"]
+        params = scb_discovery.resolve_params(ref.params, table, self.metadata(table))
+        return SourceRef(ref.kind, params, ref.position)
+
     def requests_for(self, ref: SourceRef, ctx: FetchContext) -> list[DataRequest]:
         """The data requests one catalog entry needs (reads metadata, sends no data request)."""
+        ref = self.resolve(ref)
         table = ref.params["table"]
         meta = self.metadata(table)
         if ref.params["regions"] == "references":
@@ -242,10 +286,12 @@ class ScbSource:
         return build_requests(ref, meta, wanted, int(self.config()["maxDataCells"]))
 
     def __call__(self, ref: SourceRef, indicator: Indicator, ctx: FetchContext) -> SourceResult:
+        searched = len(self._search_raws)
+        ref = self.resolve(ref)
         table = ref.params["table"]
         meta = self.metadata(table)
         updated = meta.get("updated")
-        raws = [self._metadata[table][1]]
+        raws = [*self._search_raws[searched:], self._metadata[table][1]]
         if ctx.since and updated and updated <= ctx.since:
             ctx.progress(f"SCB {table}: unchanged since {ctx.since}")
             return SourceResult(empty_observations(), raws, updated=updated, unchanged=True)

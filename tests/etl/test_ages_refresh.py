@@ -83,3 +83,17 @@ def test_refresh_publishes_ages_with_the_observations(store):
     ages = store.read_ages()
     assert ages[(ages.region_code == "0127") & (ages.year == 2024)]["value"].sum() == 95905.0
     assert store.read_observations()[1].equals(before)
+
+
+def test_full_refresh_of_everything_fetches_ages_and_flows(tmp_path):
+    from etl.refresh import online_structures
+    from etl.store import Store
+
+    scb = ScbSource(base_url=BASE, client=HttpClient("SCB", raw_dir=None, sleep=lambda _s: None))
+    store, regions = Store(f"sqlite:///{tmp_path / 's.sqlite'}"), load_regions()
+    assert set(online_structures({"scb": scb}, regions, store, full=True, whole=True)) == {"ages", "flows"}
+    # an incremental refresh, a chosen indicator or no SCB adapter: the published ones are carried over
+    assert online_structures({"scb": scb}, regions, store, full=False, whole=True) == {}
+    assert online_structures({"scb": scb}, regions, store, full=True, whole=False) == {}
+    assert online_structures({}, regions, store, full=True, whole=True) == {}
+    store.dispose()

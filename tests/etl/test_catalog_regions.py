@@ -198,3 +198,70 @@ def test_bad_regions_fail():
     short["groups"] = [g | {"members": g["members"][:7]} if g["id"] == "sodertorn" else g for g in short["groups"]]
     with pytest.raises(RegionsError, match="eight municipalities"):
         parse_regions(short)
+
+
+def _scb_source(**params: Any):
+    def change(doc: dict[str, Any]) -> None:
+        base = {"regions": "municipalities", "select": {"Tid": "*"}}
+        doc["indicators"][0]["sources"] = [{"scb": base | params}]
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            _scb_source(contents="X1"),
+            "needs exactly one of 'table' (a v2 id) or 'find' (a table finder)",
+        ),
+        (
+            _scb_source(table="TAB1", find="ArRegPend1", contents="X1"),
+            "needs exactly one of 'table' (a v2 id) or 'find' (a table finder)",
+        ),
+        (_scb_source(find="ArRegPend9", contents="X1"), "unknown table finder 'ArRegPend9'; known: ArRegPend1"),
+        (_scb_source(find={"query": "pendling"}, contents="X1"), "find lacks 'folder'"),
+        (
+            _scb_source(find={"query": "p", "folder": "AM0210F", "label": "(unclosed"}, contents="X1"),
+            "find: '(unclosed' is not a regular expression",
+        ),
+        (
+            _scb_source(find="ArRegPend1", contents="X1", contents_label="bostad"),
+            "needs exactly one of 'contents' (a code) or 'contents_label' (its label text)",
+        ),
+        (_scb_source(find="ArRegPend1", contents_label=[]), "contents_label must be a text or a list of texts"),
+        (
+            _scb_source(find="ArRegPend1", contents_label="x", sex={"variable": "Kon", "labels": {"X": ["totalt"]}}),
+            "sex labels must map T, K or M to label texts",
+        ),
+    ],
+    ids=["neither", "both-tables", "unknown-finder", "no-folder", "bad-regex", "both-contents", "empty-label", "sex"],
+)
+def test_bad_scb_finder_entries(change, message):
+    with pytest.raises(CatalogError) as info:
+        parse_catalog(_broken(change))
+    assert "indicator population: scb source #1: " + message in str(info.value)
+
+
+def test_finder_entry_is_valid_and_described():
+    doc = _broken(
+        _scb_source(find={"name": "BAS", "query": ["a", "b"], "folder": "AM0210F"}, contents_label=["x", "y"])
+    )
+    ref = parse_catalog(doc).get("population").sources[0]
+    assert ref.describe() == 'SCB [BAS] "x" | "y"'
+
+
+def test_bas_fills_after_rams_before_kolada():
+    catalog = load_catalog()
+    for ind, label in [
+        ("in_commuters", "bostad utanför kommunen men arbetsställe i kommunen"),
+        ("out_commuters", "bostad i kommunen men arbetsställe utanför kommunen"),
+        ("live_and_work", "bostad och arbetsställe i kommunen"),
+    ]:
+        described = [s.describe() for s in catalog.get(ind).sources]
+        bas = f'SCB [ArRegPend1] "{label}"'
+        assert described.index(bas) == described.index(next(d for d in described if "TAB5839" in d)) + 1
+        if ind != "live_and_work":
+            assert described[described.index(bas) + 1].startswith("Kolada ")
+    breaks = {b.year: b.label("en") for b in catalog.get("in_commuters").breaks}
+    assert breaks[2022] == "SCB's BAS (a different method from RAMS); Kolada as the second source"

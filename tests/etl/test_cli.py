@@ -182,3 +182,22 @@ def test_help_for_every_subcommand(command: str | None, capsys: pytest.CaptureFi
 def test_help_as_subprocess(db_url: str):
     result = run(db_url, "export", "--help")
     assert result.returncode == 0 and result.stdout.startswith("usage: python -m etl export")
+
+
+@pytest.mark.parametrize(
+    ("full", "whole", "sources", "expected"),
+    [
+        (True, True, ("scb",), ["ages", "flows"]),
+        (True, False, ("scb",), []),  # --indicator: the published age structure and flows are carried over
+        (False, True, ("scb",), []),  # incremental
+        (True, True, ("kolada",), []),  # no SCB adapter, nothing to fetch them from
+    ],
+)
+def test_refresh_fetches_ages_and_flows_only_on_a_full_refresh_of_everything(
+    full: bool, whole: bool, sources: tuple[str, ...], expected: list[str]
+):
+    from etl.__main__ import _structures
+    from etl.regions import load_regions
+
+    adapters = {name: object() for name in sources}
+    assert sorted(_structures(adapters, load_regions(), None, full=full, whole=whole)) == expected

@@ -127,3 +127,77 @@ def test_region_commuting_counts_internal_flows_once():
     # without every pair the region's own figures are not given (never the municipal sum)
     partial = flows.region_commuting(frame.iloc[[0, 2]], ["A", "B"], 2015, {"A": 300.0, "B": 200.0}, {})
     assert (partial.in_commuters, partial.complete) == (None, False)
+
+
+# ---------------------------------------------------------------- pair tables found at run time
+DISCOVERY = Path(__file__).resolve().parent.parent / "fixtures" / "scb" / "discovery"
+
+
+def test_pair_tables_are_finders_in_order_with_bas_from_2022():
+    names = [(s.finder.name, s.from_year) for s in flows.SCB_FLOW_TABLES]
+    assert names == [
+        ("AM0207PendlKomA9303", None),
+        ("AM0207PendlKomA04", None),
+        ("AM0207PendlKomA04N", None),
+        ("ArRegPend2", 2022),
+    ]
+
+
+def test_found_pair_table_resolved_by_label_and_years():
+    import json
+
+    meta = json.loads((DISCOVERY / "TAB9914_metadata.json").read_text(encoding="utf-8"))
+    table = flows.resolve_flow_table(flows.SCB_FLOW_TABLES[-1], "TAB9914", meta)
+    assert (table.table, table.contents, table.sex_total, table.from_year) == ("TAB9914", "00009914", "1+2", 2022)
+    reqs = flows.build_flow_requests(table, meta, ["0127", "0136"], ["0127", "0136"], 150000)
+    assert len(reqs) == 1 and reqs[0].selection["Tid"] == ["2022", "2023", "2024"]
+    assert reqs[0].selection["Kon"] == ["1+2"] and reqs[0].cells() == 2 * 2 * 3
+    # a table with several contents must be told which one, by label
+    meta["dimension"]["ContentsCode"]["category"]["index"]["X"] = 1
+    meta["dimension"]["ContentsCode"]["category"]["label"]["X"] = "Andel"
+    with pytest.raises(SourceError, match=r"2 contents \(00009914 'Förvärvsarbetande 15-74 år'; X 'Andel'\)"):
+        flows.resolve_flow_table(flows.SCB_FLOW_TABLES[-1], "TAB9914", meta)
+
+
+def test_published_figures_fill_where_scb_has_no_value():
+    def frame(rows, source):
+        return pd.DataFrame(
+            [[a, b, y, "T", v, "missing" if v is None else "ok", source, source, None] for a, b, y, v in rows],
+            columns=list(flows.FLOW_COLUMNS),
+        )
+
+    scb = frame([("0127", "0180", 2015, 15000.0), ("0136", "0180", 2015, None)], "SCB")
+    published = frame(
+        [("0127", "0180", 2015, 15311.0), ("0136", "0180", 2015, 16562.0), ("0181", "0180", 2015, 1.0)], "published"
+    )
+    out = flows.combine(scb, published)
+    got = {(r.from_code, r.year): (r.value, r.source) for r in out.itertuples()}
+    assert got == {
+        ("0127", 2015): (15000.0, "SCB"),  # SCB wins
+        ("0136", 2015): (16562.0, "published"),  # SCB marks it missing: the published figure stays
+        ("0181", 2015): (1.0, "published"),  # SCB has no row
+    }
+
+
+def test_all_county_pairs_fit_scb_max_cells():
+    from etl.regions import load_regions
+
+    county = load_regions().municipalities(county="01")
+    dims = {
+        "Bostadskommun": county,
+        "Arbetsstallekommun": county,
+        "Kon": ["1", "2", "4"],
+        "ContentsCode": ["C"],
+        "Tid": [str(y) for y in range(2004, 2019)],
+    }
+    meta = {
+        "id": list(dims),
+        "dimension": {n: {"category": {"index": {c: i for i, c in enumerate(v)}}} for n, v in dims.items()},
+    }
+    table = flows.FlowTable("TAB", "C")
+    # SCB's /config: maxDataCells 150 000; 26 x 26 pairs x 15 years = 10 140 cells, one request
+    reqs = flows.build_flow_requests(table, meta, county, county, 150000)
+    assert [r.cells() for r in reqs] == [26 * 26 * 15]
+    # a smaller limit splits by home municipality, never above the limit
+    small = flows.build_flow_requests(table, meta, county, county, 1000)
+    assert len(small) == 13 and max(r.cells() for r in small) == 780 and sum(r.cells() for r in small) == 10140

@@ -42,7 +42,7 @@ class FakeScb:
         self.calls: list[tuple[str, str, str]] = []
 
     def __call__(self, ref: SourceRef, indicator: Indicator, ctx: FetchContext) -> SourceResult:
-        key = (ref.params["table"], ref.params["contents"], ref.params["regions"])
+        key = (ref.params.get("table", ""), ref.params.get("contents", ""), ref.params["regions"])
         self.calls.append(key)
         if self.fail is not None:
             raise self.fail
