@@ -53,11 +53,18 @@ def unit_label(catalog: Catalog, state: ViewState) -> str:
 
 
 def preamble(rows: pd.DataFrame, catalog: Catalog, state: ViewState, link: str) -> list[tuple[str, str]]:
-    ind = catalog.indicators[state.indicator]
+    """The lines above the table. A file holding several indicators (e.g. /befolkning's components
+    and index) names them all and points to the unit column instead of claiming one unit."""
     lang = state.lang
-    unit = unit_label(catalog, state)
+    ids = list(dict.fromkeys(rows["indicator_id"].astype(str))) if len(rows) else []
+    if len(ids) > 1:
+        title = ", ".join(catalog.indicators[i].label(lang) if i in catalog.indicators else i for i in ids)
+        unit = t("dl_about_unit_per_row", lang)
+    else:
+        title = catalog.indicators[state.indicator].label(lang)
+        unit = unit_label(catalog, state)
     return [
-        (t("dl_about_title", lang), ind.label(lang)),
+        (t("dl_about_title", lang), title),
         (t("dl_about_unit", lang), unit),
         (
             t("dl_about_mode", lang),

@@ -31,6 +31,7 @@ from dashboard.pages.views_common import (
     side_tables,
     to_search,
     view_header,
+    view_params,
 )
 from dashboard.state import GROUP, ViewState
 from etl.ages import age_years, pyramid
@@ -243,7 +244,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
     year_opts = [{"label": str(y), "value": str(y)} for y in reversed(years)]
     return html.Div(
         [
-            *view_header("pop", "page_population", "pop_intro", notices, lang),
+            *view_header("pop", "page_population", "pop_intro", notices, params),
             html.Div(
                 [
                     field(
@@ -338,7 +339,7 @@ def register(app: dash.Dash) -> None:
             v["index_text"],
             link,
             link,
-            {"search": search, "params": params},
+            view_params(params),
         )
 
     def download_rows(dataset: Dataset, params: dict) -> tuple:

@@ -31,6 +31,7 @@ from dashboard.pages.views_common import (
     share_link,
     to_search,
     view_header,
+    view_params,
 )
 from dashboard.state import GROUP, ViewState
 from etl.query import Dataset, Selection, query
@@ -121,7 +122,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
     years = _eight_years(dataset, params["indicator"])
     return html.Div(
         [
-            *view_header("ka", "page_map", "map_intro", notices, lang),
+            *view_header("ka", "page_map", "map_intro", notices, params),
             dcc.Location(id="ka-go", refresh=True),
             html.Div(
                 [
@@ -278,9 +279,9 @@ def register(app: dash.Dash) -> None:
         if not params["year"]:
             empty = empty_figure(t("cmp_no_data", lang), lang)
             nothing = t("cmp_no_data", lang)
-            return empty, [], link, link, {"search": search, "params": params}, "", nothing
+            return empty, [], link, link, view_params(params), "", nothing
         view = render(dataset, params)
-        written = {"search": search, "params": params}
+        written = view_params(params)
         return view["figure"], view["table"], link, link, written, params["year"], view["summary"]
 
     @app.callback(

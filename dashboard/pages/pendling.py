@@ -40,6 +40,7 @@ from dashboard.pages.views_common import (
     side_tables,
     to_search,
     view_header,
+    view_params,
 )
 from dashboard.state import GROUP, ViewState
 from etl.flows import flow_years, region_commuting
@@ -261,7 +262,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
     years = commuting_years(dataset)
     return html.Div(
         [
-            *view_header("pd", "page_commuting", "pd_intro", notices, lang),
+            *view_header("pd", "page_commuting", "pd_intro", notices, params),
             html.Div(
                 [
                     field(
@@ -357,7 +358,7 @@ def register(app: dash.Dash) -> None:
             v["table"],
             link,
             link,
-            {"search": search, "params": params},
+            view_params(params),
         )
 
     def download_rows(dataset: Dataset, params: dict) -> tuple:

@@ -158,8 +158,6 @@ FORMATS = (("csv_sv", "dl_csv_sv"), ("csv", "dl_csv"), ("xlsx", "dl_xlsx"))
 
 def download_block(prefix: str, lang: str) -> html.Div:
     """Download buttons with page-prefixed ids (`{prefix}-dl-csv_sv`, …) and the page's own dcc.Download."""
-    from dash import dcc
-
     return html.Div(
         [
             html.H3(t("cmp_downloads", lang)),
@@ -204,15 +202,25 @@ def register_download(app: dash.Dash, prefix: str, path: str, build: DownloadBui
         return dcc.send_bytes(content, stem + name[name.rfind(".") :])
 
 
-def view_header(prefix: str, title_key: str, intro_key: str, notices: Sequence[Notice], lang: str) -> list:
-    """The top of a view: heading, introduction, the page's language and parameter stores, notices."""
-    from dash import dcc
+def view_params(params: Mapping[str, str]) -> dict:
+    """What a view keeps in its `{prefix}-params` store: its canonical query string and parameters."""
+    return {"search": to_search(params), "params": dict(params)}
 
+
+def view_header(
+    prefix: str, title_key: str, intro_key: str, notices: Sequence[Notice], params: Mapping[str, str]
+) -> list:
+    """The top of a view: heading, introduction, the page's language and parameter stores, notices.
+
+    The parameter store starts out holding the view of the URL, as /jamfor's does: Dash runs a
+    callback whose State is the output of a callback still in flight with the old value, so a
+    download clicked before the first update returned would otherwise read None and send nothing."""
+    lang = params["lang"]
     return [
         html.H1(t(title_key, lang)),
         html.P(t(intro_key, lang)),
         dcc.Store(id=f"{prefix}-lang", data=lang),
-        dcc.Store(id=f"{prefix}-params", data=None),
+        dcc.Store(id=f"{prefix}-params", data=view_params(params)),
         html.Div(notice_block(notices, lang), id=f"{prefix}-notice"),
     ]
 

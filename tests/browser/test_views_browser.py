@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 pytest.importorskip("playwright.sync_api")
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     from etl.ages import tidy_age_answer
     from etl.catalog import load_catalog
     from etl.regions import load_regions
@@ -42,8 +43,27 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ages = tidy_age_answer(tab638_doc({"0127": 95905}, "2024"), "2026-01-01T00:00:00Z")
     store.publish(frame, catalog, regions, origin="test", ages=ages)
     store.dispose()
-    with live_dashboard(url) as base:
+    return url
+
+
+@pytest.fixture(scope="module")
+def base_url(store_url: str) -> Iterator[str]:
+    with live_dashboard(store_url) as base:
         yield base
+
+
+@pytest.fixture(scope="module")
+def dataset(store_url: str):
+    """The test store's published dataset, read directly (not through the dashboard)."""
+    from etl.catalog import load_catalog
+    from etl.query import Dataset
+    from etl.regions import load_regions
+    from etl.store import Store
+
+    store = Store(store_url)
+    version, frame = store.read_observations()
+    store.dispose()
+    return Dataset(version, frame, load_catalog(), load_regions())
 
 
 @pytest.fixture
@@ -209,4 +229,102 @@ def test_pyramid_bands_add_up(page: Page, base_url: str) -> None:
     )
     idx = _data(page, "#pop-index", "d => d.length === 10")
     assert idx[-1]["name"] == "Sweden"
+    assert page.errors == [] and page.leaks == []  # type: ignore[attr-defined]
+
+
+SCB_CC0 = "SCB: CC0 1.0 https://creativecommons.org/publicdomain/zero/1.0/"
+
+
+def _map_file(dataset, lang: str) -> tuple[pd.DataFrame, list[str]]:
+    """What /karta?indicator=population&year=2024&sex=T sends: the eight in 2024, as `python -m etl export
+    --indicator population --from 2024 --to 2024 --sex T` selects them."""
+    from etl.query import Selection, query
+
+    rows = query(dataset, Selection("population", tuple(EIGHT), 2024, 2024, "T", "value"), lang)
+    about = {
+        "sv": ["Titel: Folkmängd", "Enhet: personer", "Visning: Värde", f"Licens: {SCB_CC0}"],
+        "en": ["Title: Population", "Unit: persons", "Shown as: Value", f"Licence: {SCB_CC0}"],
+    }[lang]
+    return rows, about
+
+
+def _population_file(dataset, lang: str) -> tuple[pd.DataFrame, list[str]]:
+    """What /befolkning?region=0127&base=2000 sends: Botkyrka's components of change (the years with a
+    value) and the population index (2000 = 100) for the eight, Stockholms län and Riket."""
+    from dashboard.downloads import licence_text
+    from etl.query import Selection, query
+
+    components = ("births", "deaths", "net_migration", "population_change")
+    parts = [query(dataset, Selection(i, ("0127",)), lang) for i in components]
+    comp = pd.concat(parts, ignore_index=True)
+    comp = comp[comp["year"].isin(set(comp.loc[comp["value"].notna(), "year"]))]
+    index = query(dataset, Selection("population", (*EIGHT, "01", "00"), 2000, 2025, "T", "index", 2000), lang)
+    rows = pd.concat([comp, index], ignore_index=True)
+    licence = licence_text(rows, dataset.catalog, lang)
+    about = {
+        "sv": [
+            "Titel: Födda, Döda, Flyttnetto, Folkökning, Folkmängd",
+            "Enhet: se kolumnen unit (per rad)",
+            "Visning: Index (basår = 100) (2000)",
+        ],
+        "en": [
+            "Title: Births, Deaths, Net migration, Population change, Population",
+            "Unit: see the unit column (per row)",
+            "Shown as: Index (base year = 100) (2000)",
+        ],
+    }[lang]
+    return rows, [*about, ("Licens: " if lang == "sv" else "Licence: ") + licence]
+
+
+@pytest.mark.parametrize(
+    ("path", "button", "name", "expected"),
+    [
+        ("/karta?indicator=population&year=2024&sex=T&lang=sv", "#ka-dl-csv_sv", "folkmangd_karta_2024.csv", _map_file),
+        (
+            "/karta?indicator=population&year=2024&sex=T&lang=en",
+            "#ka-dl-csv_sv",
+            "population_karta_2024.csv",
+            _map_file,
+        ),
+        (
+            "/befolkning?region=0127&year=2024&overlay=none&base=2000&lang=sv",
+            "#pop-dl-csv_sv",
+            "befolkning_0127_2024.csv",
+            _population_file,
+        ),
+        (
+            "/befolkning?region=0127&year=2024&overlay=none&base=2000&lang=en",
+            "#pop-dl-csv_sv",
+            "befolkning_0127_2024.csv",
+            _population_file,
+        ),
+    ],
+)
+def test_view_download_right_after_load(
+    page: Page, base_url: str, dataset, tmp_path: Path, path, button, name, expected
+) -> None:
+    """A click on "CSV for Swedish Excel" as soon as the button can be clicked (before the view's first
+    update has returned) sends the view's file: semicolons, decimal comma, UTF-8 with BOM, CRLF, the
+    header lines, and exactly the rows etl.query gives for the view (issue 5: it used to send nothing)."""
+    from etl.exporters import swedish_excel_csv
+
+    page.goto(base_url + path, wait_until="commit")
+    with page.expect_download(timeout=20000) as info:
+        page.click(button)  # waits only until the button is visible, stable and enabled
+    assert info.value.suggested_filename == name
+    target = tmp_path / name
+    info.value.save_as(target)
+    raw = target.read_bytes()
+    rows, about = expected(dataset, "en" if path.endswith("lang=en") else "sv")
+    link = ("Länk: " if path.endswith("lang=sv") else "Link: ") + base_url + path
+    assert raw == swedish_excel_csv(rows, [*about, link])
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = raw.decode("utf-8-sig").split("\r\n")
+    if path.startswith("/karta"):
+        label = "Folkmängd" if path.endswith("sv") else "Population"
+        assert f"population;{label};0127;Botkyrka;2024;T;95905;" in raw.decode("utf-8")
+        assert len([ln for ln in lines if ln.startswith("population;")]) == 8
+    else:
+        assert any(ln.startswith("population;") and ";0127;Botkyrka;2000;T;100;" in ln for ln in lines)
+        assert any(ln.startswith("population;") and ";0127;Botkyrka;2024;T;131,2023749;" in ln for ln in lines)
     assert page.errors == [] and page.leaks == []  # type: ignore[attr-defined]

@@ -132,3 +132,61 @@ def test_components_figure_stacks_deaths_down():
     fig = components_figure(frame, "sv", "t", "personer")
     assert [tr.y[0] for tr in fig.data] == [1000.0, -600.0, -50.0, 350.0]
     assert fig.layout.barmode == "relative"
+
+
+def _find(component, component_id: str):
+    """The component with `component_id` in a layout tree, or None."""
+    if getattr(component, "id", None) == component_id:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if hasattr(child, "to_plotly_json"):
+            found = _find(child, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+VIEW_URLS = [
+    (karta, "ka", {"indicator": "population", "year": "2024", "sex": "T", "lang": "sv"}),
+    (befolkning, "pop", {"region": "0127", "year": "2024", "overlay": "none", "base": "2000", "lang": "en"}),
+    (pendling, "pd", {"region": "0127", "year": "2015", "lang": "sv"}),
+]
+
+
+def test_views_hold_their_url_view_from_the_start(client):
+    """The page layout's parameter store already holds the view of the URL, so a download clicked before
+    the first update callback has returned reads it (Dash sends a State that is still being computed as
+    it was: before, None, and the click sent no file)."""
+    for module, prefix, raw in VIEW_URLS:
+        store = _find(module.layout(**raw), f"{prefix}-params")
+        search = "?" + "&".join(f"{k}={v}" for k, v in raw.items())
+        assert store.data == {"search": search, "params": raw}
+    # a wrong parameter: the store holds the view actually shown (the default), as the notice says
+    store = _find(karta.layout(indicator="population", year="1800", sex="T", lang="sv"), "ka-params")
+    assert store.data["params"]["year"] != "1800" and store.data["search"].startswith("?indicator=population&year=")
+
+
+def test_download_from_the_first_view_sends_the_file(client):
+    """What the browser sends on a click right after load (the layout's store as State) gets the file."""
+    import base64
+
+    for module, prefix, raw in VIEW_URLS:
+        state = _find(module.layout(**raw), f"{prefix}-params").data
+        inputs = [
+            {"id": f"{prefix}-dl-{fmt}", "property": "n_clicks", "value": None} for fmt in ("csv_sv", "csv", "xlsx")
+        ]
+        inputs[1]["value"] = 1
+        body = {
+            "output": f"{prefix}-download.data",
+            "outputs": {"id": f"{prefix}-download", "property": "data"},
+            "inputs": inputs,
+            "changedPropIds": [f"{prefix}-dl-csv.n_clicks"],
+            "state": [{"id": f"{prefix}-params", "property": "data", "value": state}],
+        }
+        sent = client.post("/_dash-update-component", json=body).get_json()["response"][f"{prefix}-download"]["data"]
+        text = base64.b64decode(sent["content"]).decode("utf-8")
+        link = text.splitlines()[4]
+        assert link.endswith(f"/{module.PATH.strip('/')}{state['search']}"), link
+        assert text.splitlines()[5].startswith("indicator_id,indicator,region_code,region,year,sex,value,")
+    assert sent["filename"] == "pendling_0127_1993-2021.csv"
