@@ -66,6 +66,22 @@ class Candidate:
         return f"{self.id} '{self.label}' [{where}, {self.first_period}–{self.last_period}{flag}]"
 
 
+def _pair_finder(
+    name: str, folder: str, first_year: int, last_year: int | None, *, discontinued: bool | None = None
+) -> TableFinder:
+    """A municipality-pair (home -> work) commuting table: same search and dimensions, own folder and years."""
+    return TableFinder(
+        name=name,
+        queries=(name, "bostadskommun arbetsställekommun"),
+        folder=folder,
+        variables=(r"bostad", r"arbetsst"),
+        dims=("Bostadskommun", "Arbetsstallekommun", "ContentsCode", "Tid"),
+        first_year=first_year,
+        last_year=last_year,
+        discontinued=discontinued,
+    )
+
+
 # Named finders the catalog and etl.flows refer to. Criteria come from SCB's v1 paths and texts
 # (../shared/reference/API_NOTES.md, "Table ids and dimension codes" (c) and (d)); the v2 ids are
 # found at run time. Third-party code names TAB1830 (ArRegPend2), TAB5850, TAB333, TAB334: unverified.
@@ -80,44 +96,10 @@ FINDERS: dict[str, TableFinder] = {
             dims=("Kommun", "ContentsCode", "Tid"),
             first_year=2020,
         ),
-        TableFinder(
-            name="ArRegPend2",
-            queries=("ArRegPend2", "bostadskommun arbetsställekommun"),
-            folder="AM0210F",
-            variables=(r"bostad", r"arbetsst"),
-            dims=("Bostadskommun", "Arbetsstallekommun", "ContentsCode", "Tid"),
-            first_year=2020,
-        ),
-        TableFinder(
-            name="AM0207PendlKomA9303",
-            queries=("AM0207PendlKomA9303", "bostadskommun arbetsställekommun"),
-            folder="AM0207L",
-            variables=(r"bostad", r"arbetsst"),
-            dims=("Bostadskommun", "Arbetsstallekommun", "ContentsCode", "Tid"),
-            first_year=1993,
-            last_year=2003,
-            discontinued=None,
-        ),
-        TableFinder(
-            name="AM0207PendlKomA04",
-            queries=("AM0207PendlKomA04", "bostadskommun arbetsställekommun"),
-            folder="AM0207L",
-            variables=(r"bostad", r"arbetsst"),
-            dims=("Bostadskommun", "Arbetsstallekommun", "ContentsCode", "Tid"),
-            first_year=2004,
-            last_year=2018,
-            discontinued=None,
-        ),
-        TableFinder(
-            name="AM0207PendlKomA04N",
-            queries=("AM0207PendlKomA04N", "bostadskommun arbetsställekommun"),
-            folder="AM0207Z",
-            variables=(r"bostad", r"arbetsst"),
-            dims=("Bostadskommun", "Arbetsstallekommun", "ContentsCode", "Tid"),
-            first_year=2019,
-            last_year=2021,
-            discontinued=None,
-        ),
+        _pair_finder("ArRegPend2", "AM0210F", 2020, None, discontinued=False),
+        _pair_finder("AM0207PendlKomA9303", "AM0207L", 1993, 2003),
+        _pair_finder("AM0207PendlKomA04", "AM0207L", 2004, 2018),
+        _pair_finder("AM0207PendlKomA04N", "AM0207Z", 2019, 2021),
     )
 }
 
