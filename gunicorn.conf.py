@@ -46,10 +46,12 @@ def on_starting(server) -> None:
 def when_ready(server) -> None:
     """The app is imported (preload_app): warm it up once, before any worker forks."""
     import app as application
+    from dashboard.data import release_memory
     from dashboard.serving import warm_up
 
     report = warm_up(application.app)
     server.log.info("nyckeltal warmed up in the master: %s", report)
+    release_memory()  # what the warm-up dropped goes back to the system, not into every worker's RSS
     # everything loaded so far lives as long as the process: keep the garbage collector off it, so
     # collections in the workers neither scan it nor touch (and so copy) the pages shared by fork
     gc.freeze()

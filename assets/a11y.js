@@ -13,6 +13,7 @@
  * re-applied by a MutationObserver, because React re-renders these elements when their values change.
  * dcc.Slider's thumb and number box get the field's label, and the thumb its year as aria-valuetext (a year
  * slider's data-years at the thumb's position, else the value shown in the field's <output>);
+ * a data table sent as one data-table attribute (JSON) is built here as a plain <table>;
  * window.dccFunctions.yearAt shows that year in the slider's tooltip. A scrolling .table-wrap becomes a focusable region named by its heading.
  *
  * Served from /assets, so it runs under the page's Content-Security-Policy (script-src 'self').
@@ -114,7 +115,44 @@
     }
   }
 
+  function buildTable(box) {
+    // a data table sent as one JSON attribute (data-table, dashboard/pages/jamfor.py) instead of hundreds
+    // of Dash components: built here with the DOM (text only, never HTML), same markup as simple_table
+    var raw = box.getAttribute('data-table') || '';
+    if (box.nyckeltalTable === raw) { return; }
+    box.nyckeltalTable = raw;
+    var spec = raw ? JSON.parse(raw) : {};
+    var made = [];
+    if (spec.rows) {
+      var table = document.createElement('table');
+      table.id = spec.id;
+      table.className = spec.className;
+      var headRow = table.createTHead().insertRow();
+      spec.head.forEach(function (text) {
+        var th = document.createElement('th');
+        th.textContent = text;
+        headRow.appendChild(th);
+      });
+      var body = table.createTBody();
+      spec.rows.forEach(function (row) {
+        var tr = body.insertRow();
+        row.forEach(function (text, i) {
+          var td = tr.insertCell();
+          td.textContent = text;
+          if (spec.numeric.indexOf(i) >= 0) { td.className = 'num'; }
+        });
+      });
+      made.push(table);
+    } else if (spec.text) {
+      var p = document.createElement('p');
+      p.textContent = spec.text;
+      made.push(p);
+    }
+    box.replaceChildren.apply(box, made);
+  }
+
   function repair() {
+    document.querySelectorAll('[data-table]').forEach(buildTable);
     document.querySelectorAll('.dash-slider-thumb').forEach(fixSlider);
     document.querySelectorAll('.field input.dash-range-slider-input').forEach(function (input) {
       var id = labelIdFor(input);
@@ -140,7 +178,7 @@
     // repaired at once on every change (a repair that changes nothing triggers no further mutation)
     new MutationObserver(repair).observe(document.body, {
       subtree: true, childList: true, characterData: true, attributes: true,
-      attributeFilter: ['role', 'aria-selected', 'tabindex', 'aria-labelledby', 'placeholder', 'aria-valuenow', 'data-years']
+      attributeFilter: ['role', 'aria-selected', 'tabindex', 'aria-labelledby', 'placeholder', 'aria-valuenow', 'data-years', 'data-table']
     });
   }
 

@@ -1,11 +1,20 @@
-"""create_app(): the Dash app with its pages, header and the URL bookkeeping."""
+"""create_app(): the Dash app with its pages, header and the URL bookkeeping.
+
+The layout Dash's renderer fetches (/_dash-layout) already holds the page being opened (see
+`page_container`): the first chart is drawn without waiting for the page-routing callback.
+"""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import dash
+import flask
 from dash import Input, Output, State, dcc, html
+from dash._pages import _parse_query_string, _path_to_page
 
 from dashboard import data
 from dashboard.api import bp as api_blueprint
@@ -18,6 +27,57 @@ from dashboard.serving import install as install_serving
 from dashboard.state import lang_of
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
+LOG = logging.getLogger(__name__)
+# dcc's lazily loaded chunks of the graph and the dropdown (14 KB compressed), loaded as ordinary scripts with
+# the page instead of being fetched only after the first render (one round trip less before the first chart)
+EAGER_CHUNKS = ("_dash-component-suites/dash/dcc/async-dropdown.js", "_dash-component-suites/dash/dcc/async-graph.js")
+MAX_REFERRER_CHARS = 4096
+
+
+def opened_page() -> tuple[str, str] | None:
+    """(path, query string) of the page whose renderer asks for /_dash-layout: the request's Referer,
+    same host only; None when there is none (then the routing callback fills the page as usual)."""
+    if not flask.has_request_context():
+        return None
+    referrer = flask.request.headers.get("Referer") or ""
+    if not referrer or len(referrer) > MAX_REFERRER_CHARS:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc != flask.request.host:
+        return None
+    return parts.path or "/", f"?{parts.query}" if parts.query else ""
+
+
+def page_container(app: dash.Dash) -> Any:
+    """dash.page_container, holding the page being opened when it is known (its layout function called
+    exactly as Dash's routing callback calls it, with its Location already at that URL, so the routing
+    callback does not run again for it)."""
+    opened = opened_page()
+    if opened is None:
+        return dash.page_container
+    path, search = opened
+    try:
+        page, variables = _path_to_page(app.strip_relative_path(path))
+        if not page:
+            return dash.page_container
+        layout, title = page.get("layout", ""), page["title"]
+        if callable(layout):
+            layout = layout(**{**(variables or {}), **_parse_query_string(search), "written": None})
+        if callable(title):
+            title = title(**(variables or {}))
+    except Exception:  # the routing callback renders it (and shows its error) as before
+        LOG.exception("could not render %s%s into the initial layout", path, search)
+        return dash.page_container
+    if layout is dash.no_update:
+        return dash.page_container
+    return html.Div(
+        [
+            dcc.Location(id="_pages_location", refresh="callback-nav", pathname=path, search=search),
+            html.Div(layout, id="_pages_content", disable_n_clicks=True),
+            dcc.Store(id="_pages_store", data={"title": title}),
+            html.Div(id="_pages_dummy", disable_n_clicks=True),
+        ]
+    )
 
 
 def create_app(database_url: str | None = None) -> dash.Dash:
@@ -30,6 +90,7 @@ def create_app(database_url: str | None = None) -> dash.Dash:
         assets_folder=str(ASSETS),
         title=t("app_title", "sv"),
         suppress_callback_exceptions=True,
+        external_scripts=[f"/{chunk}" for chunk in EAGER_CHUNKS],
         # the page layout functions see what /jamfor last wrote into the URL, so a
         # control change that only rewrites the query string does not re-render the page
         routing_callback_inputs={"written": State("url-written", "data")},
@@ -38,17 +99,21 @@ def create_app(database_url: str | None = None) -> dash.Dash:
         page.register(app)
     register_health(app.server, data.source)
     app.server.register_blueprint(api_blueprint)
-    app.layout = html.Div(
-        [
-            # "callback-nav": a URL written by a callback is announced to dash.page_container's Location
-            # too, so back/forward re-render the page (the page skips re-rendering what it just wrote)
-            dcc.Location(id="url", refresh="callback-nav"),
-            dcc.Store(id="url-written", data=None),
-            html.Header(header_children("sv", "/", "", ""), id="site-header", className="site-header"),
-            html.Main(dash.page_container, className="page", id="content", tabIndex="-1"),  # skip-link target
-        ],
-        className="app",
-    )
+
+    def layout() -> Any:
+        return html.Div(
+            [
+                # "callback-nav": a URL written by a callback is announced to dash.page_container's Location
+                # too, so back/forward re-render the page (the page skips re-rendering what it just wrote)
+                dcc.Location(id="url", refresh="callback-nav"),
+                dcc.Store(id="url-written", data=None),
+                html.Header(header_children("sv", "/", "", ""), id="site-header", className="site-header"),
+                html.Main(page_container(app), className="page", id="content", tabIndex="-1"),  # skip-link target
+            ],
+            className="app",
+        )
+
+    app.layout = layout
 
     @app.callback(Output("site-header", "children"), Input("url", "pathname"), Input("url", "search"))
     def update_header(pathname: str | None, search: str | None) -> list:

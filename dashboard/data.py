@@ -4,30 +4,38 @@ The store's version is asked for at most every NYCKELTAL_VERSION_POLL_MS millise
 process (one tiny query; 0 = on every request); the observations are read again only when a
 new dataset has been published, and a publish is served from the first request after the
 interval. Each loaded Dataset computes its group series (Södertörn) at once, so no view pays
-for them. A derived Arrow copy of each version's observations (NYCKELTAL_OBSERVATIONS_CACHE,
-default data/cache/) makes a restart fast; it is named by version and content sha256, so it
-can never stand for other data. On start the bundled snapshot is published into an empty
-store (etl.snapshot.ensure_published).
+for them. A derived Arrow copy of each version's packed observations (NYCKELTAL_OBSERVATIONS_CACHE,
+default data/cache/; written by the publish itself, else by the first process that reads the
+rows) makes a start fast; it is named by version and content sha256, so it can never stand for
+other data. On start the bundled snapshot is published into an empty store (etl.snapshot, imported
+only then: the server never loads the ETL's fetching code).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import logging
-import os
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+import numpy as np
 
 from etl import settings
 from etl.catalog import load_catalog
 from etl.query import Dataset
 from etl.regions import load_regions
-from etl.schema import normalise_observations
-from etl.snapshot import ensure_published
-from etl.store import PublishedState, Store
+from etl.store import (
+    PublishedState,
+    Store,
+    StoreError,
+    observations_cache_path,
+    read_observations_cache,
+    write_observations_cache,
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -39,11 +47,20 @@ class DataSource:
         self.url = url or settings.get("NYCKELTAL_DATABASE_URL")
         self.poll_s = max(0, settings.get_int("NYCKELTAL_VERSION_POLL_MS") if poll_ms is None else poll_ms) / 1000
         self.store = Store(self.url)
-        ensure_published(self.store)
+        if not self._published():
+            from etl.snapshot import ensure_published  # the ETL's loader: only for an empty store
+
+            ensure_published(self.store)
         self._lock = threading.Lock()
         self._dataset: Dataset | None = None
         self._state: PublishedState | None = None
         self._checked = float("-inf")  # monotonic time of the last version query
+
+    def _published(self) -> bool:
+        try:
+            return self.store.dataset_version() is not None
+        except StoreError:  # no tables yet
+            return False
 
     def dataset(self) -> Dataset:
         """The published Dataset; reloaded only when the store's version has moved."""
@@ -56,34 +73,35 @@ class DataSource:
             return cached
         with self._lock:
             if self._dataset is None or self._dataset.version != self.store.dataset_version():
-                read_version, frame = self._read()
-                loaded = Dataset(read_version, frame, load_catalog(), load_regions())
+                read_version, packed = self._read()
+                loaded = Dataset.from_packed(read_version, packed, load_catalog(), load_regions())
                 loaded.precompute_groups()
                 self._dataset = loaded
                 self._state = self.store.state()
+                release_memory()
             self._checked = time.monotonic()
             return self._dataset
 
-    def _read(self) -> tuple[int | None, pd.DataFrame]:
-        """(version, observations): from the Arrow cache when it holds this version, else from the store
-        (then written to the cache for the next start)."""
+    def _read(self) -> tuple[int | None, dict[str, np.ndarray]]:
+        """(version, packed observations): from the cache when it holds this version, else from the
+        store (then written to the cache for the next start)."""
         folder = settings.get("NYCKELTAL_OBSERVATIONS_CACHE")
         state = self.store.state() if folder else None
         if state is None:
-            return self.store.read_observations()
-        path = cache_path(Path(folder), state)
+            return self.store.read_observations_packed()
+        path = observations_cache_path(Path(folder), state)
         if path.exists():
             try:
-                return state.version, read_cached(path)
+                return state.version, read_observations_cache(path)
             except Exception as exc:  # a damaged cache file is only a slower start
                 LOG.warning("ignoring the observations cache %s: %s", path, exc)
-        version, frame = self.store.read_observations()
+        version, packed = self.store.read_observations_packed()
         if version == state.version:
             try:
-                write_cached(path, frame)
+                write_observations_cache(path, packed)
             except OSError as exc:
                 LOG.warning("cannot write the observations cache %s: %s", path, exc)
-        return version, frame
+        return version, packed
 
     def state(self) -> PublishedState | None:
         self.dataset()
@@ -96,28 +114,12 @@ class DataSource:
             return []
 
 
-CACHE_KEEP = 4  # cache files kept (the newest); older versions are removed when a new one is written
-
-
-def cache_path(folder: Path, state: PublishedState) -> Path:
-    """The cache file of one published dataset: its version and content hash name it."""
-    return folder / f"observations-v{state.version}-{state.content_sha256[:16]}.arrow"
-
-
-def read_cached(path: Path) -> pd.DataFrame:
-    """Observations from an Arrow IPC file written by `write_cached`, in the contract's types."""
-    return normalise_observations(pd.read_feather(path))
-
-
-def write_cached(path: Path, frame: pd.DataFrame) -> None:
-    """Write atomically (temp file + rename), then drop all but the newest CACHE_KEEP files."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.reset_index(drop=True).to_feather(tmp, compression="uncompressed")
-    os.replace(tmp, path)
-    old = sorted(path.parent.glob("observations-v*.arrow"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in old[CACHE_KEEP:]:
-        stale.unlink(missing_ok=True)
+def release_memory() -> None:
+    """Collect garbage and give freed heap pages back to the system (glibc malloc_trim), so that
+    what loading a dataset allocated and dropped does not stay in the process's RSS."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 _SOURCE: DataSource | None = None

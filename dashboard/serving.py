@@ -6,6 +6,8 @@
   plotly.js on every request). `warm_up()` fills this cache before gunicorn forks.
 - Fingerprinted URLs (`/_dash-component-suites/...v4_4_1m123.min.js`, `/assets/x.css?m=123`)
   are cached by browsers for a year (`immutable`); other static URLs revalidate by ETag.
+- The compressed bytes are also kept on disk (`<NYCKELTAL_OBSERVATIONS_CACHE>/static/`, named by the
+  content's hash, encoding and level), so a restart does not compress again (~1 s of the start).
 - `warm_up()` loads the dataset and the default views, so a worker's first user does not wait.
 - Answers of the /jamfor callbacks (view, option lists, CSV download) are kept per process, keyed
   by dataset version, host, content encoding and the exact request body: the same question about
@@ -18,14 +20,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import os
 import re
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import brotli
 import dash
 from flask import Flask, Response, g, request
+
+from etl import settings
 
 LOG = logging.getLogger(__name__)
 
@@ -40,6 +46,7 @@ BROTLI_QUALITY = 9  # ~ gzip -9 speed, 15-20 % smaller for JavaScript
 GZIP_LEVEL = 9
 
 CALLBACK_PATH = "/_dash-update-component"
+LAYOUT_PATH = "/_dash-layout"
 # callbacks whose answer depends only on the request body, the dataset, the host and the encoding
 CACHEABLE_OUTPUTS = ("ts-graph.figure", "jf-sex.options", "jf-base.options", "download.data")
 ANSWER_CACHE_SIZE = 512  # answers kept per process (a new dataset version starts afresh)
@@ -84,8 +91,37 @@ def is_fingerprinted(path: str, query: str) -> bool:
     return path.startswith("/assets/") and "m=" in query
 
 
+def disk_cache_path(digest: str, encoding: str) -> Path | None:
+    """Where the compressed bytes of content `digest` are kept between starts (None: no cache folder)."""
+    folder = settings.get("NYCKELTAL_OBSERVATIONS_CACHE")
+    if not folder:
+        return None
+    level = f"q{BROTLI_QUALITY}" if encoding == "br" else f"l{GZIP_LEVEL}"
+    return Path(folder) / "static" / f"{digest}-{level}.{'br' if encoding == 'br' else 'gz'}"
+
+
+def _from_disk_or_compress(data: bytes, digest: str, encoding: str) -> bytes:
+    path = disk_cache_path(digest, encoding)
+    if path is not None and path.exists():
+        try:
+            return path.read_bytes()
+        except OSError:
+            pass
+    body = compress(data, encoding)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(body)
+            os.replace(tmp, path)
+        except OSError as exc:
+            LOG.warning("cannot keep compressed static file %s: %s", path, exc)
+    return body
+
+
 def compressed_body(key: tuple[str, str, str], data: bytes, encoding: str) -> bytes:
-    """The cached compressed bytes for `key` (url, content digest, encoding), computing them once."""
+    """The cached compressed bytes for `key` (url, content digest, encoding), computing them once
+    (or reading them from the disk cache written by an earlier start)."""
     body = _cache.get(key)
     if body is not None:
         stats["hits"] += 1
@@ -93,7 +129,7 @@ def compressed_body(key: tuple[str, str, str], data: bytes, encoding: str) -> by
     with _lock:  # two threads asking at once compress once
         body = _cache.get(key)
         if body is None:
-            body = _cache[key] = compress(data, encoding)
+            body = _cache[key] = _from_disk_or_compress(data, key[1], encoding)
         return body
 
 
@@ -184,6 +220,9 @@ def install(app: dash.Dash) -> dash.Dash:
             return _static_response(resp)
         if request.path == CALLBACK_PATH:
             return _keep_answer(resp)
+        if request.path == LAYOUT_PATH:  # holds the page named by the Referer (dashboard.app.page_container)
+            resp.headers["Cache-Control"] = "no-cache"
+            resp.vary.add("Referer")
         return resp
 
     return app
@@ -197,6 +236,7 @@ def warm_up(app: dash.Dash, paths: tuple[str, ...] = ("/", "/jamfor")) -> dict[s
     from dashboard import data  # late: the app module configures the data source
 
     started = time.perf_counter()
+    compressions_before = stats["compressions"]
     data.dataset()
     loaded = time.perf_counter()
     client = app.server.test_client()
@@ -214,7 +254,8 @@ def warm_up(app: dash.Dash, paths: tuple[str, ...] = ("/", "/jamfor")) -> dict[s
         "dataset_s": round(loaded - started, 3),
         "total_s": round(done - started, 3),
         "static_files": len(urls),
-        "compressed": stats["compressions"],
+        "compressed": len(_cache),  # compressed bodies held (from the disk cache or compressed now)
+        "compressed_now": stats["compressions"] - compressions_before,
     }
     LOG.info("warm-up: %s", report)
     return report

@@ -1,7 +1,8 @@
 """The one query function behind charts, tables, downloads, the CLI export and the API.
 
-`Dataset` holds the published observations of one dataset version, indexed once
-into small arrays per (indicator, region, sex); `query(dataset, selection)`
+`Dataset` holds the published observations of one dataset version packed compactly
+(pack_observations: integer-coded texts, int16 years, float64 values exactly as published)
+and indexed once per (indicator, region, sex); `query(dataset, selection)`
 returns the rows a user sees, in the export contract's columns, for any mode:
 value, per 1 000 inhabitants, index (base year = 100) or annual change in per
 cent. Region groups (Södertörn) are computed here by the catalog's aggregation
@@ -10,14 +11,14 @@ rule, once per dataset version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from etl.catalog import Catalog, Indicator
 from etl.regions import Regions
-from etl.schema import EXPORT_COLUMNS
+from etl.schema import EXPORT_COLUMNS, normalise_observations
 
 MODES = ("value", "per1000", "index", "change")
 MODE_UNITS = {
@@ -87,71 +88,158 @@ class Series:
         return out
 
 
-@dataclass
+PACKED_KEYS = ("indicator_id", "region_code", "sex")
+PACKED_TEXTS = ("status", "source", "source_ref", "retrieved_at")
+
+
+def _small_int(n: int) -> type:
+    """The smallest signed integer type holding 0..n."""
+    return next(t for t in (np.int8, np.int16, np.int32, np.int64) if n <= np.iinfo(t).max)
+
+
+def pack_observations(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Observations as compact columns, sorted by (indicator, region, sex, year): every text column as
+    small integer codes into a sorted table of its distinct texts (`<col>_texts`; for the four source
+    columns the code len(texts) means missing), years as small integers and the values as float64,
+    unchanged. This is all a Dataset keeps; Dataset.observations gives the rows back exactly."""
+    texts = {c: pd.factorize(frame[c]) for c in (*PACKED_KEYS, *PACKED_TEXTS)}
+    return pack_columns(
+        {c: (codes, [str(u) for u in uniques]) for c, (codes, uniques) in texts.items()},
+        frame["year"].to_numpy(dtype=np.int64),
+        frame["value"].to_numpy(dtype=float),
+    )
+
+
+def pack_columns(
+    texts: dict[str, tuple[np.ndarray, list[str]]], years: np.ndarray, values: np.ndarray
+) -> dict[str, np.ndarray]:
+    """pack_observations() from columns already coded: text column -> (codes, distinct texts), code -1
+    for missing (only the four source columns may have it), and the year and value arrays."""
+    out: dict[str, np.ndarray] = {}
+    coded: dict[str, np.ndarray] = {}
+    for c in (*PACKED_KEYS, *PACKED_TEXTS):
+        codes, uniques = texts[c]
+        codes = np.asarray(codes, dtype=np.int64)
+        order = sorted(range(len(uniques)), key=uniques.__getitem__)
+        rank = np.empty(len(uniques) + 1, dtype=np.int64)
+        rank[order] = np.arange(len(uniques))
+        rank[-1] = len(uniques)  # code -1 (missing) -> the slot after the texts
+        if c in PACKED_KEYS and len(codes) and codes.min() < 0:
+            raise ValueError(f"observations with an empty {c}")
+        coded[c] = rank[codes]
+        out[f"{c}_texts"] = np.array([uniques[i] for i in order], dtype=object)
+    years = np.asarray(years, dtype=np.int64)
+    row_order = np.lexsort((years, *(coded[c] for c in reversed(PACKED_KEYS))))
+    for c, codes in coded.items():
+        out[c] = codes[row_order].astype(_small_int(len(out[f"{c}_texts"])))
+    lo, hi = (int(years.min()), int(years.max())) if len(years) else (0, 0)
+    out["year"] = years[row_order].astype(np.int16 if lo >= -32768 and hi <= 32767 else np.int64)
+    out["value"] = np.asarray(values, dtype=float)[row_order]
+    return out
+
+
+def _lookup(texts: np.ndarray) -> np.ndarray:
+    """An object array of `texts` plus a trailing None (code len(texts) = missing)."""
+    return np.array([*texts.tolist(), None], dtype=object)
+
+
 class Dataset:
-    """The published observations of one dataset version, indexed for fast queries."""
+    """The published observations of one dataset version, indexed for fast queries.
 
-    version: int | None
-    observations: pd.DataFrame
-    catalog: Catalog
-    regions: Regions
-    _series: dict[tuple[str, str, str], Series] = field(default_factory=dict, repr=False)
-    _rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
-    _groups: dict[tuple[str, str, str, str], Series] = field(default_factory=dict, repr=False)
-    _group_cores: dict[tuple[str, str, str], tuple[np.ndarray, ...]] = field(default_factory=dict, repr=False)
-    _spans: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
+    Held compactly (pack_observations: integer codes, int16 years, float64 values, each distinct
+    text once): a full-Sweden store is a few MB per worker. `observations` and `rows()` rebuild
+    DataFrames from it on demand."""
 
-    def __post_init__(self) -> None:
-        obs = self.observations
-        if not isinstance(obs.index, pd.RangeIndex) or obs.index.start != 0 or obs.index.step != 1:
-            obs = self.observations = obs.reset_index(drop=True)
-        n = len(obs)
-        if n == 0:
-            return
-        # keys as small integer codes (no Python string per row); the texts once per distinct value.
-        # The frame stays as read; the per-series arrays are taken in (indicator, region, sex, year) order.
-        keys = [pd.factorize(obs[c], sort=True) for c in ("indicator_id", "region_code", "sex")]
-        years = obs["year"].to_numpy(dtype=np.int64)
-        order = np.lexsort((years, keys[2][0], keys[1][0], keys[0][0]))
-        if (np.diff(order) == 1).all():
-            order = slice(None)  # already in that order: views, no copies
-        years = years[order]
-        values = obs["value"].to_numpy(dtype=float)[order]
-        # repeated texts (status, source, …) become references to one shared string each
-        cols = {c: _shared_texts(obs[c])[order] for c in ("status", "source", "source_ref", "retrieved_at")}
-        ic, rc, sc = (codes[order] for codes, _ in keys)
+    def __init__(self, version: int | None, observations: pd.DataFrame, catalog: Catalog, regions: Regions):
+        self._init(version, pack_observations(observations), catalog, regions)
+
+    @classmethod
+    def from_packed(
+        cls, version: int | None, packed: dict[str, np.ndarray], catalog: Catalog, regions: Regions
+    ) -> Dataset:
+        """A Dataset from pack_observations() output (e.g. read back from a cache file)."""
+        dataset = cls.__new__(cls)
+        dataset._init(version, packed, catalog, regions)
+        return dataset
+
+    def _init(self, version: int | None, packed: dict[str, np.ndarray], catalog: Catalog, regions: Regions) -> None:
+        self.version = version
+        self.catalog = catalog
+        self.regions = regions
+        self.packed = packed
+        self._groups: dict[tuple[str, str, str, str], Series] = {}
+        self._group_cores: dict[tuple[str, str, str], tuple[np.ndarray, ...]] = {}
+        self._spans: dict[str, tuple[int, int] | None] = {}
+        self._rows: dict[str, pd.DataFrame] = {}
+        self._texts = {c: _lookup(packed[f"{c}_texts"]) for c in PACKED_TEXTS}
+        self._code = {c: {str(t): i for i, t in enumerate(packed[f"{c}_texts"].tolist())} for c in PACKED_KEYS}
+        ic, rc, sc = (packed[c].astype(np.int64) for c in PACKED_KEYS)
+        n = len(ic)
         change = (ic[1:] != ic[:-1]) | (rc[1:] != rc[:-1]) | (sc[1:] != sc[:-1])
-        starts = np.concatenate([[0], np.flatnonzero(change) + 1])
-        ends = np.concatenate([starts[1:], [n]])
-        iu, ru, su = ([str(u) for u in uniques] for _, uniques in keys)
-        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-            self._series[(iu[ic[a]], ru[rc[a]], su[sc[a]])] = Series(
-                years[a:b],
-                values[a:b],
-                cols["status"][a:b],
-                cols["source"][a:b],
-                cols["source_ref"][a:b],
-                cols["retrieved_at"][a:b],
-            )
+        starts = np.concatenate([[0], np.flatnonzero(change) + 1]) if n else np.array([], dtype=np.int64)
+        self._starts = starts.astype(np.int64)
+        self._ends = np.concatenate([starts[1:], [n]]).astype(np.int64) if n else starts
+        shape = tuple(max(1, len(self._code[c])) for c in PACKED_KEYS)
+        self._slot = np.full(shape, -1, dtype=np.int32)  # (indicator, region, sex) codes -> series number
+        if n:
+            self._slot[ic[starts], rc[starts], sc[starts]] = np.arange(len(starts), dtype=np.int32)
+        ind_change = np.concatenate([[0], np.flatnonzero(ic[1:] != ic[:-1]) + 1, [n]]) if n else np.array([0])
+        names = packed["indicator_id_texts"].tolist()
+        self._indicator_rows = {
+            names[ic[a]]: (int(a), int(b))
+            for a, b in zip(ind_change[:-1].tolist(), ind_change[1:].tolist(), strict=True)
+        }
+
+    def __len__(self) -> int:
+        return len(self.packed["value"])
+
+    @property
+    def observations(self) -> pd.DataFrame:
+        """Every row as a frame in the observation columns, ordered by indicator, region, sex, year
+        (built on demand, not kept: use rows() for one indicator)."""
+        return self._frame(0, len(self))
+
+    def _frame(self, a: int, b: int) -> pd.DataFrame:
+        p = self.packed
+        cols: dict[str, object] = {c: p[f"{c}_texts"][p[c][a:b]] for c in PACKED_KEYS}
+        cols["year"] = p["year"][a:b].astype(np.int64)
+        cols["value"] = p["value"][a:b]
+        cols.update({c: self._texts[c][p[c][a:b]] for c in PACKED_TEXTS})
+        return normalise_observations(pd.DataFrame(cols))
 
     def rows(self, indicator_id: str) -> pd.DataFrame:
         """All stored rows of one indicator (a frame in the observation columns), by region, sex, year."""
         if indicator_id not in self._rows:
-            obs = self.observations
-            picked = obs[obs["indicator_id"] == indicator_id]
-            picked = picked.sort_values(["region_code", "sex", "year"], kind="stable")
-            self._rows[indicator_id] = picked.reset_index(drop=True)
+            a, b = self._indicator_rows.get(indicator_id, (0, 0))
+            self._rows[indicator_id] = self._frame(a, b)
         return self._rows[indicator_id]
 
     def years(self, indicator_id: str) -> tuple[int, int] | None:
         """First and last year with a value."""
         if indicator_id not in self._spans:
-            found = [s.years[~np.isnan(s.values)] for (i, _r, _s), s in self._series.items() if i == indicator_id]
-            found = [y for y in found if len(y)]
-            self._spans[indicator_id] = (
-                (int(min(y.min() for y in found)), int(max(y.max() for y in found))) if found else None
-            )
+            a, b = self._indicator_rows.get(indicator_id, (0, 0))
+            found = self.packed["year"][a:b][~np.isnan(self.packed["value"][a:b])]
+            self._spans[indicator_id] = (int(found.min()), int(found.max())) if len(found) else None
         return self._spans[indicator_id]
+
+    def _stored(self, indicator_id: str, code: str, sex: str) -> Series:
+        """One stored region's series (views and small arrays over the packed columns)."""
+        i, r, s = (self._code[c].get(k) for c, k in zip(PACKED_KEYS, (indicator_id, code, sex), strict=True))
+        if i is None or r is None or s is None:
+            return _EMPTY
+        slot = int(self._slot[i, r, s])
+        if slot < 0:
+            return _EMPTY
+        a, b = int(self._starts[slot]), int(self._ends[slot])
+        p, texts = self.packed, self._texts
+        return Series(
+            p["year"][a:b].astype(np.int64),
+            p["value"][a:b],
+            texts["status"][p["status"][a:b]],
+            texts["source"][p["source"][a:b]],
+            texts["source_ref"][p["source_ref"][a:b]],
+            texts["retrieved_at"][p["retrieved_at"][a:b]],
+        )
 
     def series(self, indicator: Indicator, code: str, sex: str, lang: str) -> Series:
         """One region's (or group's) series."""
@@ -161,7 +249,7 @@ class Dataset:
             if hit is None:
                 hit = self._groups[key] = self._group_series(indicator, code, sex, lang)
             return hit
-        return self._series.get((indicator.id, code, sex), _EMPTY)
+        return self._stored(indicator.id, code, sex)
 
     def precompute_groups(self) -> int:
         """Compute every group series (indicator × group × sex × language) now, so no view pays for
@@ -176,7 +264,7 @@ class Dataset:
         return count
 
     def _member(self, indicator_id: str, code: str, sex: str) -> Series:
-        return self._series.get((indicator_id, code, sex), _EMPTY)
+        return self._stored(indicator_id, code, sex)
 
     def _group_core(self, indicator: Indicator, group_id: str, sex: str) -> tuple[np.ndarray, ...]:
         """(years, values, retrieved_at) of a group by the catalog's aggregation rule, the same
@@ -235,13 +323,6 @@ class Dataset:
 
 
 _EMPTY = Series.empty()
-
-
-def _shared_texts(column: pd.Series) -> np.ndarray:
-    """An object array of the column's texts (None for missing) in which equal texts are one object."""
-    codes, uniques = pd.factorize(column)
-    lookup = np.array([*map(str, uniques), None], dtype=object)
-    return lookup[codes]  # code -1 (missing) picks the trailing None
 
 
 def group_reference(indicator: Indicator, name: str, members: int, lang: str) -> str:

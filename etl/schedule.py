@@ -128,24 +128,26 @@ class RefreshScheduler:
         self.scheduler.add_listener(self._on_skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
 
     def run_once(self) -> int:
-        """One refresh now, logged with its duration and exit code; returns the exit code."""
+        """One refresh now, logged with its duration and exit code; returns the exit code.
+        The scheduler counts as idle only once the run is logged and recorded."""
         self._idle.clear()
-        started = datetime.now(TIMEZONE)
-        log.info("refresh starting (cron %r)", self.cron)
         try:
-            code = int(self.job())
-        except Exception:  # the scheduler must survive anything a run throws
-            log.exception("refresh crashed; the published dataset is unchanged")
-            code = 1
+            started = datetime.now(TIMEZONE)
+            log.info("refresh starting (cron %r)", self.cron)
+            try:
+                code = int(self.job())
+            except Exception:  # the scheduler must survive anything a run throws
+                log.exception("refresh crashed; the published dataset is unchanged")
+                code = 1
+            seconds = (datetime.now(TIMEZONE) - started).total_seconds()
+            log.info("refresh finished in %.1f s with exit code %d (%s)", seconds, code, describe_exit(code))
+            self.results.append(code)
+            job = self.scheduler.get_job("refresh") if self.scheduler.running else None
+            if job is not None and job.next_run_time is not None:
+                log.info("next refresh at %s", job.next_run_time.isoformat())
+            return code
         finally:
             self._idle.set()
-        seconds = (datetime.now(TIMEZONE) - started).total_seconds()
-        log.info("refresh finished in %.1f s with exit code %d (%s)", seconds, code, describe_exit(code))
-        self.results.append(code)
-        job = self.scheduler.get_job("refresh") if self.scheduler.running else None
-        if job is not None and job.next_run_time is not None:
-            log.info("next refresh at %s", job.next_run_time.isoformat())
-        return code
 
     def _on_skipped(self, event: JobEvent) -> None:
         if event.code == EVENT_JOB_MAX_INSTANCES:

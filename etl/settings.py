@@ -79,9 +79,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "NYCKELTAL_OBSERVATIONS_CACHE",
         str(DATA_DIR / "cache"),
-        "Dashboard: folder for a derived, read-only Arrow copy of the published observations per dataset "
-        "version (named by version and content sha256), so a restart does not read them row by row from the "
-        "store again. Never committed; safe to delete. Empty: no cache.",
+        "Folder for derived, read-only files: a packed Arrow copy of each published version's observations "
+        "(written by the publish, named by version and content sha256) and static/, the compressed scripts and "
+        "stylesheets. Never committed; safe to delete. Empty: no cache.",
     ),
     Setting("NYCKELTAL_WORKERS", "", "gunicorn.conf.py: number of sync workers (empty: one per CPU)."),
     Setting(

@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import math
 import os
 import tempfile
@@ -44,10 +45,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from etl import settings
 from etl.catalog import Catalog
 from etl.regions import Regions
 from etl.schema import OBSERVATION_COLUMNS, normalise_observations
 
+LOG = logging.getLogger(__name__)
 READ_CHUNK = 50_000  # rows turned into columns at a time by read_observations
 LOCK_KEY = 80_127_0136  # PostgreSQL advisory lock id for "one refresh at a time"
 
@@ -262,6 +265,56 @@ class Store:
         version = int(frame["dataset_version"].iloc[0])
         return version, normalise_observations(frame.drop(columns="dataset_version"))
 
+    def read_observations_packed(self) -> tuple[int | None, dict[str, np.ndarray]]:
+        """(version, etl.query.pack_observations() of the published observations), read in one
+        statement like read_observations, but chunk by chunk straight into integer codes: no frame
+        and no string per row outlives its chunk (how the dashboard loads a dataset)."""
+        from etl.query import PACKED_KEYS, PACKED_TEXTS, pack_columns
+
+        current = select(dataset_state.c.version).where(dataset_state.c.id == 1).scalar_subquery()
+        cols = [observations.c[c] for c in OBSERVATION_COLUMNS]
+        query = select(current.label("current_version"), *cols).where(observations.c.dataset_version == current)
+        sql = str(query.compile(dialect=self.engine.dialect, compile_kwargs={"literal_binds": True}))
+        names = ["dataset_version", *OBSERVATION_COLUMNS]
+        text_cols = (*PACKED_KEYS, *PACKED_TEXTS)
+        lookups: dict[str, dict[str, int]] = {c: {} for c in text_cols}
+        codes: dict[str, list[np.ndarray]] = {c: [] for c in text_cols}
+        years: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        version = None
+        try:
+            with self.engine.connect() as conn:
+                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                try:
+                    cursor.execute(sql)
+                    while rows := cursor.fetchmany(READ_CHUNK):
+                        columns = dict(zip(names, zip(*rows, strict=True), strict=True))
+                        del rows
+                        version = int(columns["dataset_version"][0])
+                        years.append(np.array(columns["year"], dtype=np.int64))
+                        values.append(np.array([math.nan if v is None else v for v in columns["value"]], dtype=float))
+                        for c in text_cols:
+                            chunk_codes, uniques = pd.factorize(np.array(columns[c], dtype=object))
+                            lookup = lookups[c]
+                            remap = np.array([lookup.setdefault(str(u), len(lookup)) for u in uniques] + [-1])
+                            codes[c].append(remap[chunk_codes])
+                        del columns
+                finally:
+                    cursor.close()
+                if version is None:
+                    version = conn.execute(select(dataset_state.c.version).where(dataset_state.c.id == 1)).scalar()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the store at {self._safe_url()}: {_first_line(exc)}") from None
+
+        def joined(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.array([], dtype=dtype)
+
+        return version, pack_columns(
+            {c: (joined(codes[c], np.int64), list(lookups[c])) for c in text_cols},
+            joined(years, np.int64),
+            joined(values, float),
+        )
+
     def _read_side(self, table: Table, columns: tuple[str, ...]) -> pd.DataFrame:
         current = select(dataset_state.c.version).where(dataset_state.c.id == 1).scalar_subquery()
         query = select(*[table.c[c] for c in columns]).where(table.c.dataset_version == current)
@@ -305,6 +358,7 @@ class Store:
         fail_after_rows: bool = False,
         flows: pd.DataFrame | None = None,
         ages: pd.DataFrame | None = None,
+        observations_cache: str | None = None,
     ) -> PublishedState:
         """Atomically replace the published dataset with `frame`; returns the new state.
 
@@ -313,6 +367,10 @@ class Store:
 
         `fail_after_rows` is a fault-injection hook for tests: it raises after the
         rows are written, before the pointer moves, to prove nothing leaks.
+
+        After the commit the derived observations cache of the new version is written into the
+        folder `observations_cache` (default NYCKELTAL_OBSERVATIONS_CACHE; empty: none), so the
+        dashboard's next start reads it instead of the rows; failing to write it only logs.
         """
         frame = normalise_observations(frame)
         digest = content_hash(frame)
@@ -352,7 +410,16 @@ class Store:
                 conn.execute(delete(table).where(table.c.dataset_version != new))
             if self.before_commit is not None:
                 self.before_commit()
-        return PublishedState(new, stamp, digest, len(records), origin)
+        state = PublishedState(new, stamp, digest, len(records), origin)
+        folder = settings.get("NYCKELTAL_OBSERVATIONS_CACHE") if observations_cache is None else observations_cache
+        if folder:
+            try:
+                from etl.query import pack_observations
+
+                write_observations_cache(observations_cache_path(Path(folder), state), pack_observations(frame))
+            except (OSError, ValueError) as exc:
+                LOG.warning("cannot write the observations cache in %s: %s", folder, exc)
+        return state
 
     # ------------------------------------------------------------------ runs
     def start_run(self, trigger: str) -> int:
@@ -452,6 +519,48 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# ------------------------------------------------------------------ derived observations cache
+CACHE_KEEP = 4  # cache files kept (the newest); older versions are removed when a new one is written
+
+
+def observations_cache_path(folder: Path, state: PublishedState) -> Path:
+    """The cache file of one published dataset: its version and content hash name it, so it can
+    never stand for other data."""
+    return folder / f"observations-v{state.version}-{state.content_sha256[:16]}.arrow"
+
+
+def write_observations_cache(path: Path, packed: dict[str, np.ndarray]) -> None:
+    """Write etl.query.pack_observations() output as an Arrow IPC file: the integer, year and value
+    columns as columns, the text tables in the schema metadata. Atomic (temp file + rename); then
+    all but the newest CACHE_KEEP files are removed."""
+    import pyarrow as pa
+
+    columns = {k: v for k, v in packed.items() if not k.endswith("_texts")}
+    texts = {k: [str(t) for t in v.tolist()] for k, v in packed.items() if k.endswith("_texts")}
+    table = pa.table({k: pa.array(v) for k, v in columns.items()})
+    table = table.replace_schema_metadata({"nyckeltal_texts": json.dumps(texts, ensure_ascii=False)})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    os.replace(tmp, path)
+    old = sorted(path.parent.glob("observations-v*.arrow"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in old[CACHE_KEEP:]:
+        stale.unlink(missing_ok=True)
+
+
+def read_observations_cache(path: Path) -> dict[str, np.ndarray]:
+    """The packed observations written by write_observations_cache (copied out of the file)."""
+    import pyarrow as pa
+
+    with pa.memory_map(str(path), "r") as source:
+        table = pa.ipc.open_file(source).read_all()
+        texts = json.loads(table.schema.metadata[b"nyckeltal_texts"])
+        packed = {name: np.array(table.column(name).to_numpy(), copy=True) for name in table.column_names}
+    packed.update({k: np.array(v, dtype=object) for k, v in texts.items()})
+    return packed
 
 
 def _chunk_frame(names: list[str], rows: list[tuple]) -> pd.DataFrame:

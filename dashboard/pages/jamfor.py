@@ -9,6 +9,7 @@ The first view is rendered into the page layout, so the first paint needs no cal
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import dash
@@ -172,16 +173,13 @@ def notes_block(dataset: Dataset, state: ViewState) -> list:
     return [html.H3(t("cmp_notes", lang)), *items]
 
 
-def _el(tag: str, children: Any, **props: Any) -> dict[str, Any]:
-    """An html.* component in the JSON form Dash sends (built directly: hundreds of cells per view)."""
-    return {"type": tag, "namespace": "dash_html_components", "props": {"children": children, **props}}
-
-
-def table_block(cols: Columns, decimals: int, lang: str) -> dict[str, Any]:
-    """The data table (same markup as components.simple_table) as plain component dicts."""
+def table_block(cols: Columns, decimals: int, lang: str) -> str:
+    """The data table as JSON for the `data-table` attribute of #jf-table: assets/a11y.js builds the
+    same markup as components.simple_table from it (one attribute instead of hundreds of Dash
+    components, which the browser's Dash renderer would take seconds to set up before any chart)."""
     status_text = {s: t(f"status_{s}", lang) for s in ("ok", "computed", "missing")}
     rows = [
-        (region, str(year), fmt_number(value, decimals, lang), status_text.get(status, status), source)
+        [region, str(year), fmt_number(value, decimals, lang), status_text.get(status, status), source]
         for region, year, value, status, source in zip(
             cols["region"].tolist(),
             cols["year"].tolist(),
@@ -191,14 +189,14 @@ def table_block(cols: Columns, decimals: int, lang: str) -> dict[str, Any]:
             strict=True,
         )
     ]
-    cols = [t(k, lang) for k in ("cmp_col_region", "cmp_col_year", "cmp_col_value", "cmp_col_status", "cmp_col_source")]
-    numeric = (1, 2)
-    body = [
-        _el("Tr", [_el("Td", v, className="num") if i in numeric else _el("Td", v) for i, v in enumerate(row)])
-        for row in rows
-    ]
-    head = _el("Thead", _el("Tr", [_el("Th", c) for c in cols]))
-    return _el("Table", [head, _el("Tbody", body)], className="data-table", id="jf-data-table")
+    head = [t(k, lang) for k in ("cmp_col_region", "cmp_col_year", "cmp_col_value", "cmp_col_status", "cmp_col_source")]
+    spec = {"id": "jf-data-table", "className": "data-table", "head": head, "rows": rows, "numeric": [1, 2]}
+    return json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
+
+
+def no_table(text: str = "") -> str:
+    """The `data-table` value for no table (with `text` shown in its place, if any)."""
+    return json.dumps({"text": text}, ensure_ascii=False) if text else ""
 
 
 def decimals_for(dataset: Dataset, state: ViewState) -> int:
@@ -238,7 +236,7 @@ def build_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
     return {
         "ts": ts,
         "rank": rank,
-        "table": table_block(frame, decimals, lang) if frame is not None else html.P(t("cmp_no_regions", lang)),
+        "table": table_block(frame, decimals, lang) if frame is not None else no_table(t("cmp_no_regions", lang)),
         # the charts' text alternative (issue 9): what is shown, highest and lowest, trend; the data is the table
         "explain": [
             *(
@@ -418,8 +416,8 @@ def layout(written: Any = None, **params: Any) -> Any:
             html.H3(t("cmp_table_title", lang), id="jf-table-title"),
             # a scrolling region: focusable and named, so it can be scrolled by keyboard
             html.Div(
-                table,
                 id="jf-table",
+                **{"data-table": table},
                 className="table-wrap",
                 tabIndex="0",
                 role="region",
@@ -458,7 +456,7 @@ def view_outputs(dataset: Dataset, state: ViewState) -> tuple:
     except QueryError as exc:
         empty = empty_spec(t("cmp_no_data", state.lang), state.lang)
         error = html.P(t("notice_query", state.lang, message=str(exc)), className="notice warn")
-        return (empty, empty, [], [], notes_block(dataset, state), error, link, link, params)
+        return (empty, empty, no_table(), [], notes_block(dataset, state), error, link, link, params)
     return (view["ts"], view["rank"], view["table"], view["explain"], view["notes"], [], link, link, params)
 
 
@@ -551,7 +549,7 @@ def register(app: dash.Dash) -> None:
     @app.callback(
         Output("ts-graph", "figure"),
         Output("rank-graph", "figure"),
-        Output("jf-table", "children"),
+        Output("jf-table", "data-table"),
         Output("jf-explain", "children"),
         Output("jf-notes", "children"),
         Output("jf-error", "children"),

@@ -4,6 +4,7 @@ the partial plotly.js bundle on every page, the worker warm-up."""
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from pathlib import Path
 
@@ -24,7 +25,8 @@ def _url(scripts: list[str], part: str) -> str:
     return next(u for u in scripts if part in u)
 
 
-def test_fingerprinted_component_suite_is_cached_for_a_year_and_compressed_once(client, monkeypatch) -> None:
+def test_fingerprinted_component_suite_is_cached_for_a_year_and_compressed_once(client, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("NYCKELTAL_OBSERVATIONS_CACHE", str(tmp_path))  # an empty disk cache
     calls: list[tuple[int, str]] = []
     real = serving.compress
     monkeypatch.setattr(serving, "compress", lambda d, e: calls.append((len(d), e)) or real(d, e))
@@ -42,6 +44,11 @@ def test_fingerprinted_component_suite_is_cached_for_a_year_and_compressed_once(
     assert calls == [(len(raw.data), "gzip")]  # the second request used the stored bytes
     client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
     assert calls == [(len(raw.data), "gzip"), (len(raw.data), "br")]
+    # a restart (empty memory cache) reads the compressed bytes kept on disk instead of compressing again
+    serving._cache.clear()
+    again = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert again.data == second.data and len(calls) == 2
+    assert sorted(p.suffix for p in (tmp_path / "static").iterdir()) == [".br", ".gz"]
 
 
 def test_brotli_preferred_and_exact(client) -> None:
@@ -187,3 +194,37 @@ def test_observations_cache_is_named_by_version_and_hash_and_reads_back_equal(ap
     again = data.DataSource(app.store_url).dataset()  # from the cache file
     pd.testing.assert_frame_equal(again.observations, first.observations)
     assert again.version == first.version == state.version
+
+
+def _components(node, found: dict) -> dict:
+    if isinstance(node, dict):
+        if "props" in node and "type" in node:
+            cid = node["props"].get("id")
+            if isinstance(cid, str):
+                found[cid] = node
+        for value in node.values():
+            _components(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _components(value, found)
+    return found
+
+
+def test_initial_layout_holds_the_opened_page_so_no_routing_callback_is_needed(client) -> None:
+    link = "/jamfor?indicator=population&regions=0127,0181&from=2000&to=2024&year=2024&mode=value&sex=T&ref=01&lang=sv"
+    resp = client.get("/_dash-layout", headers={"Referer": "http://localhost" + link})
+    assert resp.headers["Cache-Control"] == "no-cache" and "Referer" in resp.headers["Vary"]
+    parts = _components(resp.get_json(), {})
+    location = parts["_pages_location"]["props"]
+    assert (location["pathname"], location["search"]) == ("/jamfor", link[len("/jamfor") :])
+    figure = parts["ts-graph"]["props"]["figure"]
+    assert [trace["name"] for trace in figure["data"]] == ["Botkyrka", "Södertälje", "Stockholms län"]
+    botkyrka = figure["data"][0]
+    assert botkyrka["y"][botkyrka["x"].index(2024)] == 95905
+    table = json.loads(parts["jf-table"]["props"]["data-table"])  # built by assets/a11y.js
+    assert table["id"] == "jf-data-table" and len(table["rows"]) == 75
+    assert table["rows"][24][:3] == ["Botkyrka", "2024", "95\u202f905"]
+    # no Referer, or another host's: the page is left to Dash's routing callback, as before
+    for headers in ({}, {"Referer": "http://elsewhere.example" + link}):
+        plain = _components(client.get("/_dash-layout", headers=headers).get_json(), {})
+        assert "ts-graph" not in plain and "pathname" not in plain["_pages_location"]["props"]

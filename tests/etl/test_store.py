@@ -186,3 +186,39 @@ def test_refresh_lock_is_exclusive(store: Store):
             assert free is True
     finally:
         other.dispose()
+
+
+def test_packed_read_and_publish_cache_hold_exactly_the_published_rows(store: Store, tmp_path) -> None:
+    import numpy as np
+
+    from etl.query import Dataset, pack_observations
+    from etl.store import observations_cache_path, read_observations_cache
+
+    state = store.publish(sample(), CATALOG, REGIONS, origin="test", observations_cache=str(tmp_path))
+    version, frame = store.read_observations()
+    expected = pack_observations(frame)
+    packed_version, packed = store.read_observations_packed()
+    cached = read_observations_cache(observations_cache_path(tmp_path, state))  # written by the publish
+    assert packed_version == version == state.version
+    for got in (packed, cached):
+        assert sorted(got) == sorted(expected)
+        for key, want in expected.items():
+            assert got[key].dtype == want.dtype, key
+            assert np.array_equal(got[key], want, equal_nan=want.dtype.kind == "f"), key
+    # the compact Dataset gives every row back exactly (ordered by indicator, region, sex, year)
+    ordered = frame.sort_values(["indicator_id", "region_code", "sex", "year"], kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(Dataset.from_packed(version, cached, CATALOG, REGIONS).observations, ordered)
+    assert expected["value"].dtype == np.float64  # values are never narrowed
+    pd.testing.assert_frame_equal(
+        Dataset(version, frame, CATALOG, REGIONS).rows("tax_rate_total"), ordered.iloc[-1:].reset_index(drop=True)
+    )
+
+
+def test_publish_without_a_cache_folder_writes_none(store: Store, tmp_path, monkeypatch) -> None:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("NYCKELTAL_OBSERVATIONS_CACHE", "")
+    store.publish(sample(), CATALOG, REGIONS, origin="test")
+    assert not folder.exists()
+    monkeypatch.setenv("NYCKELTAL_OBSERVATIONS_CACHE", str(folder))
+    state = store.publish(sample(), CATALOG, REGIONS, origin="test")
+    assert [p.name for p in folder.iterdir()] == [f"observations-v{state.version}-{state.content_sha256[:16]}.arrow"]
