@@ -2,7 +2,9 @@
 
 Sync workers, one per CPU (the callbacks are CPU-bound: threads did not add throughput);
 the app is imported and warmed up once in the master (dataset loaded, default views
-rendered, static files compressed) and shared with the workers by fork. Each worker
+rendered, compressed static files read from the disk cache) and shared with the workers by fork;
+static files not yet compressed on this host are compressed by the workers in a background thread
+once they serve (so a start with no cache does not wait ~1 s for brotli). Each worker
 keeps the dataset in memory and reloads it when the store's dataset version changes.
 Environment: NYCKELTAL_HOST / NYCKELTAL_PORT (bind), NYCKELTAL_WORKERS (default: CPU count),
 NYCKELTAL_ACCESS_LOG ('-' stdout, a file path, or 'off').
@@ -49,7 +51,7 @@ def when_ready(server) -> None:
     from dashboard.data import release_memory
     from dashboard.serving import warm_up
 
-    report = warm_up(application.app)
+    report = warm_up(application.app, compress=False)
     server.log.info("nyckeltal warmed up in the master: %s", report)
     release_memory()  # what the warm-up dropped goes back to the system, not into every worker's RSS
     # everything loaded so far lives as long as the process: keep the garbage collector off it, so
@@ -66,7 +68,10 @@ def post_fork(server, worker) -> None:
 
 def post_worker_init(worker) -> None:
     """Before the worker's first request: make sure its dataset is current (cheap when already loaded)."""
+    import app as application
     from dashboard import data
+    from dashboard.serving import compress_in_background
 
     data.dataset()
+    compress_in_background(application.app)  # static files the master found no compressed copy of
     worker.log.info("worker %s ready", worker.pid)

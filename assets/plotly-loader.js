@@ -1,7 +1,11 @@
 /* nyckeltal: every page starts with plotly.js's basic bundle (plotly-basic-*.min.js: scatter, bar,
    pie; ~0.4 MB compressed instead of ~1.4 MB). A figure with any other trace type (the maps on
    /karta, the sankey on /pendling) first loads Dash's full plotly.js once, which then replaces
-   window.Plotly for every later chart. Rebuild the basic bundle: scripts/build-plotly-bundle.sh. */
+   window.Plotly for every later chart. Rebuild the basic bundle: scripts/build-plotly-bundle.sh.
+
+   Charts are drawn one at a time: a page's first chart is drawn at once, and each further chart
+   asked for meanwhile waits until the browser has painted (the next animation frame), so the first
+   chart is on screen without waiting for the charts below it. */
 (function () {
   "use strict";
   var basic = window.Plotly;
@@ -10,6 +14,8 @@
   }
   var BASIC_TYPES = { scatter: true, bar: true, pie: true };
   var loading = null;
+  var waiting = []; // draws asked for while another one is being drawn in this frame
+  var drawing = false;
 
   function needsFull(figure) {
     var data = Array.isArray(figure) ? figure : (figure && figure.data) || [];
@@ -37,15 +43,63 @@
     return loading;
   }
 
+  function afterPaint(next) {
+    // the next frame has been painted (or, in a hidden tab without frames, 100 ms have passed)
+    var done = false;
+    function once() {
+      if (!done) {
+        done = true;
+        next();
+      }
+    }
+    requestAnimationFrame(function () {
+      setTimeout(once, 0);
+    });
+    setTimeout(once, 100);
+  }
+
+  function release() {
+    drawing = false;
+    var job = waiting.shift();
+    if (job) {
+      start(job);
+    }
+  }
+
+  function start(job) {
+    drawing = true;
+    afterPaint(release);
+    job();
+  }
+
+  function queued(draw) {
+    return new Promise(function (resolve, reject) {
+      var job = function () {
+        try {
+          Promise.resolve(draw()).then(resolve, reject);
+        } catch (err) {
+          reject(err);
+        }
+      };
+      if (drawing || waiting.length) {
+        waiting.push(job);
+      } else {
+        start(job);
+      }
+    });
+  }
+
   ["react", "newPlot"].forEach(function (name) {
     var original = basic[name];
     basic[name] = function (gd, figure) {
       var args = arguments;
-      if (!needsFull(figure)) {
-        return original.apply(basic, args);
-      }
-      return loadFull().then(function (full) {
-        return full[name].apply(full, args);
+      return queued(function () {
+        if (!needsFull(figure)) {
+          return original.apply(basic, args);
+        }
+        return loadFull().then(function (full) {
+          return full[name].apply(full, args);
+        });
       });
     };
   });

@@ -194,6 +194,18 @@ def build_full_sweden(db_url: str) -> dict[str, Any]:
     }
 
 
+def drop_packed_copy(db_url: str) -> None:
+    """Delete the store's packed copy of the observations (as in a store published before it existed)."""
+    from sqlalchemy import text
+
+    from etl.store import Store
+
+    store = Store(db_url)
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM observations_packed"))
+    store.dispose()
+
+
 # ------------------------------------------------------------------ in-process callback timing
 def time_callbacks_child(db_url: str, rounds: int) -> dict[str, Any]:
     """In a fresh process: the /jamfor main callback through the full Flask stack, many views."""
@@ -300,8 +312,25 @@ class _ByteCounter:
         self.bytes += event["encodedDataLength"]
 
 
+# Notes in the page when the first line trace is painted: a MutationObserver sees the trace's path, and the
+# next animation frame (the one that paints it) records performance.now(), i.e. ms since navigation start.
+# (Playwright's wait_for_selector polls from outside every 0.5 s after the first second, and each poll
+# waits for the page's busy main thread: it rounded both pages' times up by up to ~0.5 s.)
+FIRST_LINE_PAINTED = """(() => {
+  const line = '.js-plotly-plot .scatterlayer .trace path.js-line';
+  const seen = new MutationObserver(() => {
+    if (document.querySelector(line)) {
+      seen.disconnect();
+      requestAnimationFrame(() => { window.__firstLinePainted = performance.now(); });
+    }
+  });
+  seen.observe(document, {childList: true, subtree: true});
+})();"""
+
+
 def cold_page(url: str, chart: bool, repeats: int = 3) -> dict[str, Any]:
-    """Median transferred bytes and time to the first drawn line trace over `repeats` cold loads."""
+    """Median transferred bytes and time from navigation start to the frame that paints the first line
+    trace, over `repeats` cold loads (the same criterion for our pages and the baseline)."""
     from playwright.sync_api import sync_playwright
 
     sizes, times = [], []
@@ -311,18 +340,16 @@ def cold_page(url: str, chart: bool, repeats: int = 3) -> dict[str, Any]:
             for _ in range(repeats):
                 context = browser.new_context()
                 page = context.new_page()
+                page.add_init_script(FIRST_LINE_PAINTED)
                 cdp = context.new_cdp_session(page)
                 cdp.send("Network.enable")
                 cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
                 total = _ByteCounter()
                 cdp.on("Network.loadingFinished", total.add)
-                started = time.perf_counter()
                 page.goto(url, wait_until="commit")
                 if chart:
-                    page.wait_for_selector(
-                        ".js-plotly-plot .scatterlayer .trace path.js-line", state="attached", timeout=60000
-                    )
-                    times.append(time.perf_counter() - started)
+                    page.wait_for_function("() => window.__firstLinePainted !== undefined", timeout=60000)
+                    times.append(page.evaluate("window.__firstLinePainted") / 1000)
                 page.wait_for_load_state("networkidle", timeout=60000)
                 sizes.append(total.bytes)
                 context.close()
@@ -440,14 +467,19 @@ def main(argv: list[str] | None = None) -> int:
                 # the publish wrote the observations cache; earlier starts kept the compressed static files
                 ("first start after the publish (cache written by the publish)", None),
                 ("restart", None),
-                # e.g. a second host on PostgreSQL, or a fresh install: rows read from the store, files compressed
-                ("start with no cache at all (rows from the store, files compressed)", "clear"),
+                # e.g. a second host on PostgreSQL, or a fresh install: the publish's packed copy read from the
+                # store (one SELECT), static files compressed by the workers in the background after start
+                ("start with no local cache at all (packed copy from the store)", "clear"),
+                # a store published before the packed copy existed: every row read and coded (info only)
+                ("start with no cache and no packed copy (rows from the store)", "rows"),
             )
             mem: list[dict[str, float]] = []
             master: dict[str, float] = {}
             for attempt, clear in attempts:
                 if clear:
                     shutil.rmtree(cache, ignore_errors=True)
+                if clear == "rows":
+                    drop_packed_copy(full_db)
                 port = free_port()
                 proc, start_s = start_ours(full_db, port, logs / "full.log")
                 starts.append((attempt, start_s))
@@ -481,14 +513,15 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
             for attempt, start_s in starts:
+                info = "no packed copy" in attempt  # the fallback path, not a goal
                 rows.append(
                     row(
                         f"app start (until /healthz answers), full Sweden, {attempt}",
-                        "≤ 3 s",
+                        "info" if info else "≤ 3 s",
                         f"{start_s:.2f} s",
                         None,
                         None,
-                        start_s <= 3,
+                        None if info else start_s <= 3,
                     )
                 )
         port = free_port()

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dashboard.i18n import fmt_number, t
@@ -162,57 +163,61 @@ def _join(items: Sequence[str], lang: str) -> str:
     return ", ".join(items[:-1]) + (" och " if lang == "sv" else " and ") + items[-1]
 
 
+def _columns(frame: pd.DataFrame | Mapping[str, Any]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(region names, years, values as float64 with NaN for missing) of query()'s frame or query_columns()'s arrays."""
+    if isinstance(frame, pd.DataFrame):
+        values = frame["value"].to_numpy(dtype=float, na_value=np.nan)
+    else:
+        values = np.array([np.nan if v is None or pd.isna(v) else v for v in frame["value"]], dtype=float)
+    return [str(r) for r in frame["region"]], np.asarray(frame["year"], dtype=np.int64), values
+
+
 def series_summary(frame: pd.DataFrame | Mapping[str, Any], title: str, unit: str, decimals: int, lang: str) -> str:
     """What a time-series chart shows, in one paragraph: regions and years, the highest and lowest in the
     latest year with values, and each region's change from its first to its last value."""
-    frame = _as_frame(frame)
-    rows = _values(frame)
-    if rows.empty:
+    names, years, values = _columns(frame)
+    ok = ~np.isnan(values)
+    if not ok.any():
         return t("a11y_no_data", lang, title=title)
-    order = list(dict.fromkeys(frame["region"].tolist()))
-    parts = [
-        t(
-            "a11y_series",
-            lang,
-            title=title,
-            first=rows["year"].min(),
-            last=rows["year"].max(),
-            regions=_join(order, lang),
-        )
-    ]
-    last_year = int(rows["year"].max())
-    latest = rows[rows["year"] == last_year].sort_values(["value", "region"], ascending=[False, True])
+    order = list(dict.fromkeys(names))
+    region = np.array(names, dtype=object)
+    years_ok = years[ok]
+    first_year, last_year = int(years_ok.min()), int(years_ok.max())
+    parts = [t("a11y_series", lang, title=title, first=first_year, last=last_year, regions=_join(order, lang))]
+    at_last = ok & (years == last_year)
+    latest = sorted((-float(v), str(r)) for r, v in zip(region[at_last], values[at_last], strict=True))
     if len(latest) > 1:
-        high, low = latest.iloc[0], latest.iloc[-1]
+        (high_value, high), (low_value, low) = latest[0], latest[-1]
         parts.append(
             t(
                 "a11y_extremes",
                 lang,
                 year=last_year,
-                high=high["region"],
-                high_value=_fmt(high["value"], decimals, unit, lang),
-                low=low["region"],
-                low_value=_fmt(low["value"], decimals, unit, lang),
+                high=high,
+                high_value=_fmt(-high_value, decimals, unit, lang),
+                low=low,
+                low_value=_fmt(-low_value, decimals, unit, lang),
             )
         )
-    trends = []
-    for region in order:
-        r = rows[rows["region"] == region].sort_values("year")
-        if r.empty:
+    trends, missing = [], []
+    for name in order:
+        mine = ok & (region == name)
+        if not mine.any():
+            missing.append(name)
             continue
-        first, last = r.iloc[0], r.iloc[-1]
-        v0, v1 = fmt_number(first["value"], decimals, lang), fmt_number(last["value"], decimals, lang)
-        fields = {"region": region, "v0": v0, "v1": v1, "y0": int(first["year"]), "y1": int(last["year"])}
-        if len(r) == 1:
+        ys, vs = years[mine], values[mine]
+        a, b = int(ys.argmin()), int(ys.argmax())
+        v0, v1 = fmt_number(vs[a], decimals, lang), fmt_number(vs[b], decimals, lang)
+        fields = {"region": name, "v0": v0, "v1": v1, "y0": int(ys[a]), "y1": int(ys[b])}
+        if len(ys) == 1:
             key = "a11y_single"
         elif v0 == v1:
             key = "a11y_flat"
         else:
-            key = "a11y_up" if last["value"] > first["value"] else "a11y_down"
+            key = "a11y_up" if vs[b] > vs[a] else "a11y_down"
         trends.append(t(key, lang, **fields))
     if trends:
         parts.append("; ".join(trends) + ".")
-    missing = [r for r in order if r not in set(rows["region"])]
     if missing:
         parts.append(t("a11y_missing", lang, regions=_join(missing, lang)))
     return " ".join(parts)

@@ -7,6 +7,7 @@ The layout Dash's renderer fetches (/_dash-layout) already holds the page being 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +33,12 @@ LOG = logging.getLogger(__name__)
 # the page instead of being fetched only after the first render (one round trip less before the first chart)
 EAGER_CHUNKS = ("_dash-component-suites/dash/dcc/async-dropdown.js", "_dash-component-suites/dash/dcc/async-graph.js")
 MAX_REFERRER_CHARS = 4096
+# Scripts Dash puts on every page that the dashboard does not need (see drop_unused_scripts):
+# - @babel/polyfill (core-js 2 + regenerator): every browser Dash 4 runs in has these features, but core-js still
+#   replaces some built-ins with slower ones (String.prototype.trim, used all over plotly.js) and takes ~0.1 s to
+#   evaluate. Only the global regeneratorRuntime is used (dcc's lazy loading): assets/regenerator-runtime-*.js.
+# - dash_table's bundle: no page uses dash_table (tables are html tables, see assets/a11y.js).
+UNUSED_SCRIPT_TAG = re.compile(r'<script src="[^"]*/(deps/polyfill@|dash_table/bundle\.)[^"]*"></script>\n?')
 
 
 def opened_page() -> tuple[str, str] | None:
@@ -78,6 +85,16 @@ def page_container(app: dash.Dash) -> Any:
             html.Div(id="_pages_dummy", disable_n_clicks=True),
         ]
     )
+
+
+def drop_unused_scripts(app: dash.Dash) -> None:
+    """The page's script tags without the ones UNUSED_SCRIPT_TAG matches."""
+    scripts_html = app._generate_scripts_html
+
+    def needed_scripts() -> str:
+        return UNUSED_SCRIPT_TAG.sub("", scripts_html())
+
+    app._generate_scripts_html = needed_scripts  # type: ignore[method-assign]
 
 
 def create_app(database_url: str | None = None) -> dash.Dash:
@@ -140,5 +157,6 @@ def create_app(database_url: str | None = None) -> dash.Dash:
         Input("url", "pathname"),
         Input("url", "search"),
     )
+    drop_unused_scripts(app)
     install_serving(app)  # static files compressed once, cache headers (dashboard/serving.py)
     return harden(app)  # last: CSP hashes cover every inline script declared above

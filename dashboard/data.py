@@ -4,11 +4,13 @@ The store's version is asked for at most every NYCKELTAL_VERSION_POLL_MS millise
 process (one tiny query; 0 = on every request); the observations are read again only when a
 new dataset has been published, and a publish is served from the first request after the
 interval. Each loaded Dataset computes its group series (Södertörn) at once, so no view pays
-for them. A derived Arrow copy of each version's packed observations (NYCKELTAL_OBSERVATIONS_CACHE,
-default data/cache/; written by the publish itself, else by the first process that reads the
-rows) makes a start fast; it is named by version and content sha256, so it can never stand for
-other data. On start the bundled snapshot is published into an empty store (etl.snapshot, imported
-only then: the server never loads the ETL's fetching code).
+for them. The observations are loaded packed (etl.query.pack_observations): from a local Arrow
+file (NYCKELTAL_OBSERVATIONS_CACHE, default data/cache/; written by the publish itself, else by the
+first process that loads the version; named by version and content sha256, so it can never stand
+for other data), else from the packed copy the publish stored in the store (what a second host or
+a fresh deploy uses: one SELECT), else from the rows. On start the bundled snapshot is published
+into an empty store (etl.snapshot, imported only then: the server never loads the ETL's fetching
+code).
 """
 
 from __future__ import annotations
@@ -83,20 +85,22 @@ class DataSource:
             return self._dataset
 
     def _read(self) -> tuple[int | None, dict[str, np.ndarray]]:
-        """(version, packed observations): from the cache when it holds this version, else from the
-        store (then written to the cache for the next start)."""
+        """(version, packed observations): from the local cache file when it holds this version, else
+        from the packed copy the publish stored in the store (one SELECT, checked against its sha256),
+        else from the rows; what came from the store is written to the cache file for the next start."""
         folder = settings.get("NYCKELTAL_OBSERVATIONS_CACHE")
-        state = self.store.state() if folder else None
+        state = self.store.state()
         if state is None:
             return self.store.read_observations_packed()
-        path = observations_cache_path(Path(folder), state)
-        if path.exists():
+        path = observations_cache_path(Path(folder), state) if folder else None
+        if path is not None and path.exists():
             try:
                 return state.version, read_observations_cache(path)
             except Exception as exc:  # a damaged cache file is only a slower start
                 LOG.warning("ignoring the observations cache %s: %s", path, exc)
-        version, packed = self.store.read_observations_packed()
-        if version == state.version:
+        copy = self.store.read_packed_copy()
+        version, packed = copy if copy is not None else self.store.read_observations_packed()
+        if path is not None and version == state.version:
             try:
                 write_observations_cache(path, packed)
             except OSError as exc:

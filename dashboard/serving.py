@@ -7,8 +7,12 @@
 - Fingerprinted URLs (`/_dash-component-suites/...v4_4_1m123.min.js`, `/assets/x.css?m=123`)
   are cached by browsers for a year (`immutable`); other static URLs revalidate by ETag.
 - The compressed bytes are also kept on disk (`<NYCKELTAL_OBSERVATIONS_CACHE>/static/`, named by the
-  content's hash, encoding and level), so a restart does not compress again (~1 s of the start).
-- `warm_up()` loads the dataset and the default views, so a worker's first user does not wait.
+  content's hash, encoding and level), so a restart does not compress again; a file lock beside each
+  makes the processes of a host compress a file once between them.
+- `warm_up()` loads the dataset and the default views, so a worker's first user does not wait. Under
+  gunicorn it does not compress (`compress=False`, ~1 s of a start with no cache): it loads what the
+  disk cache holds and leaves the rest to `compress_in_background()`, which the workers start once
+  they serve (the first to reach a file compresses it, the others read it from disk).
 - Answers of the /jamfor callbacks (view, option lists, CSV download) are kept per process, keyed
   by dataset version, host, content encoding and the exact request body: the same question about
   the same dataset gets the same finished (compressed) bytes without running Dash again. A
@@ -17,6 +21,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import gzip
 import hashlib
 import logging
@@ -24,6 +30,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +62,10 @@ ANSWER_MAX_BYTES = 512 * 1024  # larger answers are not kept
 _cache: dict[tuple[str, str, str], bytes] = {}
 _answers: dict[tuple, tuple[int, list[tuple[str, str]], bytes]] = {}
 _lock = threading.Lock()
+_key_locks: dict[tuple[str, str, str], threading.Lock] = {}
 stats = {"compressions": 0, "hits": 0, "answer_hits": 0}
+_defer = False  # set by warm_up(compress=False): take compressed bytes from the disk cache only
+pending: list[str] = []  # static URLs warm_up(compress=False) left uncompressed
 
 
 def compress(data: bytes, encoding: str) -> bytes:
@@ -100,36 +110,73 @@ def disk_cache_path(digest: str, encoding: str) -> Path | None:
     return Path(folder) / "static" / f"{digest}-{level}.{'br' if encoding == 'br' else 'gz'}"
 
 
-def _from_disk_or_compress(data: bytes, digest: str, encoding: str) -> bytes:
+def _read(path: Path | None) -> bytes | None:
+    if path is None or not path.exists():
+        return None
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def _host_lock(path: Path | None) -> Iterator[None]:
+    """An exclusive file lock for compressing `path` (processes of a host compress a file once)."""
+    if path is None:
+        yield
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path.with_name(f".{path.name}.lock"), "a+b")  # noqa: SIM115
+    except OSError:
+        yield
+        return
+    with fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _from_disk_or_compress(data: bytes, digest: str, encoding: str) -> bytes | None:
+    """The compressed bytes from the disk cache, else compressed now and kept on disk; None when only
+    the disk may be used (warm_up(compress=False)) and it does not hold them."""
     path = disk_cache_path(digest, encoding)
-    if path is not None and path.exists():
-        try:
-            return path.read_bytes()
-        except OSError:
-            pass
-    body = compress(data, encoding)
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(body)
-            os.replace(tmp, path)
-        except OSError as exc:
-            LOG.warning("cannot keep compressed static file %s: %s", path, exc)
+    body = _read(path)
+    if body is not None or _defer:
+        return body
+    with _host_lock(path):
+        body = _read(path)  # another process may have compressed it meanwhile
+        if body is not None:
+            return body
+        body = compress(data, encoding)
+        if path is not None:
+            try:
+                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                tmp.write_bytes(body)
+                os.replace(tmp, path)
+            except OSError as exc:
+                LOG.warning("cannot keep compressed static file %s: %s", path, exc)
     return body
 
 
-def compressed_body(key: tuple[str, str, str], data: bytes, encoding: str) -> bytes:
+def compressed_body(key: tuple[str, str, str], data: bytes, encoding: str) -> bytes | None:
     """The cached compressed bytes for `key` (url, content digest, encoding), computing them once
-    (or reading them from the disk cache written by an earlier start)."""
+    (or reading them from the disk cache written by an earlier start); None only while warm_up
+    defers compression and the disk cache lacks them."""
     body = _cache.get(key)
     if body is not None:
         stats["hits"] += 1
         return body
-    with _lock:  # two threads asking at once compress once
+    with _lock:
+        lock = _key_locks.setdefault(key, threading.Lock())
+    with lock:  # two threads asking for one file at once compress it once; other files do not wait
         body = _cache.get(key)
         if body is None:
-            body = _cache[key] = _from_disk_or_compress(data, key[1], encoding)
+            body = _from_disk_or_compress(data, key[1], encoding)
+            if body is not None:
+                _cache[key] = body
         return body
 
 
@@ -155,6 +202,8 @@ def _static_response(resp: Response) -> Response:
         return resp
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     body = compressed_body((path, digest, encoding), data, encoding)
+    if body is None:  # only in warm_up(compress=False): compressed later
+        return resp
     resp.set_data(body)
     resp.headers["Content-Encoding"] = encoding
     if resp.get_etag()[0] is None:
@@ -228,11 +277,14 @@ def install(app: dash.Dash) -> dash.Dash:
     return app
 
 
-def warm_up(app: dash.Dash, paths: tuple[str, ...] = ("/", "/jamfor")) -> dict[str, Any]:
+def warm_up(app: dash.Dash, paths: tuple[str, ...] = ("/", "/jamfor"), compress: bool = True) -> dict[str, Any]:
     """Load the dataset, render `paths` and fetch every script/stylesheet they name (filling the caches).
 
-    Returns timings for the log. Safe to call in gunicorn's master (before fork) and in a worker.
+    With `compress=False` only compressed bytes already on disk are loaded; the URLs of the others
+    are left in `pending` for compress_in_background(). Returns timings for the log. Safe to call in
+    gunicorn's master (before fork) and in a worker.
     """
+    global _defer
     from dashboard import data  # late: the app module configures the data source
 
     started = time.perf_counter()
@@ -245,9 +297,15 @@ def warm_up(app: dash.Dash, paths: tuple[str, ...] = ("/", "/jamfor")) -> dict[s
         resp = client.get(path, headers={"Accept-Encoding": "identity"})
         html = resp.get_data(as_text=True)
         urls.update(re.findall(r'(?:src|href)="(/(?:_dash-component-suites|assets)/[^"]+)"', html))
-    for url in sorted(urls):
-        for encoding in ("br", "gzip"):
-            client.get(url, headers={"Accept-Encoding": encoding})
+    _defer = not compress
+    try:
+        for url in sorted(urls):
+            for encoding in ("br", "gzip"):
+                resp = client.get(url, headers={"Accept-Encoding": encoding})
+                if not compress and _may_compress(resp) and url not in pending:
+                    pending.append(url)
+    finally:
+        _defer = False
     _warm_jamfor()
     done = time.perf_counter()
     report = {
@@ -256,9 +314,44 @@ def warm_up(app: dash.Dash, paths: tuple[str, ...] = ("/", "/jamfor")) -> dict[s
         "static_files": len(urls),
         "compressed": len(_cache),  # compressed bodies held (from the disk cache or compressed now)
         "compressed_now": stats["compressions"] - compressions_before,
+        "compression_deferred": len(pending),
     }
     LOG.info("warm-up: %s", report)
     return report
+
+
+def _may_compress(resp: Response) -> bool:
+    """A warm-up answer that was left uncompressed although it would be compressed."""
+    return (
+        resp.status_code == 200
+        and "Content-Encoding" not in resp.headers
+        and resp.mimetype in COMPRESSIBLE
+        and (resp.content_length or 0) >= MIN_BYTES
+    )
+
+
+def compress_pending(app: dash.Dash) -> int:
+    """Compress (or read from the disk cache) every URL warm_up(compress=False) left; returns how many
+    URLs were done. Requests for them meanwhile compress on demand, once (see compressed_body)."""
+    client = app.server.test_client()
+    done = 0
+    while pending:
+        url = pending[0]
+        for encoding in ("br", "gzip"):
+            client.get(url, headers={"Accept-Encoding": encoding})
+        pending.pop(0)
+        done += 1
+    return done
+
+
+def compress_in_background(app: dash.Dash) -> threading.Thread | None:
+    """Run compress_pending() in a daemon thread (in a worker, once it serves: brotli and zlib release
+    the GIL, so requests go on); None when nothing is pending."""
+    if not pending:
+        return None
+    thread = threading.Thread(target=compress_pending, args=(app,), name="nyckeltal-compress", daemon=True)
+    thread.start()
+    return thread
 
 
 def _warm_jamfor() -> None:

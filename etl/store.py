@@ -4,6 +4,10 @@ Publishing is one transaction: the new dataset's rows go in under a new
 version, the version pointer moves, the old rows go. A reader asks for the
 rows of the pointed-to version in one statement, so it sees the old dataset or
 the new one, never a mix. `dataset_version()` is one tiny query for pollers.
+
+The same transaction stores a packed copy of the observations (etl.query.pack_observations as
+Arrow IPC bytes, table `observations_packed`), so every app host sharing the store loads a
+dataset with one SELECT instead of reading and coding every row (`read_packed_copy`).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sqlalchemy import (
     Column,
     Float,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -130,6 +135,17 @@ ages_table = Table(
     Column("source", String(32), nullable=False),
     Column("source_ref", Text, nullable=False),
     Column("retrieved_at", String(32), nullable=True),
+)
+# the observations of one version packed for loading (etl.query.pack_observations as Arrow IPC bytes):
+# derived data, written in the publish transaction; `content_sha256` names the rows it was built from
+# and `packed_sha256` is the sha256 of `data`, both checked before use
+packed_table = Table(
+    "observations_packed",
+    metadata,
+    Column("dataset_version", Integer, primary_key=True),
+    Column("content_sha256", String(64), nullable=False),
+    Column("packed_sha256", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
 )
 runs = Table(
     "runs",
@@ -315,6 +331,41 @@ class Store:
             joined(values, float),
         )
 
+    def read_packed_copy(self) -> tuple[int, dict[str, np.ndarray]] | None:
+        """(version, packed observations) from the packed copy the publish stored with the published
+        version, in one statement; None when there is none (a store published before the copy existed,
+        or no such table yet) or it does not check out (its sha256, or the rows' content hash it was
+        built from, differs): the caller then reads the rows."""
+        query = (
+            select(
+                dataset_state.c.version,
+                dataset_state.c.content_sha256,
+                packed_table.c.content_sha256,
+                packed_table.c.packed_sha256,
+                packed_table.c.data,
+            )
+            .join(packed_table, packed_table.c.dataset_version == dataset_state.c.version)
+            .where(dataset_state.c.id == 1)
+        )
+        try:
+            with self.engine.connect() as conn:
+                row = conn.execute(query).first()
+        except SQLAlchemyError as exc:
+            LOG.info("no packed copy of the observations in the store (%s): reading the rows", _first_line(exc))
+            return None
+        if row is None:
+            return None
+        version, content, built_from, digest, data = row
+        data = bytes(data)
+        if built_from != content or hashlib.sha256(data).hexdigest() != digest:
+            LOG.warning("the store's packed copy of version %s does not check out: reading the rows", version)
+            return None
+        try:
+            return int(version), packed_from_ipc(data)
+        except Exception as exc:  # unreadable: only a slower load
+            LOG.warning("cannot read the store's packed copy of version %s (%s): reading the rows", version, exc)
+            return None
+
     def _read_side(self, table: Table, columns: tuple[str, ...]) -> pd.DataFrame:
         current = select(dataset_state.c.version).where(dataset_state.c.id == 1).scalar_subquery()
         query = select(*[table.c[c] for c in columns]).where(table.c.dataset_version == current)
@@ -368,12 +419,22 @@ class Store:
         `fail_after_rows` is a fault-injection hook for tests: it raises after the
         rows are written, before the pointer moves, to prove nothing leaks.
 
-        After the commit the derived observations cache of the new version is written into the
-        folder `observations_cache` (default NYCKELTAL_OBSERVATIONS_CACHE; empty: none), so the
-        dashboard's next start reads it instead of the rows; failing to write it only logs.
+        The packed observations (etl.query.pack_observations, Arrow IPC) are stored in the same
+        transaction (table `observations_packed`), so any host loads them with one SELECT. After the
+        commit the same bytes are written as the local observations cache file into the folder
+        `observations_cache` (default NYCKELTAL_OBSERVATIONS_CACHE; empty: none), so the dashboard's
+        next start reads it instead of the store; failing to write that file only logs.
         """
+        from etl.query import pack_observations
+
         frame = normalise_observations(frame)
         digest = content_hash(frame)
+        try:
+            packed_bytes: bytes | None = packed_to_ipc(pack_observations(frame))
+        except ValueError as exc:  # rows the packed form cannot hold: readers read the rows
+            LOG.warning("publishing without a packed copy: %s", exc)
+            packed_bytes = None
+        self._ensure_packed_table()
         records = [
             {c: (None if _blank(v) else v) for c, v in zip(OBSERVATION_COLUMNS, row, strict=True)}
             for row in frame.itertuples(index=False)
@@ -392,6 +453,15 @@ class Store:
             conn.execute(insert(regions_table), [_region_row(new, code, regions) for code in regions.regions])
             _publish_side(conn, flows_table, _side_records(flows, "flows"), old, new)
             _publish_side(conn, ages_table, _side_records(ages, "ages"), old, new)
+            if packed_bytes is not None:
+                conn.execute(
+                    insert(packed_table).values(
+                        dataset_version=new,
+                        content_sha256=digest,
+                        packed_sha256=hashlib.sha256(packed_bytes).hexdigest(),
+                        data=packed_bytes,
+                    )
+                )
             if fail_after_rows:
                 raise StoreError("fault injected after writing rows")
             stamp = now_iso()
@@ -406,20 +476,25 @@ class Store:
                 conn.execute(insert(dataset_state).values(id=1, **values))
             else:
                 conn.execute(update(dataset_state).where(dataset_state.c.id == 1).values(**values))
-            for table in (observations, indicators_table, regions_table, flows_table, ages_table):
+            for table in (observations, indicators_table, regions_table, flows_table, ages_table, packed_table):
                 conn.execute(delete(table).where(table.c.dataset_version != new))
             if self.before_commit is not None:
                 self.before_commit()
         state = PublishedState(new, stamp, digest, len(records), origin)
         folder = settings.get("NYCKELTAL_OBSERVATIONS_CACHE") if observations_cache is None else observations_cache
-        if folder:
+        if folder and packed_bytes is not None:
             try:
-                from etl.query import pack_observations
-
-                write_observations_cache(observations_cache_path(Path(folder), state), pack_observations(frame))
-            except (OSError, ValueError) as exc:
+                write_observations_cache_bytes(observations_cache_path(Path(folder), state), packed_bytes)
+            except OSError as exc:
                 LOG.warning("cannot write the observations cache in %s: %s", folder, exc)
         return state
+
+    def _ensure_packed_table(self) -> None:
+        """Create `observations_packed` in a store made before it existed (the migration; no-op otherwise)."""
+        try:
+            metadata.create_all(self.engine, tables=[packed_table])
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot create the store's tables at {self._safe_url()}: {_first_line(exc)}") from None
 
     # ------------------------------------------------------------------ runs
     def start_run(self, trigger: str) -> int:
@@ -531,20 +606,45 @@ def observations_cache_path(folder: Path, state: PublishedState) -> Path:
     return folder / f"observations-v{state.version}-{state.content_sha256[:16]}.arrow"
 
 
-def write_observations_cache(path: Path, packed: dict[str, np.ndarray]) -> None:
-    """Write etl.query.pack_observations() output as an Arrow IPC file: the integer, year and value
-    columns as columns, the text tables in the schema metadata. Atomic (temp file + rename); then
-    all but the newest CACHE_KEEP files are removed."""
+def packed_to_ipc(packed: dict[str, np.ndarray]) -> bytes:
+    """etl.query.pack_observations() output as Arrow IPC file bytes (zstd-compressed buffers): the
+    integer, year and value columns as columns, the text tables in the schema metadata. The float64
+    values are stored bit for bit."""
     import pyarrow as pa
 
     columns = {k: v for k, v in packed.items() if not k.endswith("_texts")}
     texts = {k: [str(t) for t in v.tolist()] for k, v in packed.items() if k.endswith("_texts")}
     table = pa.table({k: pa.array(v) for k, v in columns.items()})
     table = table.replace_schema_metadata({"nyckeltal_texts": json.dumps(texts, ensure_ascii=False)})
+    sink = pa.BufferOutputStream()
+    options = pa.ipc.IpcWriteOptions(compression="zstd" if pa.Codec.is_available("zstd") else None)
+    with pa.ipc.new_file(sink, table.schema, options=options) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def packed_from_ipc(source: Any) -> dict[str, np.ndarray]:
+    """The packed observations in Arrow IPC bytes (or a pyarrow buffer/memory map), copied out."""
+    import pyarrow as pa
+
+    table = pa.ipc.open_file(source).read_all()
+    texts = json.loads(table.schema.metadata[b"nyckeltal_texts"])
+    packed = {name: np.array(table.column(name).to_numpy(), copy=True) for name in table.column_names}
+    packed.update({k: np.array(v, dtype=object) for k, v in texts.items()})
+    return packed
+
+
+def write_observations_cache(path: Path, packed: dict[str, np.ndarray]) -> None:
+    """Write etl.query.pack_observations() output as an Arrow IPC file (packed_to_ipc)."""
+    write_observations_cache_bytes(path, packed_to_ipc(packed))
+
+
+def write_observations_cache_bytes(path: Path, data: bytes) -> None:
+    """Write packed_to_ipc() bytes as the cache file `path`. Atomic (temp file + rename); then all but
+    the newest CACHE_KEEP files are removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
+    tmp.write_bytes(data)
     os.replace(tmp, path)
     old = sorted(path.parent.glob("observations-v*.arrow"), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in old[CACHE_KEEP:]:
@@ -556,11 +656,7 @@ def read_observations_cache(path: Path) -> dict[str, np.ndarray]:
     import pyarrow as pa
 
     with pa.memory_map(str(path), "r") as source:
-        table = pa.ipc.open_file(source).read_all()
-        texts = json.loads(table.schema.metadata[b"nyckeltal_texts"])
-        packed = {name: np.array(table.column(name).to_numpy(), copy=True) for name in table.column_names}
-    packed.update({k: np.array(v, dtype=object) for k, v in texts.items()})
-    return packed
+        return packed_from_ipc(source)
 
 
 def _chunk_frame(names: list[str], rows: list[tuple]) -> pd.DataFrame:

@@ -135,3 +135,30 @@ def test_overview_and_about_pages(page: Page, base_url: str) -> None:
     assert "CC0" in page.locator("#om-population").inner_text()
     assert "lang=en" in page.url
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_cold_page_loads_only_what_its_charts_and_controls_need(page: Page, base_url: str) -> None:
+    """Issue 7: /jamfor draws both charts from plotly.js's basic bundle; dcc's graph and dropdown code comes
+    with the page; no other lazily loaded dcc code, no full plotly.js, no @babel/polyfill, no dash_table."""
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(base_url + SHARE)
+    _wait_traces(page, ["Botkyrka", "Södertälje", "Stockholms län"])
+    page.wait_for_selector("#rank-graph .js-plotly-plot .barlayer .trace", state="attached", timeout=20000)
+    page.wait_for_selector("button#jf-indicator.dash-dropdown", timeout=20000)
+    page.wait_for_load_state("networkidle")
+    names = [u.split("?")[0].rsplit("/", 1)[-1] for u in requested]
+    assert "plotly-basic-4.1.1.min.js" in names and "regenerator-runtime-0.14.1.js" in names
+    assert {"async-graph.js", "async-dropdown.js"} <= set(names)
+    unwanted = (
+        "polyfill@",
+        "bundle.v",
+        "plotly.min.js",
+        "async-markdown",
+        "async-datepicker",
+        "async-slider",
+        "async-upload",
+    )
+    assert [n for n in names if n.startswith(unwanted)] == []
+    assert page.evaluate("() => document.querySelectorAll('.js-plotly-plot').length") == 2
+    assert page.errors == []  # type: ignore[attr-defined]

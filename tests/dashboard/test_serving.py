@@ -48,7 +48,8 @@ def test_fingerprinted_component_suite_is_cached_for_a_year_and_compressed_once(
     serving._cache.clear()
     again = client.get(url, headers={"Accept-Encoding": "gzip"})
     assert again.data == second.data and len(calls) == 2
-    assert sorted(p.suffix for p in (tmp_path / "static").iterdir()) == [".br", ".gz"]
+    kept = [p for p in (tmp_path / "static").iterdir() if not p.name.startswith(".")]  # (.lock: file locks)
+    assert sorted(p.suffix for p in kept) == [".br", ".gz"]
 
 
 def test_brotli_preferred_and_exact(client) -> None:
@@ -228,3 +229,67 @@ def test_initial_layout_holds_the_opened_page_so_no_routing_callback_is_needed(c
     for headers in ({}, {"Referer": "http://elsewhere.example" + link}):
         plain = _components(client.get("/_dash-layout", headers=headers).get_json(), {})
         assert "ts-graph" not in plain and "pathname" not in plain["_pages_location"]["props"]
+
+
+def test_a_host_with_no_cache_loads_the_stores_packed_copy_else_the_rows(app, tmp_path, monkeypatch) -> None:
+    import pandas as pd
+    from sqlalchemy import text
+
+    from etl.catalog import load_catalog
+    from etl.query import Dataset
+    from etl.regions import load_regions
+    from etl.store import Store
+
+    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    Store(url).dispose()
+    monkeypatch.setenv("NYCKELTAL_OBSERVATIONS_CACHE", "")  # publish: no cache file anywhere
+    data.DataSource(url)  # an empty store: the snapshot is published (with its packed copy)
+    store = Store(url)
+    version, frame = store.read_observations()
+    expected = Dataset(version, frame, load_catalog(), load_regions()).observations
+    # a second host: its own empty cache folder, never the rows while the store's copy checks out
+    monkeypatch.setenv("NYCKELTAL_OBSERVATIONS_CACHE", str(tmp_path / "host-b"))
+    real = Store.read_observations_packed
+    monkeypatch.setattr(Store, "read_observations_packed", lambda self: pytest.fail("read the rows"))
+    host_b = data.DataSource(url).dataset()
+    pd.testing.assert_frame_equal(host_b.observations, expected)
+    assert host_b.version == version == 1
+    assert (
+        [p.name for p in (tmp_path / "host-b").iterdir()]
+        == [  # kept as the host's local copy
+            f"observations-v{version}-{store.state().content_sha256[:16]}.arrow"
+        ]
+    )
+    # a damaged copy is not used: a third host reads the rows and gets the same dataset
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE observations_packed SET data = data || x'00'"))
+    store.dispose()
+    monkeypatch.setattr(Store, "read_observations_packed", real)
+    monkeypatch.setenv("NYCKELTAL_OBSERVATIONS_CACHE", str(tmp_path / "host-c"))
+    host_c = data.DataSource(url).dataset()
+    pd.testing.assert_frame_equal(host_c.observations, expected)
+
+
+def test_warm_up_without_compressing_leaves_static_files_to_the_workers(app, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("NYCKELTAL_OBSERVATIONS_CACHE", str(tmp_path))  # no compressed file on disk yet
+    data.configure(app.store_url)
+    serving._cache.clear()
+    serving.pending.clear()
+    before = serving.stats["compressions"]
+    report = serving.warm_up(app, compress=False)  # what gunicorn's master does
+    assert serving.stats["compressions"] == before and report["compressed"] == 0
+    assert report["compression_deferred"] == len(serving.pending) >= 10
+    deferred = list(serving.pending)
+    thread = serving.compress_in_background(app)  # what each worker starts once it serves
+    assert thread is not None
+    thread.join()
+    assert serving.pending == [] and serving.stats["compressions"] == before + 2 * len(deferred)
+    # the next start (or another worker) loads them from disk in the warm-up: nothing left to compress
+    serving._cache.clear()
+    again = serving.warm_up(app, compress=False)
+    assert again["compression_deferred"] == 0 and again["compressed"] == 2 * len(deferred)
+    assert serving.stats["compressions"] == before + 2 * len(deferred)
+    client = app.server.test_client()
+    url = deferred[0]
+    raw = client.get(url, headers={"Accept-Encoding": "identity"}).data
+    assert brotli.decompress(client.get(url, headers={"Accept-Encoding": "br"}).data) == raw

@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -194,6 +195,13 @@ def assert_unchanged(store: Store, before: tuple[Any, pd.DataFrame]) -> None:
     assert state == before[0]  # version, published_at, content_sha256, row_count, origin
     pd.testing.assert_frame_equal(frame, before[1])
     assert content_hash(frame) == before[0].content_sha256
+    # the packed copy (what app hosts load) is still the one of the published version, row for row
+    from etl.query import pack_observations
+
+    copy = store.read_packed_copy()
+    assert copy is not None and copy[0] == state.version
+    for key, want in pack_observations(frame).items():
+        assert np.array_equal(copy[1][key], want, equal_nan=want.dtype.kind == "f"), key
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import threading
 
 import pandas as pd
 import pytest
+from sqlalchemy import text
 
 from etl.catalog import load_catalog
 from etl.regions import load_regions
@@ -222,3 +223,77 @@ def test_publish_without_a_cache_folder_writes_none(store: Store, tmp_path, monk
     monkeypatch.setenv("NYCKELTAL_OBSERVATIONS_CACHE", str(folder))
     state = store.publish(sample(), CATALOG, REGIONS, origin="test")
     assert [p.name for p in folder.iterdir()] == [f"observations-v{state.version}-{state.content_sha256[:16]}.arrow"]
+
+
+def _assert_packed_equal(got: dict, expected: dict) -> None:
+    import numpy as np
+
+    assert sorted(got) == sorted(expected)
+    for key, want in expected.items():
+        assert got[key].dtype == want.dtype, key
+        assert np.array_equal(got[key], want, equal_nan=want.dtype.kind == "f"), key
+
+
+CHILD = """
+import hashlib, json, sys
+from etl.catalog import load_catalog
+from etl.query import Dataset
+from etl.regions import load_regions
+from etl.store import Store
+store = Store(sys.argv[1])
+version, packed = store.read_packed_copy()
+rows = Dataset.from_packed(version, packed, load_catalog(), load_regions()).observations
+print(json.dumps([version, hashlib.sha256(rows.to_csv(index=False, float_format="%r").encode()).hexdigest()]))
+"""
+
+
+def test_publish_stores_a_packed_copy_a_fresh_process_loads_the_exact_rows_from(store: Store, tmp_path) -> None:
+    import hashlib
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from etl.query import Dataset, pack_observations
+
+    store.publish(numbered(1, 3), CATALOG, REGIONS, origin="test", observations_cache="")
+    state = store.publish(sample(), CATALOG, REGIONS, origin="test", observations_cache="")  # no cache file
+    version, frame = store.read_observations()
+    copy = store.read_packed_copy()
+    assert copy is not None and copy[0] == version == state.version == 2
+    _assert_packed_equal(copy[1], pack_observations(frame))
+    with store.engine.connect() as conn:  # only the published version's copy is kept
+        assert conn.execute(text("SELECT dataset_version FROM observations_packed")).scalars().all() == [2]
+    # a fresh process with no cache folder gets the same rows, bit for bit, from the store alone
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, NYCKELTAL_OBSERVATIONS_CACHE="", PYTHONPATH=str(root))
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, store.url], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    )
+    rows = Dataset(version, frame, CATALOG, REGIONS).observations
+    assert json.loads(out.stdout) == [
+        2,
+        hashlib.sha256(rows.to_csv(index=False, float_format="%r").encode()).hexdigest(),
+    ]
+
+
+@pytest.mark.parametrize("damage", ["bytes", "built from other rows", "missing", "no table"])
+def test_a_damaged_or_missing_packed_copy_is_not_used(store: Store, damage: str) -> None:
+    from etl.query import pack_observations
+
+    store.publish(sample(), CATALOG, REGIONS, origin="test", observations_cache="")
+    statement = {
+        "bytes": "UPDATE observations_packed SET packed_sha256 = '" + "0" * 64 + "'",
+        "built from other rows": "UPDATE observations_packed SET content_sha256 = '" + "1" * 64 + "'",
+        "missing": "DELETE FROM observations_packed",
+        "no table": "DROP TABLE observations_packed",  # a store made before the packed copy existed
+    }[damage]
+    with store.engine.begin() as conn:
+        conn.execute(text(statement))
+    assert store.read_packed_copy() is None  # the caller reads the rows instead
+    # the next publish creates the table when it is missing (the migration) and stores a good copy
+    state = store.publish(sample(), CATALOG, REGIONS, origin="test", observations_cache="")
+    copy = store.read_packed_copy()
+    assert copy is not None and copy[0] == state.version
+    _assert_packed_equal(copy[1], pack_observations(store.read_observations()[1]))
