@@ -151,21 +151,16 @@
     box.replaceChildren.apply(box, made);
   }
 
-  function repair() {
-    document.querySelectorAll('[data-table]').forEach(buildTable);
+  // Repairs that only set attributes run at once on every change. Building a data table and checking
+  // whether a table scrolls (reading scrollWidth forces a layout) wait until the browser has painted
+  // the frame in hand, so they never hold back the first chart on a cold load.
+  function repairNow() {
     document.querySelectorAll('.dash-slider-thumb').forEach(fixSlider);
     document.querySelectorAll('.field input.dash-range-slider-input').forEach(function (input) {
       var id = labelIdFor(input);
       if (id && input.getAttribute('aria-labelledby') !== id) { input.setAttribute('aria-labelledby', id); }
     });
     document.querySelectorAll('.table-wrap').forEach(fixTableWrap);
-    // a table that scrolls sideways on a narrow screen (style.css) must be reachable to scroll by keyboard
-    document.querySelectorAll('table.data-table').forEach(function (table) {
-      if (table.closest('.table-wrap')) { return; }
-      var scrolls = table.scrollWidth > table.clientWidth + 1;
-      if (scrolls && table.getAttribute('tabindex') !== '0') { table.setAttribute('tabindex', '0'); }
-      if (!scrolls && table.getAttribute('tabindex') === '0') { table.removeAttribute('tabindex'); }
-    });
     document.querySelectorAll('.dash-options-list').forEach(function (list) {
       if (list.closest('.dash-dropdown-content')) { fixDropdownList(list); } else { fixOptionList(list); }
     });
@@ -173,9 +168,31 @@
     fixSearch(document);
   }
 
+  function repairAfterPaint() {
+    document.querySelectorAll('[data-table]').forEach(buildTable);
+    // a table that scrolls sideways on a narrow screen (style.css) must be reachable to scroll by keyboard
+    document.querySelectorAll('table.data-table').forEach(function (table) {
+      if (table.closest('.table-wrap')) { return; }
+      var scrolls = table.scrollWidth > table.clientWidth + 1;
+      if (scrolls && table.getAttribute('tabindex') !== '0') { table.setAttribute('tabindex', '0'); }
+      if (!scrolls && table.getAttribute('tabindex') === '0') { table.removeAttribute('tabindex'); }
+    });
+  }
+
+  var laterPending = false;
+  function repair() {
+    repairNow();
+    if (laterPending) { return; }
+    laterPending = true;
+    // the next frame is painted first; the timeout then runs right after it (rAF alone runs before the paint)
+    requestAnimationFrame(function () {
+      setTimeout(function () { laterPending = false; repairAfterPaint(); }, 0);
+    });
+  }
+
   function start() {
     repair();
-    // repaired at once on every change (a repair that changes nothing triggers no further mutation)
+    // repaired on every change (a repair that changes nothing triggers no further mutation)
     new MutationObserver(repair).observe(document.body, {
       subtree: true, childList: true, characterData: true, attributes: true,
       attributeFilter: ['role', 'aria-selected', 'tabindex', 'aria-labelledby', 'placeholder', 'aria-valuenow', 'data-years', 'data-table']

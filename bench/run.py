@@ -357,7 +357,8 @@ def cold_page(url: str, chart: bool, repeats: int = 3) -> dict[str, Any]:
             browser.close()
     return {
         "kb": round(statistics.median(sizes) / 1024, 1),
-        "first_chart_s": round(statistics.median(times), 2) if times else None,
+        "first_chart_s": round(statistics.median(times), 3) if times else None,
+        "first_chart_all_s": [round(x, 3) for x in times],
     }
 
 
@@ -568,8 +569,8 @@ def main(argv: list[str] | None = None) -> int:
             if "browser" not in skip:
                 print("· cold page loads in headless Chromium …", flush=True)
                 home = cold_page(f"http://127.0.0.1:{port}/", chart=False)
-                jam = cold_page(f"http://127.0.0.1:{port}/jamfor", chart=True)
-                bpage = cold_page(f"http://127.0.0.1:{bport}/", chart=True)
+                jam = cold_page(f"http://127.0.0.1:{port}/jamfor", chart=True, repeats=7)
+                bpage = cold_page(f"http://127.0.0.1:{bport}/", chart=True, repeats=7)
                 results["page"] = {"home": home, "jamfor": jam, "baseline": bpage}
                 rows.append(
                     row(
@@ -591,15 +592,20 @@ def main(argv: list[str] | None = None) -> int:
                         jam["kb"] <= 800,
                     )
                 )
-                r = ratio(jam["first_chart_s"], bpage["first_chart_s"])
+                # judged on the unrounded medians (a ratio printed as 0.5 may be 0.504)
+                exact = (
+                    jam["first_chart_s"] / bpage["first_chart_s"]
+                    if jam["first_chart_s"] is not None and bpage["first_chart_s"]
+                    else None
+                )
                 rows.append(
                     row(
-                        "first chart drawn, /jamfor vs baseline",
+                        f"first chart drawn, /jamfor vs baseline (median of {len(jam['first_chart_all_s'])} loads)",
                         "≤ 0.5 × baseline",
                         f"{jam['first_chart_s']} s",
                         f"{bpage['first_chart_s']} s",
-                        r,
-                        r is not None and r <= 0.5,
+                        round(exact, 3) if exact is not None else None,
+                        exact is not None and exact <= 0.5,
                     )
                 )
         finally:
