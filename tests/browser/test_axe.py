@@ -9,8 +9,8 @@ from itertools import pairwise
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from a11y_support import ARGS, CHROMIUM, blocking, describe, run_axe, serve_dashboard
-from playwright.sync_api import Browser, Page, sync_playwright
+from a11y_support import blocking, describe, run_axe
+from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.browser
 
@@ -28,19 +28,6 @@ PAGES = {
 READY = """(lang) => document.documentElement.lang === lang && !!document.querySelector('#content h1')
   && Array.from(document.querySelectorAll('.dash-graph')).every(g => g.querySelector('.main-svg'))
   && !document.querySelector('[data-dash-is-loading="true"]')"""
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from serve_dashboard(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

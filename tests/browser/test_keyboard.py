@@ -6,14 +6,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from a11y_support import ARGS, CHROMIUM, serve_dashboard
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.browser
@@ -25,19 +23,6 @@ IN_MENU = "() => !!document.activeElement.closest('.dash-dropdown-content')"
 # a focus indicator the eye can see: an outline of at least 2 px, or a box-shadow ring
 FOCUS_VISIBLE = """() => { const s = getComputedStyle(document.activeElement);
   return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || (s.boxShadow && s.boxShadow !== 'none'); }"""
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from serve_dashboard(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _page(browser: Browser, width: int) -> Page:
