@@ -43,6 +43,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+PAGE_ROUNDS = 11  # cold loads of each page, taking turns (medians reported)
 EIGHT = ["0127", "0136", "0126", "0140", "0192", "0128", "0181", "0138"]
 
 
@@ -328,37 +329,56 @@ FIRST_LINE_PAINTED = """(() => {
 })();"""
 
 
-def cold_page(url: str, chart: bool, repeats: int = 3) -> dict[str, Any]:
-    """Median transferred bytes and time from navigation start to the frame that paints the first line
-    trace, over `repeats` cold loads (the same criterion for our pages and the baseline)."""
+def _load_once(browser: Any, url: str, chart: bool) -> tuple[int, float | None]:
+    """One cold load in a new browser context: (compressed bytes transferred, seconds to the first line's
+    painted frame or None)."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.add_init_script(FIRST_LINE_PAINTED)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        total = _ByteCounter()
+        cdp.on("Network.loadingFinished", total.add)
+        page.goto(url, wait_until="commit")
+        seconds = None
+        if chart:
+            page.wait_for_function("() => window.__firstLinePainted !== undefined", timeout=60000)
+            seconds = page.evaluate("window.__firstLinePainted") / 1000
+        page.wait_for_load_state("networkidle", timeout=60000)
+        return total.bytes, seconds
+    finally:
+        context.close()
+
+
+def cold_pages(pages: dict[str, tuple[str, bool]], repeats: int) -> dict[str, dict[str, Any]]:
+    """Cold loads of every page in turn, `repeats` rounds (name -> (url, has a chart)): per page the median
+    transferred bytes and time from navigation start to the frame that paints the first line trace (the same
+    criterion for our pages and the baseline). The pages take turns, so a slower spell of the machine falls
+    on all of them alike instead of on whichever was measured then."""
     from playwright.sync_api import sync_playwright
 
-    sizes, times = [], []
+    sizes: dict[str, list[int]] = {name: [] for name in pages}
+    times: dict[str, list[float]] = {name: [] for name in pages}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for _ in range(repeats):
-                context = browser.new_context()
-                page = context.new_page()
-                page.add_init_script(FIRST_LINE_PAINTED)
-                cdp = context.new_cdp_session(page)
-                cdp.send("Network.enable")
-                cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-                total = _ByteCounter()
-                cdp.on("Network.loadingFinished", total.add)
-                page.goto(url, wait_until="commit")
-                if chart:
-                    page.wait_for_function("() => window.__firstLinePainted !== undefined", timeout=60000)
-                    times.append(page.evaluate("window.__firstLinePainted") / 1000)
-                page.wait_for_load_state("networkidle", timeout=60000)
-                sizes.append(total.bytes)
-                context.close()
+                for name, (url, chart) in pages.items():
+                    size, seconds = _load_once(browser, url, chart)
+                    sizes[name].append(size)
+                    if seconds is not None:
+                        times[name].append(seconds)
         finally:
             browser.close()
     return {
-        "kb": round(statistics.median(sizes) / 1024, 1),
-        "first_chart_s": round(statistics.median(times), 3) if times else None,
-        "first_chart_all_s": [round(x, 3) for x in times],
+        name: {
+            "kb": round(statistics.median(sizes[name]) / 1024, 1),
+            "first_chart_s": round(statistics.median(times[name]), 3) if times[name] else None,
+            "first_chart_all_s": [round(x, 3) for x in times[name]],
+        }
+        for name in pages
     }
 
 
@@ -568,10 +588,16 @@ def main(argv: list[str] | None = None) -> int:
                 )
             if "browser" not in skip:
                 print("· cold page loads in headless Chromium …", flush=True)
-                home = cold_page(f"http://127.0.0.1:{port}/", chart=False)
-                jam = cold_page(f"http://127.0.0.1:{port}/jamfor", chart=True, repeats=7)
-                bpage = cold_page(f"http://127.0.0.1:{bport}/", chart=True, repeats=7)
-                results["page"] = {"home": home, "jamfor": jam, "baseline": bpage}
+                loads = cold_pages(
+                    {
+                        "home": (f"http://127.0.0.1:{port}/", False),
+                        "jamfor": (f"http://127.0.0.1:{port}/jamfor", True),
+                        "baseline": (f"http://127.0.0.1:{bport}/", True),
+                    },
+                    repeats=PAGE_ROUNDS,
+                )
+                home, jam, bpage = loads["home"], loads["jamfor"], loads["baseline"]
+                results["page"] = loads
                 rows.append(
                     row(
                         "cold page transferred, /",

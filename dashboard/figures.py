@@ -65,6 +65,9 @@ def series_by_region(frame: pd.DataFrame | Mapping, years: Sequence[int] | None 
     }
 
 
+TIMESERIES_MARGIN = {"l": 95, "b": 100}
+
+
 def _template() -> dict:
     """plotly_white's layout part, once: the figures are plain dicts, so plotly.js gets the object itself."""
     import plotly.io as pio
@@ -134,6 +137,9 @@ def timeseries_spec(
         )
     layout = base_layout(lang, title)
     layout.update(
+        # room for the legend below and six-digit tick labels beside the axis title from the start: plotly grows a
+        # margin that is too small for them (autoexpand) by drawing the chart a second time (~0.1 s on a first load)
+        margin={**layout["margin"], **TIMESERIES_MARGIN},
         xaxis={"title": {"text": t("axis_year", lang)}, "tickformat": "d"},
         yaxis={"title": {"text": unit}, "tickformat": ",~r" if decimals == 0 else ""},
         legend={"orientation": "h", "y": -0.18, "x": 0},
@@ -145,6 +151,9 @@ def timeseries_spec(
     for year, label in breaks:
         if all_years and min(all_years) <= year <= max(all_years):
             x = year - 0.5
+            # the label runs towards the middle: text running out of the data would widen the year axis
+            # (plotly fits annotations on an axis into its autorange) and leave years without data on it
+            right_half = x > (min(all_years) + max(all_years)) / 2
             shapes.append(
                 {
                     "type": "line",
@@ -164,7 +173,8 @@ def timeseries_spec(
                     "yref": "paper",
                     "text": label,
                     "showarrow": False,
-                    "xanchor": "left",
+                    "xanchor": "right" if right_half else "left",
+                    "xshift": -3 if right_half else 3,
                     "yanchor": "bottom",
                     "font": {"size": 11, "color": "#b00020"},
                 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import dash
@@ -87,8 +88,9 @@ def _strip_versions(app: dash.Dash) -> None:
     app._config = config  # type: ignore[method-assign]
 
 
-def harden(app: dash.Dash) -> dash.Dash:
-    """Apply every protection to `app` (a Dash app) and its Flask server; returns the app."""
+def harden(app: dash.Dash, head_script_hashes: Sequence[str] = ()) -> dash.Dash:
+    """Apply every protection to `app` (a Dash app) and its Flask server; returns the app.
+    `head_script_hashes`: CSP sources of inline scripts the app put into its index string itself."""
     server: Flask = app.server
     ancestors = frame_ancestors(settings.get("NYCKELTAL_FRAME_ANCESTORS"))
     max_query = settings.get_int("NYCKELTAL_MAX_QUERY_CHARS")
@@ -120,7 +122,7 @@ def harden(app: dash.Dash) -> dash.Dash:
         headers = resp.headers
         if resp.mimetype == "text/html":
             headers["Content-Security-Policy"] = content_security_policy(
-                list(dict.fromkeys(app.csp_hashes())), ancestors
+                list(dict.fromkeys([*head_script_hashes, *app.csp_hashes()])), ancestors
             )
         else:
             headers["Content-Security-Policy"] = non_page_csp

@@ -54,6 +54,8 @@ GZIP_LEVEL = 9
 
 CALLBACK_PATH = "/_dash-update-component"
 LAYOUT_PATH = "/_dash-layout"
+DEPENDENCIES_PATH = "/_dash-dependencies"
+CONDITIONAL = ("Range", "If-None-Match", "If-Modified-Since", "If-Range")
 # callbacks whose answer depends only on the request body, the dataset, the host and the encoding
 CACHEABLE_OUTPUTS = ("ts-graph.figure", "jf-sex.options", "jf-base.options", "download.data")
 ANSWER_CACHE_SIZE = 512  # answers kept per process (a new dataset version starts afresh)
@@ -61,9 +63,10 @@ ANSWER_MAX_BYTES = 512 * 1024  # larger answers are not kept
 
 _cache: dict[tuple[str, str, str], bytes] = {}
 _answers: dict[tuple, tuple[int, list[tuple[str, str]], bytes]] = {}
+_gets: dict[tuple, tuple[int, list[tuple[str, str]], bytes]] = {}  # finished GET answers (see get_key)
 _lock = threading.Lock()
 _key_locks: dict[tuple[str, str, str], threading.Lock] = {}
-stats = {"compressions": 0, "hits": 0, "answer_hits": 0}
+stats = {"compressions": 0, "hits": 0, "answer_hits": 0, "get_hits": 0}
 _defer = False  # set by warm_up(compress=False): take compressed bytes from the disk cache only
 pending: list[str] = []  # static URLs warm_up(compress=False) left uncompressed
 
@@ -228,13 +231,38 @@ def answer_key() -> tuple | None:
     return (version, request.host_url, encoding, hashlib.blake2b(body, digest_size=20).digest())
 
 
+def get_key() -> tuple | None:
+    """The cache key of a GET whose finished answer (headers and compressed body) can be served again as it
+    is: a fingerprinted static file (its URL changes with its content), the callback graph (fixed while the
+    app runs), or the initial layout (per dataset version, host and the page it is opened on, the Referer;
+    see dashboard.app.page_container). None for anything else, and for conditional or partial requests."""
+    if request.method != "GET" or any(name in request.headers for name in CONDITIONAL):
+        return None
+    path = request.path
+    encoding = accepted_encoding(request.headers.get("Accept-Encoding"))
+    if path.startswith(STATIC_PREFIXES):
+        query = request.query_string.decode("latin-1")
+        return ("static", path, query, encoding) if is_fingerprinted(path, query) else None
+    if path == DEPENDENCIES_PATH and not request.query_string:
+        return ("dependencies", encoding)
+    if path == LAYOUT_PATH and not request.query_string:
+        from dashboard import data
+
+        referrer = request.headers.get("Referer")
+        return ("layout", data.dataset().version, request.host_url, encoding, referrer)
+    return None
+
+
 def _answer_from_cache() -> Response | None:
     key = answer_key()
+    kept = _answers
+    if key is None:
+        key, kept = get_key(), _gets
     g.nyckeltal_answer_key = key
-    hit = _answers.get(key) if key is not None else None
+    hit = kept.get(key) if key is not None else None
     if hit is None:
         return None
-    stats["answer_hits"] += 1
+    stats["answer_hits" if kept is _answers else "get_hits"] += 1
     g.nyckeltal_answer_hit = True
     status, headers, body = hit
     return Response(body, status=status, headers=headers)
@@ -244,12 +272,17 @@ def _keep_answer(resp: Response) -> Response:
     key = g.get("nyckeltal_answer_key")
     if key is None or g.get("nyckeltal_answer_hit") or resp.status_code != 200 or resp.direct_passthrough:
         return resp
-    body = resp.get_data()
-    if len(body) > ANSWER_MAX_BYTES:
+    if key[0] == "static" and "Content-Encoding" not in resp.headers:
+        return resp  # (uncompressed copies are rare, and large: plotly.min.js is 4.6 MB)
+    body = resp.get_data()  # (a compressed static body is the very bytes object in _cache, not a copy)
+    if len(body) > ANSWER_MAX_BYTES and key[0] != "static":
         return resp
-    if len(_answers) >= ANSWER_CACHE_SIZE or (_answers and next(iter(_answers))[0] != key[0]):
-        _answers.clear()  # full, or a new dataset version: start again
-    _answers[key] = (resp.status_code, list(resp.headers.items()), body)
+    kept = _gets if key[0] in ("static", "dependencies", "layout") else _answers
+    if kept is _answers and _answers and next(iter(_answers))[0] != key[0]:
+        _answers.clear()  # a new dataset version: start again
+    if len(kept) >= ANSWER_CACHE_SIZE:
+        kept.clear()  # full: start again
+    kept[key] = (resp.status_code, list(resp.headers.items()), body)
     return resp
 
 
@@ -266,13 +299,11 @@ def install(app: dash.Dash) -> dash.Dash:
         # runs after the security layer's after_request (registered later, so called earlier):
         # a kept answer is the finished, compressed one with every header
         if request.path.startswith(STATIC_PREFIXES):
-            return _static_response(resp)
-        if request.path == CALLBACK_PATH:
-            return _keep_answer(resp)
-        if request.path == LAYOUT_PATH:  # holds the page named by the Referer (dashboard.app.page_container)
+            resp = _static_response(resp)
+        elif request.path == LAYOUT_PATH:  # holds the page named by the Referer (dashboard.app.page_container)
             resp.headers["Cache-Control"] = "no-cache"
             resp.vary.add("Referer")
-        return resp
+        return _keep_answer(resp)
 
     return app
 
@@ -334,6 +365,7 @@ def compress_pending(app: dash.Dash) -> int:
     """Compress (or read from the disk cache) every URL warm_up(compress=False) left; returns how many
     URLs were done. Requests for them meanwhile compress on demand, once (see compressed_body)."""
     client = app.server.test_client()
+    started = time.perf_counter()
     done = 0
     while pending:
         url = pending[0]
@@ -341,6 +373,7 @@ def compress_pending(app: dash.Dash) -> int:
             client.get(url, headers={"Accept-Encoding": encoding})
         pending.pop(0)
         done += 1
+    LOG.info("static files compressed or read from the disk cache: %d in %.2f s", done, time.perf_counter() - started)
     return done
 
 

@@ -160,5 +160,27 @@ def test_cold_page_loads_only_what_its_charts_and_controls_need(page: Page, base
         "async-upload",
     )
     assert [n for n in names if n.startswith(unwanted)] == []
+    # the layout and the callback graph are asked for once, by the page's head, while the scripts load
+    assert (names.count("_dash-layout"), names.count("_dash-dependencies")) == (1, 1)
+    asked_while_scripts_load = page.evaluate(
+        "() => { const all = performance.getEntriesByType('resource');"
+        " const lastScript = Math.max(...all.filter(e => e.initiatorType === 'script').map(e => e.responseEnd));"
+        " return all.filter(e => /_dash-(layout|dependencies)$/.test(e.name)).map(e => e.startTime < lastScript); }"
+    )
+    assert asked_while_scripts_load == [True, True]
     assert page.evaluate("() => document.querySelectorAll('.js-plotly-plot').length") == 2
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_year_axis_ends_with_the_data_beside_a_late_break(page: Page, base_url: str) -> None:
+    """A break in the last years (population: SCB's new table from 2025) is labelled leftwards, so the year
+    axis ends at the last year with data instead of running on to years with no data."""
+    page.goto(base_url + "/jamfor?indicator=population&regions=0127&from=2001&to=2025&lang=sv")
+    _wait_traces(page, ["Botkyrka"])
+    axis = page.evaluate(
+        "() => { const g = document.querySelector('#ts-graph .js-plotly-plot');"
+        " return {range: g._fullLayout.xaxis.range, labels: g.layout.annotations.map(a => a.text)}; }"
+    )
+    assert axis["labels"] == ["Ny tabell med CKM-brus (TAB5557)"]
+    low, high = axis["range"]
+    assert 2025 < high < 2027 and abs((high - 2025) - (2001 - low)) < 0.01  # the same padding at both ends

@@ -94,6 +94,14 @@ def test_breaks_drawn_as_vertical_lines(bundled_dataset: Dataset) -> None:
     )
     assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].x0 == 2003.5
     assert [a.text for a in fig.layout.annotations] == ["Ny tabell"]
+    assert fig.layout.annotations[0].xanchor == "left"  # early in the span: the label runs right, into the data
+
+
+def test_late_break_label_runs_left_into_the_data(bundled_dataset: Dataset) -> None:
+    # a label running right from a break near the end would widen the year axis past the data
+    _, fig = _ts(bundled_dataset, Selection("net_commuting", ("0127",), 1993, 2021), breaks=[(2019, "Ny källa")])
+    (label,) = fig.layout.annotations
+    assert (label.x, label.xanchor, label.xshift) == (2018.5, "right", -3)
 
 
 def test_ranking_x_of_8(bundled_dataset: Dataset) -> None:

@@ -31,6 +31,7 @@ def test_fingerprinted_component_suite_is_cached_for_a_year_and_compressed_once(
     real = serving.compress
     monkeypatch.setattr(serving, "compress", lambda d, e: calls.append((len(d), e)) or real(d, e))
     serving._cache.clear()
+    serving._gets.clear()
     url = _url(_scripts(client), "dash_core_components.v")
     raw = client.get(url, headers={"Accept-Encoding": "identity"})
     assert raw.headers.get("Content-Encoding") is None
@@ -46,6 +47,7 @@ def test_fingerprinted_component_suite_is_cached_for_a_year_and_compressed_once(
     assert calls == [(len(raw.data), "gzip"), (len(raw.data), "br")]
     # a restart (empty memory cache) reads the compressed bytes kept on disk instead of compressing again
     serving._cache.clear()
+    serving._gets.clear()
     again = client.get(url, headers={"Accept-Encoding": "gzip"})
     assert again.data == second.data and len(calls) == 2
     kept = [p for p in (tmp_path / "static").iterdir() if not p.name.startswith(".")]  # (.lock: file locks)
@@ -61,10 +63,14 @@ def test_brotli_preferred_and_exact(client) -> None:
 
 
 def test_partial_plotly_bundle_and_loader_are_assets(client) -> None:
-    scripts = _scripts(client)
+    page = client.get("/jamfor", headers={"Accept-Encoding": "identity"}).get_data(as_text=True)
+    tags = re.findall(r'<script src="([^"]+)"|<link rel="(preload|stylesheet)" href="([^"]+)"', page)
+    scripts = [src for src, _, _ in tags if src]
     basic = _url(scripts, "/assets/plotly-basic-")
     loader = _url(scripts, "/assets/plotly-loader.js")
-    assert scripts.index(basic) < scripts.index(loader) < scripts.index(_url(scripts, "dash_renderer"))
+    # run last (after React, Dash's renderer and dcc), asked for first: a preload link in <head>
+    assert scripts[-2:] == [basic, loader]
+    assert tags[0] == ("", "preload", basic) and page.index('rel="preload"') < page.index("</head>")
     resp = client.get(basic, headers={"Accept-Encoding": "gzip"})
     assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"  # ?m=<mtime> fingerprint
     body = gzip.decompress(resp.data)
@@ -107,6 +113,7 @@ def test_fingerprint_rules() -> None:
 def test_warm_up_fills_the_caches(app) -> None:
     data.configure(app.store_url)
     serving._cache.clear()
+    serving._gets.clear()
     report = serving.warm_up(app)
     assert report["static_files"] >= 10
     assert report["compressed"] >= 2 * report["static_files"] - 4  # br + gzip of each (tiny files skipped)
@@ -274,6 +281,7 @@ def test_warm_up_without_compressing_leaves_static_files_to_the_workers(app, mon
     monkeypatch.setenv("NYCKELTAL_OBSERVATIONS_CACHE", str(tmp_path))  # no compressed file on disk yet
     data.configure(app.store_url)
     serving._cache.clear()
+    serving._gets.clear()
     serving.pending.clear()
     before = serving.stats["compressions"]
     report = serving.warm_up(app, compress=False)  # what gunicorn's master does
@@ -286,6 +294,7 @@ def test_warm_up_without_compressing_leaves_static_files_to_the_workers(app, mon
     assert serving.pending == [] and serving.stats["compressions"] == before + 2 * len(deferred)
     # the next start (or another worker) loads them from disk in the warm-up: nothing left to compress
     serving._cache.clear()
+    serving._gets.clear()
     again = serving.warm_up(app, compress=False)
     assert again["compression_deferred"] == 0 and again["compressed"] == 2 * len(deferred)
     assert serving.stats["compressions"] == before + 2 * len(deferred)
@@ -293,3 +302,52 @@ def test_warm_up_without_compressing_leaves_static_files_to_the_workers(app, mon
     url = deferred[0]
     raw = client.get(url, headers={"Accept-Encoding": "identity"}).data
     assert brotli.decompress(client.get(url, headers={"Accept-Encoding": "br"}).data) == raw
+
+
+def _tyreso_in_layout(resp) -> float:
+    figure = _components(json.loads(brotli.decompress(resp.get_data())), {})["ts-graph"]["props"]["figure"]
+    trace = next(t for t in figure["data"] if t["meta"]["region_code"] == "0138")
+    return trace["y"][trace["x"].index(2024)]
+
+
+def test_initial_layout_answered_again_per_page_until_a_publish(client, app) -> None:
+    """The finished /_dash-layout answer is kept per opened page (Referer), host and dataset version."""
+    from etl.catalog import load_catalog
+    from etl.regions import load_regions
+    from etl.store import Store
+
+    link = "http://localhost/jamfor?indicator=population&regions=0138&from=2000&to=2024&year=2024"
+    headers = {"Accept-Encoding": "br", "Referer": link}
+    first = client.get("/_dash-layout", headers=headers)
+    hits = serving.stats["get_hits"]
+    again = client.get("/_dash-layout", headers=headers)
+    assert serving.stats["get_hits"] == hits + 1 and again.get_data() == first.get_data()
+    assert again.headers["Content-Encoding"] == "br" and again.headers["Vary"] == first.headers["Vary"]
+    assert again.headers["Cache-Control"] == "no-cache" and again.headers["X-Content-Type-Options"] == "nosniff"
+    other = client.get("/_dash-layout", headers={**headers, "Referer": link + "&lang=en"})
+    assert serving.stats["get_hits"] == hits + 1 and other.get_data() != first.get_data()
+
+    store = Store(app.store_url)
+    try:
+        _, frame = store.read_observations()
+        hit = (frame["indicator_id"] == "population") & (frame["region_code"] == "0138") & (frame["year"] == 2024)
+        hit &= frame["sex"] == "T"
+        before = float(frame.loc[hit, "value"].iloc[0])
+        frame.loc[hit, "value"] = before + 1
+        store.publish(frame, load_catalog(), load_regions(), origin="test: layout answer cache")
+    finally:
+        store.dispose()
+    assert _tyreso_in_layout(first) == before
+    data.source()._checked = float("-inf")  # the next request looks at the store's version at once
+    assert _tyreso_in_layout(client.get("/_dash-layout", headers=headers)) == before + 1
+
+
+def test_static_answer_kept_but_conditional_requests_still_revalidate(client) -> None:
+    url = _url(_scripts(client), "plotly-basic")
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    hits = serving.stats["get_hits"]
+    second = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert serving.stats["get_hits"] == hits + 1 and second.get_data() == first.get_data()
+    assert second.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    unchanged = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304 and serving.stats["get_hits"] == hits + 1
