@@ -139,14 +139,23 @@ def create_app(database_url: str | None = None) -> dash.Dash:
     register_health(app.server, data.source)
     app.server.register_blueprint(api_blueprint)
 
+    def header_for(pathname: str | None, search: str | None) -> list[str]:
+        """What the header shows for a URL: language, path, query string, data date."""
+        lang = lang_of(search)
+        state = data.source().state()
+        return [lang, pathname or "/", search or "", fmt_date(state.published_at if state else None, lang)]
+
     def layout() -> Any:
+        # the header of the page being opened (its language, its active link), so it need not change on load
+        shown = header_for(*(opened_page() or ("/", "")))
         return html.Div(
             [
                 # "callback-nav": a URL written by a callback is announced to dash.page_container's Location
                 # too, so back/forward re-render the page (the page skips re-rendering what it just wrote)
                 dcc.Location(id="url", refresh="callback-nav"),
                 dcc.Store(id="url-written", data=None),
-                html.Header(header_children("sv", "/", "", ""), id="site-header", className="site-header"),
+                dcc.Store(id="site-header-for", data=shown),
+                html.Header(header_children(*shown), id="site-header", className="site-header"),
                 html.Main(page_container(app), className="page", id="content", tabIndex="-1"),  # skip-link target
             ],
             className="app",
@@ -154,11 +163,18 @@ def create_app(database_url: str | None = None) -> dash.Dash:
 
     app.layout = layout
 
-    @app.callback(Output("site-header", "children"), Input("url", "pathname"), Input("url", "search"))
-    def update_header(pathname: str | None, search: str | None) -> list:
-        lang = lang_of(search)
-        state = data.source().state()
-        return header_children(lang, pathname, search, fmt_date(state.published_at if state else None, lang))
+    @app.callback(
+        Output("site-header", "children"),
+        Output("site-header-for", "data"),
+        Input("url", "pathname"),
+        Input("url", "search"),
+        State("site-header-for", "data"),
+    )
+    def update_header(pathname: str | None, search: str | None, shown: list | None) -> tuple:
+        wanted = header_for(pathname, search)
+        if wanted == shown:  # e.g. on load: the layout already holds this page's header
+            return dash.no_update, dash.no_update
+        return header_children(*wanted), wanted
 
     # leaving /jamfor forgets what it wrote, so coming back (e.g. with the back button) renders it again
     app.clientside_callback(

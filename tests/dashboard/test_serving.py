@@ -351,3 +351,29 @@ def test_static_answer_kept_but_conditional_requests_still_revalidate(client) ->
     assert second.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     unchanged = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]})
     assert unchanged.status_code == 304 and serving.stats["get_hits"] == hits + 1
+
+
+def test_initial_layout_holds_the_opened_pages_header_so_it_is_not_redrawn_on_load(client) -> None:
+    """The header of /jamfor?lang=en is English with Jämför active from the start; the header callback that runs
+    on load changes nothing, and still redraws the header when the URL moves on."""
+    from bench.dashflow import body, find_callback
+
+    layout = _components(
+        client.get("/_dash-layout", headers={"Referer": "http://localhost/jamfor?lang=en"}).get_json(), {}
+    )
+    shown = layout["site-header-for"]["props"]["data"]
+    assert shown[:3] == ["en", "/jamfor", "?lang=en"]
+    assert layout["nav-jamfor"]["props"]["className"] == "nav-link active"
+    assert layout["nav-jamfor"]["props"]["children"] == "Compare"
+    header = find_callback(client.get("/_dash-dependencies").get_json(), "site-header.children")
+
+    def answer(pathname: str, search: str) -> dict:
+        values = {"url.pathname": pathname, "url.search": search, "site-header-for.data": shown}
+        return client.post("/_dash-update-component", json=body(header, values, ["url.pathname"])).get_json()
+
+    assert answer("/jamfor", "?lang=en")["response"] == {}
+    moved = answer("/karta", "?lang=sv")["response"]
+    assert moved["site-header-for"]["data"][:3] == ["sv", "/karta", "?lang=sv"]
+    links = _components(moved["site-header"]["children"], {})
+    assert links["nav-karta"]["props"]["className"] == "nav-link active"
+    assert links["nav-karta"]["props"]["children"] == "Karta"
