@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-PAGE_ROUNDS = 11  # cold loads of each page, taking turns (medians reported)
+PAGE_ROUNDS = 15  # cold loads of each page, taking turns (medians reported)
 EIGHT = ["0127", "0136", "0126", "0140", "0192", "0128", "0181", "0138"]
 
 

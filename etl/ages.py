@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from etl.http import SourceError
+from etl.errors import SourceError
 from etl.sources import jsonstat
 
 AGE_COLUMNS: tuple[str, ...] = (

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from etl.http import SourceError
+from etl.errors import SourceError
 from etl.sources import jsonstat
 from etl.sources.scb_discovery import FINDERS, TableFinder, one_code_by_label
 

@@ -21,15 +21,9 @@ from typing import Any
 
 import requests
 
+from etl.errors import SourceError  # (also imported from here by the sources)
+
 USER_AGENT = "nyckeltal-etl/1.0 (Södertörn key figures; +https://github.com/)"
-
-
-class SourceError(RuntimeError):
-    """A source failed in a way a person can act on; str() is one line."""
-
-    def __init__(self, source: str, table: str, request: str, problem: str):
-        self.source, self.table, self.request, self.problem = source, table, request, problem
-        super().__init__(f"{source} {table}: {problem} (request: {request})")
 
 
 @dataclass

@@ -17,7 +17,7 @@ import pandas as pd
 from etl import settings
 from etl.catalog import Catalog, Indicator, SourceRef
 from etl.checks import GateReport, run_gates
-from etl.http import SourceError
+from etl.errors import SourceError
 from etl.regions import Regions
 from etl.schema import ContractError, empty_observations, normalise_observations
 from etl.sources.base import Adapter, FetchContext, SourceResult

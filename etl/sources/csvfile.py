@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl.catalog import Indicator, SourceRef
-from etl.http import SourceError
+from etl.errors import SourceError
 from etl.schema import OBSERVATION_COLUMNS, SEXES
 from etl.settings import PROJECT_ROOT
 from etl.sources.base import FetchContext, SourceResult

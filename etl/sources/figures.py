@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from etl.catalog import Indicator, SourceRef
-from etl.http import SourceError
+from etl.errors import SourceError
 from etl.schema import OBSERVATION_COLUMNS, empty_observations
 from etl.sources.base import FetchContext, SourceResult
 

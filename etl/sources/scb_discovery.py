@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from etl.http import SourceError
+from etl.errors import SourceError
 
 SOURCE = "SCB"
 MAX_PAGES = 50  # a search answer longer than this is not a search for one table
