@@ -117,6 +117,32 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
+def cpu_ticks(pids: list[int]) -> int:
+    """User + system CPU time of the processes so far, in clock ticks (/proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def wait_until_idle(procs: list[subprocess.Popen], timeout: float = 60.0) -> float:
+    """Seconds until the servers (masters and workers) used under 20 ms of CPU in each of two half-second
+    spells. After a load test a server may still be working off requests wrk left queued (the baseline's
+    take ~0.2 s each): pages timed meanwhile would share the CPUs with it."""
+    started = time.perf_counter()
+    quiet = 0
+    while quiet < 2 and time.perf_counter() - started < timeout:
+        pids = [pid for proc in procs for pid in (proc.pid, *children(proc.pid))]
+        before = cpu_ticks(pids)
+        time.sleep(0.5)
+        quiet = quiet + 1 if cpu_ticks(pids) - before <= 2 * os.sysconf("SC_CLK_TCK") // 100 else 0
+    return time.perf_counter() - started
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -593,6 +619,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             if "browser" not in skip:
                 print("· cold page loads in headless Chromium …", flush=True)
+                results["page_wait_idle_s"] = round(wait_until_idle([proc, bproc]), 1)
                 loads = cold_pages(
                     {
                         "home": (f"http://127.0.0.1:{port}/", False),
