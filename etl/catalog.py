@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from etl.yamlfile import load_yaml
+
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
 SOURCE_KINDS = ("scb", "kolada", "figures", "county_sum", "csv")
 AGGREGATIONS = ("sum", "weighted_mean", "none")
@@ -320,7 +322,7 @@ def parse_catalog(doc: dict[str, Any]) -> Catalog:
 
 def load_catalog_file(path: Path) -> Catalog:
     with open(path, encoding="utf-8") as fh:
-        return parse_catalog(yaml.safe_load(fh))
+        return parse_catalog(load_yaml(fh))
 
 
 @lru_cache(maxsize=1)
@@ -329,12 +331,12 @@ def load_catalog() -> Catalog:
     from etl import settings
 
     with open(CATALOG_FILE, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
+        doc = load_yaml(fh)
     extra = settings.get("NYCKELTAL_EXTRA_CATALOG")
     if extra:
         try:
             with open(extra, encoding="utf-8") as fh:
-                more = yaml.safe_load(fh) or {}
+                more = load_yaml(fh) or {}
         except OSError as exc:
             raise CatalogError(f"NYCKELTAL_EXTRA_CATALOG={extra}: cannot read it ({exc.strerror})") from None
         except yaml.YAMLError as exc:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from etl.yamlfile import load_yaml
 
 REGIONS_FILE = Path(__file__).with_name("regions.yaml")
 LEVELS = ("country", "county", "municipality")
@@ -128,4 +128,4 @@ def parse_regions(doc: dict) -> Regions:
 def load_regions(path: Path = REGIONS_FILE) -> Regions:
     """The project's regions (cached; the file is part of the code)."""
     with open(path, encoding="utf-8") as fh:
-        return parse_regions(yaml.safe_load(fh))
+        return parse_regions(load_yaml(fh))

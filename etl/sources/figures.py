@@ -15,12 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from etl.catalog import Indicator, SourceRef
 from etl.errors import SourceError
 from etl.schema import OBSERVATION_COLUMNS, empty_observations
 from etl.sources.base import FetchContext, SourceResult
+from etl.yamlfile import load_yaml
 
 SOURCE = "published"
 RANKS_FILE = Path(__file__).resolve().parent.parent / "published_sources.yaml"
@@ -29,7 +29,7 @@ FIGURE_COLUMNS = ("region_code", "indicator", "year", "sex", "value", "source_ur
 
 @lru_cache(maxsize=1)
 def _prefixes() -> list[tuple[str, int]]:
-    doc = yaml.safe_load(RANKS_FILE.read_text(encoding="utf-8"))
+    doc = load_yaml(RANKS_FILE.read_text(encoding="utf-8"))
     pairs = [(p.lower(), int(rank)) for rank, prefixes in doc["ranks"].items() for p in prefixes]
     return sorted(pairs, key=lambda pr: -len(pr[0]))
 

@@ -265,3 +265,12 @@ def test_bas_fills_after_rams_before_kolada():
             assert described[described.index(bas) + 1].startswith("Kolada ")
     breaks = {b.year: b.label("en") for b in catalog.get("in_commuters").breaks}
     assert breaks[2022] == "SCB's BAS (a different method from RAMS); Kolada as the second source"
+
+
+@pytest.mark.parametrize("name", ["catalog.yaml", "regions.yaml", "published_sources.yaml"])
+def test_declared_yaml_read_alike_by_the_c_and_the_python_loader(name: str) -> None:
+    from etl.yamlfile import SafeLoader, load_yaml
+
+    text = (CATALOG_FILE.parent / name).read_text(encoding="utf-8")
+    assert SafeLoader is yaml.CSafeLoader  # PyYAML's wheels bring libyaml: the fast loader is the one used
+    assert load_yaml(text) == yaml.load(text, Loader=yaml.SafeLoader)
