@@ -158,11 +158,26 @@ def _tyreso_2024(answer: bytes) -> float:
     return trace["y"][trace["x"].index(2024)]
 
 
-def test_same_callback_answered_from_the_answer_cache_until_a_publish(client, app) -> None:
+def _publish_tyreso_2024_plus_one(store_url: str, origin: str) -> float:
+    """Publish the store's dataset again with Tyresö's 2024 population one higher; returns the old value."""
     from etl.catalog import load_catalog
     from etl.regions import load_regions
     from etl.store import Store
 
+    store = Store(store_url)
+    try:
+        _, frame = store.read_observations()
+        hit = (frame["indicator_id"] == "population") & (frame["region_code"] == "0138") & (frame["year"] == 2024)
+        hit &= frame["sex"] == "T"
+        before = float(frame.loc[hit, "value"].iloc[0])
+        frame.loc[hit, "value"] = before + 1
+        store.publish(frame, load_catalog(), load_regions(), origin=origin)
+    finally:
+        store.dispose()
+    return before
+
+
+def test_same_callback_answered_from_the_answer_cache_until_a_publish(client, app) -> None:
     payload = _view_body(client, ["0138", "0127"])
     headers = {"Accept-Encoding": "br"}
     first = client.post("/_dash-update-component", json=payload, headers=headers)
@@ -176,16 +191,7 @@ def test_same_callback_answered_from_the_answer_cache_until_a_publish(client, ap
     assert serving.stats["answer_hits"] == hits + 1 and other.get_data() != first.get_data()
 
     # a publish is a new dataset version: the same body is answered from the new data
-    store = Store(app.store_url)
-    try:
-        _, frame = store.read_observations()
-        hit = (frame["indicator_id"] == "population") & (frame["region_code"] == "0138") & (frame["year"] == 2024)
-        hit &= frame["sex"] == "T"
-        before = float(frame.loc[hit, "value"].iloc[0])
-        frame.loc[hit, "value"] = before + 1
-        store.publish(frame, load_catalog(), load_regions(), origin="test: answer cache")
-    finally:
-        store.dispose()
+    before = _publish_tyreso_2024_plus_one(app.store_url, "test: answer cache")
     assert _tyreso_2024(first.get_data()) == before
     after = client.post("/_dash-update-component", json=payload, headers=headers)
     assert _tyreso_2024(after.get_data()) == before + 1
@@ -312,10 +318,6 @@ def _tyreso_in_layout(resp) -> float:
 
 def test_initial_layout_answered_again_per_page_until_a_publish(client, app) -> None:
     """The finished /_dash-layout answer is kept per opened page (Referer), host and dataset version."""
-    from etl.catalog import load_catalog
-    from etl.regions import load_regions
-    from etl.store import Store
-
     link = "http://localhost/jamfor?indicator=population&regions=0138&from=2000&to=2024&year=2024"
     headers = {"Accept-Encoding": "br", "Referer": link}
     first = client.get("/_dash-layout", headers=headers)
@@ -327,16 +329,7 @@ def test_initial_layout_answered_again_per_page_until_a_publish(client, app) -> 
     other = client.get("/_dash-layout", headers={**headers, "Referer": link + "&lang=en"})
     assert serving.stats["get_hits"] == hits + 1 and other.get_data() != first.get_data()
 
-    store = Store(app.store_url)
-    try:
-        _, frame = store.read_observations()
-        hit = (frame["indicator_id"] == "population") & (frame["region_code"] == "0138") & (frame["year"] == 2024)
-        hit &= frame["sex"] == "T"
-        before = float(frame.loc[hit, "value"].iloc[0])
-        frame.loc[hit, "value"] = before + 1
-        store.publish(frame, load_catalog(), load_regions(), origin="test: layout answer cache")
-    finally:
-        store.dispose()
+    before = _publish_tyreso_2024_plus_one(app.store_url, "test: layout answer cache")
     assert _tyreso_in_layout(first) == before
     data.source()._checked = float("-inf")  # the next request looks at the store's version at once
     assert _tyreso_in_layout(client.get("/_dash-layout", headers=headers)) == before + 1
