@@ -59,11 +59,10 @@ def opened_page() -> tuple[str, str] | None:
     return parts.path or "/", f"?{parts.query}" if parts.query else ""
 
 
-def page_container(app: dash.Dash) -> Any:
-    """dash.page_container, holding the page being opened when it is known (its layout function called
-    exactly as Dash's routing callback calls it, with its Location already at that URL, so the routing
-    callback does not run again for it)."""
-    opened = opened_page()
+def page_container(app: dash.Dash, opened: tuple[str, str] | None) -> Any:
+    """dash.page_container, holding the page being opened (`opened_page()`) when it is known (its layout
+    function called exactly as Dash's routing callback calls it, with its Location already at that URL, so
+    the routing callback does not run again for it)."""
     if opened is None:
         return dash.page_container
     path, search = opened
@@ -147,7 +146,8 @@ def create_app(database_url: str | None = None) -> dash.Dash:
 
     def layout() -> Any:
         # the header of the page being opened (its language, its active link), so it need not change on load
-        shown = header_for(*(opened_page() or ("/", "")))
+        opened = opened_page()
+        shown = header_for(*(opened or ("/", "")))
         return html.Div(
             [
                 # "callback-nav": a URL written by a callback is announced to dash.page_container's Location
@@ -156,7 +156,9 @@ def create_app(database_url: str | None = None) -> dash.Dash:
                 dcc.Store(id="url-written", data=None),
                 dcc.Store(id="site-header-for", data=shown),
                 html.Header(header_children(*shown), id="site-header", className="site-header"),
-                html.Main(page_container(app), className="page", id="content", tabIndex="-1"),  # skip-link target
+                html.Main(
+                    page_container(app, opened), className="page", id="content", tabIndex="-1"
+                ),  # skip-link target
             ],
             className="app",
         )

@@ -258,7 +258,7 @@ def _answer_from_cache() -> Response | None:
     kept = _answers
     if key is None:
         key, kept = get_key(), _gets
-    g.nyckeltal_answer_key = key
+    g.nyckeltal_answer_key, g.nyckeltal_answers = key, kept
     hit = kept.get(key) if key is not None else None
     if hit is None:
         return None
@@ -277,7 +277,7 @@ def _keep_answer(resp: Response) -> Response:
     body = resp.get_data()  # (a compressed static body is the very bytes object in _cache, not a copy)
     if len(body) > ANSWER_MAX_BYTES and key[0] != "static":
         return resp
-    kept = _gets if key[0] in ("static", "dependencies", "layout") else _answers
+    kept = g.nyckeltal_answers
     if kept is _answers and _answers and next(iter(_answers))[0] != key[0]:
         _answers.clear()  # a new dataset version: start again
     if len(kept) >= ANSWER_CACHE_SIZE:

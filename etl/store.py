@@ -60,6 +60,19 @@ READ_CHUNK = 50_000  # rows turned into columns at a time by read_observations
 LOCK_KEY = 80_127_0136  # PostgreSQL advisory lock id for "one refresh at a time"
 
 metadata = MetaData()
+
+
+def figure_columns() -> list[Column]:
+    """The columns every stored figure carries: its value and where it comes from (new objects per table)."""
+    return [
+        Column("value", Float, nullable=True),
+        Column("status", String(16), nullable=False),
+        Column("source", String(32), nullable=False),
+        Column("source_ref", Text, nullable=False),
+        Column("retrieved_at", String(32), nullable=True),
+    ]
+
+
 dataset_state = Table(
     "dataset_state",
     metadata,
@@ -78,11 +91,7 @@ observations = Table(
     Column("region_code", String(8), primary_key=True),
     Column("year", Integer, primary_key=True),
     Column("sex", String(1), primary_key=True),
-    Column("value", Float, nullable=True),
-    Column("status", String(16), nullable=False),
-    Column("source", String(32), nullable=False),
-    Column("source_ref", Text, nullable=False),
-    Column("retrieved_at", String(32), nullable=True),
+    *figure_columns(),
 )
 indicators_table = Table(
     "indicators",
@@ -116,11 +125,7 @@ flows_table = Table(
     Column("to_code", String(8), primary_key=True),
     Column("year", Integer, primary_key=True),
     Column("sex", String(1), primary_key=True),
-    Column("value", Float, nullable=True),
-    Column("status", String(16), nullable=False),
-    Column("source", String(32), nullable=False),
-    Column("source_ref", Text, nullable=False),
-    Column("retrieved_at", String(32), nullable=True),
+    *figure_columns(),
 )
 ages_table = Table(
     "age_structure",
@@ -130,11 +135,7 @@ ages_table = Table(
     Column("year", Integer, primary_key=True),
     Column("sex", String(1), primary_key=True),
     Column("age_band", String(8), primary_key=True),
-    Column("value", Float, nullable=True),
-    Column("status", String(16), nullable=False),
-    Column("source", String(32), nullable=False),
-    Column("source_ref", Text, nullable=False),
-    Column("retrieved_at", String(32), nullable=True),
+    *figure_columns(),
 )
 # the observations of one version packed for loading (etl.query.pack_observations as Arrow IPC bytes):
 # derived data, written in the publish transaction; `content_sha256` names the rows it was built from
