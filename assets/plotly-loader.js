@@ -1,7 +1,7 @@
-/* nyckeltal: every page starts with plotly.js's basic bundle (plotly-basic-*.min.js: scatter, bar,
-   pie; ~0.4 MB compressed instead of ~1.4 MB). A figure with any other trace type (the maps on
-   /karta, the sankey on /pendling) first loads Dash's full plotly.js once, which then replaces
-   window.Plotly for every later chart. Rebuild the basic bundle: scripts/build-plotly-bundle.sh.
+/* nyckeltal: every page starts with a plotly.js bundle of the scatter and bar traces only
+   (plotly-scatter-bar-*.min.js, ~0.36 MB compressed instead of ~1.4 MB). A figure with any other trace
+   type (the maps on /karta, the sankey on /pendling) first loads Dash's full plotly.js once, which then
+   replaces window.Plotly for every later chart. Rebuild the bundle: scripts/build-plotly-bundle.sh.
 
    Charts are drawn one at a time: a page's first chart is drawn at once, and each further chart
    asked for meanwhile waits until the browser has painted (the next animation frame), so the first
@@ -12,7 +12,7 @@
   if (!basic || basic.nyckeltalLoader) {
     return;
   }
-  var BASIC_TYPES = { scatter: true, bar: true, pie: true };
+  var BASIC_TYPES = { scatter: true, bar: true }; // the traces in plotly-scatter-bar-*.min.js
   var loading = null;
   var waiting = []; // draws asked for while another one is being drawn in this frame
   var drawing = false;

@@ -138,8 +138,9 @@ def test_overview_and_about_pages(page: Page, base_url: str) -> None:
 
 
 def test_cold_page_loads_only_what_its_charts_and_controls_need(page: Page, base_url: str) -> None:
-    """Issue 7: /jamfor draws both charts from plotly.js's basic bundle; dcc's graph and dropdown code comes
-    with the page; no other lazily loaded dcc code, no full plotly.js, no @babel/polyfill, no dash_table."""
+    """Issue 7: /jamfor draws both charts from the scatter-and-bar plotly.js bundle (no other trace type in
+    it); dcc's graph and dropdown code comes with the page; no other lazily loaded dcc code, no full
+    plotly.js, no @babel/polyfill, no dash_table."""
     requested: list[str] = []
     page.on("request", lambda r: requested.append(r.url))
     page.goto(base_url + SHARE)
@@ -148,7 +149,8 @@ def test_cold_page_loads_only_what_its_charts_and_controls_need(page: Page, base
     page.wait_for_selector("button#jf-indicator.dash-dropdown", timeout=20000)
     page.wait_for_load_state("networkidle")
     names = [u.split("?")[0].rsplit("/", 1)[-1] for u in requested]
-    assert "plotly-basic-4.1.1.min.js" in names and "regenerator-runtime-0.14.1.js" in names
+    assert "plotly-scatter-bar-4.1.1.min.js" in names and "regenerator-runtime-0.14.1.js" in names
+    assert page.evaluate("Object.keys(window.Plotly.PlotSchema.get().traces).sort()") == ["bar", "scatter"]
     assert {"async-graph.js", "async-dropdown.js"} <= set(names)
     unwanted = (
         "polyfill@",

@@ -66,15 +66,15 @@ def test_partial_plotly_bundle_and_loader_are_assets(client) -> None:
     page = client.get("/jamfor", headers={"Accept-Encoding": "identity"}).get_data(as_text=True)
     tags = re.findall(r'<script src="([^"]+)"|<link rel="(preload|stylesheet)" href="([^"]+)"', page)
     scripts = [src for src, _, _ in tags if src]
-    basic = _url(scripts, "/assets/plotly-basic-")
+    bundle = _url(scripts, "/assets/plotly-scatter-bar-")
     loader = _url(scripts, "/assets/plotly-loader.js")
     # run last (after React, Dash's renderer and dcc), asked for first: a preload link in <head>
-    assert scripts[-2:] == [basic, loader]
-    assert tags[0] == ("", "preload", basic) and page.index('rel="preload"') < page.index("</head>")
-    resp = client.get(basic, headers={"Accept-Encoding": "gzip"})
+    assert scripts[-2:] == [bundle, loader]
+    assert tags[0] == ("", "preload", bundle) and page.index('rel="preload"') < page.index("</head>")
+    resp = client.get(bundle, headers={"Accept-Encoding": "gzip"})
     assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"  # ?m=<mtime> fingerprint
     body = gzip.decompress(resp.data)
-    assert body.startswith(b"/**\n* plotly.js (basic - minified) v")
+    assert body.startswith(b"/**\n* plotly.js (scatter-bar - minified) v")
     assert len(body) < 2_000_000
     # same plotly.js version as the full bundle Dash serves for the other trace types
     from plotly.offline import get_plotlyjs_version
@@ -336,7 +336,7 @@ def test_initial_layout_answered_again_per_page_until_a_publish(client, app) -> 
 
 
 def test_static_answer_kept_but_conditional_requests_still_revalidate(client) -> None:
-    url = _url(_scripts(client), "plotly-basic")
+    url = _url(_scripts(client), "plotly-scatter-bar")
     first = client.get(url, headers={"Accept-Encoding": "gzip"})
     hits = serving.stats["get_hits"]
     second = client.get(url, headers={"Accept-Encoding": "gzip"})
