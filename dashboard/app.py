@@ -20,7 +20,7 @@ from dash._pages import _parse_query_string, _path_to_page
 from dashboard import data
 from dashboard.api import bp as api_blueprint
 from dashboard.components import header_children
-from dashboard.early_fetch import install as install_early_fetch
+from dashboard.early_fetch import csp_hash, early_fetch_script
 from dashboard.health import register_health
 from dashboard.i18n import fmt_date, t
 from dashboard.pages import befolkning, jamfor, karta, om, oversikt, pendling, tillganglighet
@@ -108,13 +108,20 @@ def arrange_scripts(html: str) -> tuple[str, str]:
     return html, preload
 
 
-def arrange_page(app: dash.Dash) -> None:
-    """Every page's HTML with its scripts as arrange_scripts() leaves them (Dash's documented override point)."""
+def arrange_page(app: dash.Dash, head_scripts: tuple[str, ...] = ()) -> None:
+    """Every page's HTML with its scripts as arrange_scripts() leaves them, and `head_scripts` inline first in
+    <head> (Dash's documented override point, interpolate_index)."""
     interpolate = app.interpolate_index
+    first_in_head = "".join(f"\n        <script>{script}</script>" for script in head_scripts)
 
     def interpolate_arranged(**parts: str) -> str:
         scripts, preload = arrange_scripts(parts.get("scripts", ""))
-        return interpolate(**{**parts, "scripts": scripts, "css": preload + parts.get("css", "")})
+        page = interpolate(**{**parts, "scripts": scripts, "css": preload + parts.get("css", "")})
+        if first_in_head:
+            if "<head>" not in page:
+                raise ValueError("the page has no <head> for its inline scripts (see arrange_page)")
+            page = page.replace("<head>", "<head>" + first_in_head, 1)
+        return page
 
     app.interpolate_index = interpolate_arranged  # type: ignore[method-assign]
 
@@ -198,7 +205,7 @@ def create_app(database_url: str | None = None) -> dash.Dash:
         Input("url", "pathname"),
         Input("url", "search"),
     )
-    arrange_page(app)
-    early_fetch_hash = install_early_fetch(app)  # the layout is asked for while the scripts load
+    early_fetch = early_fetch_script(app.config.requests_pathname_prefix)  # the layout asked for while scripts load
+    arrange_page(app, head_scripts=(early_fetch,))
     install_serving(app)  # static files compressed once, cache headers (dashboard/serving.py)
-    return harden(app, [early_fetch_hash])  # last: CSP hashes cover every inline script declared above
+    return harden(app, [csp_hash(early_fetch)])  # last: CSP hashes cover every inline script declared above

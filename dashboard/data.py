@@ -75,27 +75,29 @@ class DataSource:
             return cached
         with self._lock:
             if self._dataset is None or self._dataset.version != self.store.dataset_version():
-                read_version, packed = self._read()
+                state, read_version, packed = self._read()
                 loaded = Dataset.from_packed(read_version, packed, load_catalog(), load_regions())
                 loaded.precompute_groups()
                 self._dataset = loaded
-                self._state = self.store.state()
+                # the state read with the observations (a publish in between: that of the version now read)
+                self._state = state if state is None or state.version == read_version else self.store.state()
                 release_memory()
             self._checked = time.monotonic()
             return self._dataset
 
-    def _read(self) -> tuple[int | None, dict[str, np.ndarray]]:
-        """(version, packed observations): from the local cache file when it holds this version, else
-        from the packed copy the publish stored in the store (one SELECT, checked against its sha256),
-        else from the rows; what came from the store is written to the cache file for the next start."""
+    def _read(self) -> tuple[PublishedState | None, int | None, dict[str, np.ndarray]]:
+        """(the store's published state, version, packed observations): from the local cache file when it
+        holds this version, else from the packed copy the publish stored in the store (one SELECT, checked
+        against its sha256), else from the rows; what came from the store is written to the cache file for
+        the next start."""
         folder = settings.get("NYCKELTAL_OBSERVATIONS_CACHE")
         state = self.store.state()
         if state is None:
-            return self.store.read_observations_packed()
+            return (None, *self.store.read_observations_packed())
         path = observations_cache_path(Path(folder), state) if folder else None
         if path is not None and path.exists():
             try:
-                return state.version, read_observations_cache(path)
+                return state, state.version, read_observations_cache(path)
             except Exception as exc:  # a damaged cache file is only a slower start
                 LOG.warning("ignoring the observations cache %s: %s", path, exc)
         copy = self.store.read_packed_copy()
@@ -105,7 +107,7 @@ class DataSource:
                 write_observations_cache(path, packed)
             except OSError as exc:
                 LOG.warning("cannot write the observations cache %s: %s", path, exc)
-        return version, packed
+        return state, version, packed
 
     def state(self) -> PublishedState | None:
         self.dataset()

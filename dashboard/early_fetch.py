@@ -13,8 +13,6 @@ import base64
 import hashlib
 import json
 
-import dash
-
 EARLY_PATHS = ("_dash-layout", "_dash-dependencies")
 
 _SCRIPT = """(function () {
@@ -61,13 +59,3 @@ def early_fetch_script(prefix: str) -> str:
 def csp_hash(script: str) -> str:
     """The CSP source expression that allows exactly `script` inline."""
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
-
-
-def install(app: dash.Dash) -> str:
-    """Put the script first in every page's <head>; returns its CSP hash source."""
-    script = early_fetch_script(app.config.requests_pathname_prefix)
-    head = "<head>"
-    if head not in app.index_string:
-        raise ValueError("the index string has no <head>: the early layout fetch cannot be placed")
-    app.index_string = app.index_string.replace(head, f"{head}\n        <script>{script}</script>", 1)
-    return csp_hash(script)

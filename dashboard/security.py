@@ -90,7 +90,7 @@ def _strip_versions(app: dash.Dash) -> None:
 
 def harden(app: dash.Dash, head_script_hashes: Sequence[str] = ()) -> dash.Dash:
     """Apply every protection to `app` (a Dash app) and its Flask server; returns the app.
-    `head_script_hashes`: CSP sources of inline scripts the app put into its index string itself."""
+    `head_script_hashes`: CSP sources of inline scripts the app puts into its pages itself (not Dash)."""
     server: Flask = app.server
     ancestors = frame_ancestors(settings.get("NYCKELTAL_FRAME_ANCESTORS"))
     max_query = settings.get_int("NYCKELTAL_MAX_QUERY_CHARS")

@@ -280,6 +280,9 @@ def _keep_answer(resp: Response) -> Response:
     kept = g.nyckeltal_answers
     if kept is _answers and _answers and next(iter(_answers))[0] != key[0]:
         _answers.clear()  # a new dataset version: start again
+    if key[0] == "layout":  # a new dataset version: the layouts of older ones are never asked for again
+        for old in [k for k in kept if k[0] == "layout" and k[1] != key[1]]:
+            del kept[old]
     if len(kept) >= ANSWER_CACHE_SIZE:
         kept.clear()  # full: start again
     kept[key] = (resp.status_code, list(resp.headers.items()), body)

@@ -210,6 +210,18 @@ def test_observations_cache_is_named_by_version_and_hash_and_reads_back_equal(ap
     assert again.version == first.version == state.version
 
 
+def test_a_dataset_load_asks_the_store_for_its_state_once(app, monkeypatch, tmp_path) -> None:
+    from etl.store import Store
+
+    monkeypatch.setenv("NYCKELTAL_OBSERVATIONS_CACHE", str(tmp_path))
+    real, calls = Store.state, []
+    monkeypatch.setattr(Store, "state", lambda self: calls.append(1) or real(self))
+    source = data.DataSource(app.store_url)
+    dataset = source.dataset()
+    assert len(calls) == 1
+    assert source.state().version == dataset.version and len(calls) == 1
+
+
 def _components(node, found: dict) -> dict:
     if isinstance(node, dict):
         if "props" in node and "type" in node:
@@ -329,10 +341,14 @@ def test_initial_layout_answered_again_per_page_until_a_publish(client, app) -> 
     other = client.get("/_dash-layout", headers={**headers, "Referer": link + "&lang=en"})
     assert serving.stats["get_hits"] == hits + 1 and other.get_data() != first.get_data()
 
+    old_version = data.dataset().version
+    assert {k[1] for k in serving._gets if k[0] == "layout"} == {old_version}
     before = _publish_tyreso_2024_plus_one(app.store_url, "test: layout answer cache")
     assert _tyreso_in_layout(first) == before
     data.source()._checked = float("-inf")  # the next request looks at the store's version at once
     assert _tyreso_in_layout(client.get("/_dash-layout", headers=headers)) == before + 1
+    # the older version's layouts (both pages) are let go as the first layout of the new one is kept
+    assert {k[1] for k in serving._gets if k[0] == "layout"} == {old_version + 1}
 
 
 def test_static_answer_kept_but_conditional_requests_still_revalidate(client) -> None:
