@@ -13,7 +13,10 @@ pinned=$(node -p "require('./scripts/plotly-bundle/package.json').dependencies['
   echo "plotly (Python) carries plotly.js $version, scripts/plotly-bundle/package.json pins $pinned: pin $version" >&2
   exit 1
 }
-work=$(mktemp -d)
+# a fixed folder: plotly.js's CSS is inlined under an id hashed from its absolute path, so the same path
+# gives the same bytes on every build (the script prints the sha256 to compare)
+work=/tmp/nyckeltal-plotly-bundle
+rm -rf "$work" && mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
 cp scripts/plotly-bundle/package.json scripts/plotly-bundle/package-lock.json scripts/plotly-bundle/index.js scripts/plotly-bundle/build.mjs "$work/"
 (cd "$work" && npm ci --silent --ignore-scripts --no-audit --no-fund >/dev/null)
