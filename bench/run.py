@@ -358,9 +358,9 @@ FIRST_LINE_PAINTED = """(() => {
 })();""".replace("MESSAGE", FIRST_LINE_MESSAGE)
 
 
-def _load_once(browser: Any, url: str, chart: bool) -> tuple[int, float | None]:
+def _load_once(browser: Any, url: str, chart: bool, slowdown: float = 1) -> tuple[int, float | None]:
     """One cold load in a new browser context: (compressed bytes transferred, seconds to the first line's
-    painted frame or None)."""
+    painted frame or None). `slowdown` > 1: the page's CPU slowed that many times (Chromium's throttling)."""
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -368,6 +368,8 @@ def _load_once(browser: Any, url: str, chart: bool) -> tuple[int, float | None]:
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
         cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        if slowdown > 1:
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
         total = _ByteCounter()
         cdp.on("Network.loadingFinished", total.add)
         seconds = None
@@ -383,7 +385,7 @@ def _load_once(browser: Any, url: str, chart: bool) -> tuple[int, float | None]:
         context.close()
 
 
-def cold_pages(pages: dict[str, tuple[str, bool]], repeats: int) -> dict[str, dict[str, Any]]:
+def cold_pages(pages: dict[str, tuple[str, bool]], repeats: int, slowdown: float = 1) -> dict[str, dict[str, Any]]:
     """Cold loads of every page in turn, `repeats` rounds (name -> (url, has a chart)): per page the median
     transferred bytes and time from navigation start to the frame that paints the first line trace (the same
     criterion for our pages and the baseline). The pages take turns, so a slower spell of the machine falls
@@ -397,7 +399,7 @@ def cold_pages(pages: dict[str, tuple[str, bool]], repeats: int) -> dict[str, di
         try:
             for _ in range(repeats):
                 for name, (url, chart) in pages.items():
-                    size, seconds = _load_once(browser, url, chart)
+                    size, seconds = _load_once(browser, url, chart, slowdown)
                     sizes[name].append(size)
                     if seconds is not None:
                         times[name].append(seconds)
@@ -465,6 +467,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter load tests (10 s)")
     parser.add_argument("--skip", default="", help="comma list of parts to skip: load,browser,etl,scale")
+    parser.add_argument(
+        "--page-cpu-slowdown",
+        type=float,
+        default=1,
+        help="slow the pages' CPU this many times in the cold loads (both pages; as on a slower machine)",
+    )
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     duration = 10.0 if args.quick else 20.0
@@ -627,7 +635,10 @@ def main(argv: list[str] | None = None) -> int:
                         "baseline": (f"http://127.0.0.1:{bport}/", True),
                     },
                     repeats=PAGE_ROUNDS,
+                    slowdown=args.page_cpu_slowdown,
                 )
+                results["page_cpu_slowdown"] = args.page_cpu_slowdown
+                slowed = f", page CPU slowed {args.page_cpu_slowdown:g}×" if args.page_cpu_slowdown > 1 else ""
                 home, jam, bpage = loads["home"], loads["jamfor"], loads["baseline"]
                 results["page"] = loads
                 rows.append(
@@ -658,7 +669,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 rows.append(
                     row(
-                        f"first chart drawn, /jamfor vs baseline (median of {len(jam['first_chart_all_s'])} loads)",
+                        f"first chart drawn, /jamfor vs baseline (median of {len(jam['first_chart_all_s'])} loads{slowed})",
                         "≤ 0.5 × baseline",
                         f"{jam['first_chart_s']} s",
                         f"{bpage['first_chart_s']} s",
