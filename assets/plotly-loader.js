@@ -1,5 +1,5 @@
 /* nyckeltal: every page starts with a plotly.js bundle of the scatter and bar traces only
-   (plotly-scatter-bar-*.min.js, ~0.36 MB compressed instead of ~1.4 MB). A figure with any other trace
+   (plotly-scatter-bar-*.min.js, ~0.3 MB brotli-compressed instead of ~1.1 MB). A figure with any other trace
    type (the maps on /karta, the sankey on /pendling) first loads Dash's full plotly.js once, which then
    replaces window.Plotly for every later chart. Rebuild the bundle: scripts/build-plotly-bundle.sh.
 
