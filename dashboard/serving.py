@@ -59,6 +59,7 @@ CONDITIONAL = ("Range", "If-None-Match", "If-Modified-Since", "If-Range")
 # callbacks whose answer depends only on the request body, the dataset, the host and the encoding
 CACHEABLE_OUTPUTS = ("ts-graph.figure", "jf-sex.options", "jf-base.options", "download.data")
 ANSWER_CACHE_SIZE = 512  # answers kept per process (a new dataset version starts afresh)
+VERSIONED = ("callback", "layout")  # answer keys (kind, dataset version, ...): see answer_key and get_key
 ANSWER_MAX_BYTES = 512 * 1024  # larger answers are not kept
 
 _cache: dict[tuple[str, str, str], bytes] = {}
@@ -228,7 +229,7 @@ def answer_key() -> tuple | None:
 
     version = data.dataset().version
     encoding = accepted_encoding(request.headers.get("Accept-Encoding"))
-    return (version, request.host_url, encoding, hashlib.blake2b(body, digest_size=20).digest())
+    return ("callback", version, request.host_url, encoding, hashlib.blake2b(body, digest_size=20).digest())
 
 
 def get_key() -> tuple | None:
@@ -278,10 +279,8 @@ def _keep_answer(resp: Response) -> Response:
     if len(body) > ANSWER_MAX_BYTES and key[0] != "static":
         return resp
     kept = g.nyckeltal_answers
-    if kept is _answers and _answers and next(iter(_answers))[0] != key[0]:
-        _answers.clear()  # a new dataset version: start again
-    if key[0] == "layout":  # a new dataset version: the layouts of older ones are never asked for again
-        for old in [k for k in kept if k[0] == "layout" and k[1] != key[1]]:
+    if key[0] in VERSIONED:  # a new dataset version: answers of older ones are never asked for again
+        for old in [k for k in kept if k[0] == key[0] and k[1] != key[1]]:
             del kept[old]
     if len(kept) >= ANSWER_CACHE_SIZE:
         kept.clear()  # full: start again
