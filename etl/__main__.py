@@ -1,4 +1,4 @@
-"""Command line: python -m etl {refresh,schedule,status,export,snapshot,settings} --help."""
+"""Command line: python -m etl {refresh,schedule,status,export,versions,rollback,snapshot,settings} --help."""
 
 from __future__ import annotations
 
@@ -15,8 +15,16 @@ from etl.freshness import assess_all, run_counts
 from etl.query import Dataset, QueryError, Selection, query
 from etl.refresh import EXIT_FAILED, EXIT_USAGE, refresh
 from etl.regions import RegionsError, load_regions
-from etl.snapshot import SnapshotError, build_snapshot, ensure_published, read_observations_csv, snapshot_dir
-from etl.store import Store, StoreError
+from etl.snapshot import (
+    EMPTY_STORE,
+    SnapshotError,
+    build_snapshot,
+    ensure_published,
+    load_bundled,
+    read_observations_csv,
+    snapshot_dir,
+)
+from etl.store import PublishedState, Store, StoreError, tables_missing
 
 SOURCES = ("scb", "kolada", "figures", "csv")
 
@@ -58,7 +66,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     catalog, regions = load_catalog(), load_regions()
     store = _store()
-    ensure_published(store)
+    ensure_published(store, progress=lambda m: print(m, file=sys.stderr))
     sources = args.source.split(",") if args.source else list(SOURCES)
     unknown = [s for s in sources if s not in SOURCES]
     if unknown:
@@ -92,6 +100,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             indicators=indicators,
             full=args.full,
             allow_shrink=args.allow_shrink,
+            accept_jumps=args.accept_jumps,
             progress=progress,
             structures=structures,
         )
@@ -131,6 +140,12 @@ def _refresh_options(p: argparse.ArgumentParser) -> None:
         "--allow-shrink", action="store_true", help="publish even if coverage shrinks (otherwise a validation failure)"
     )
     p.add_argument(
+        "--accept-jumps",
+        action="store_true",
+        help="publish even values that change against the published ones beyond their unit's hard plausibility "
+        "bound (jump_fail in etl/catalog.yaml; otherwise a validation failure)",
+    )
+    p.add_argument(
         "--figures-dir", help="directory of published-figures CSVs (default: carry forward the bundled snapshot's)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress output")
@@ -163,14 +178,32 @@ def _scheduled_refresh(args: argparse.Namespace) -> int:
         return EXIT_FAILED
 
 
+def _published(store: Store) -> PublishedState | None:
+    """The published state for a read command; None (after saying so, naming the command that loads
+    the snapshot) when the store is empty. Read commands never load anything into the store."""
+    try:
+        state = store.state()
+    except StoreError as exc:
+        if not tables_missing(exc):
+            raise
+        state = None
+    if state is None:
+        print(f"error: {EMPTY_STORE}", file=sys.stderr)
+    return state
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     catalog, regions = load_catalog(), load_regions()
     store = _store()
     try:
-        state = ensure_published(store)
+        state = _published(store)
+        if state is None:
+            _print_unlogged()
+            return EXIT_FAILED
         version, frame = store.read_observations()
     except (StoreError, SnapshotError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        _print_unlogged()
         return EXIT_FAILED
     print(f"Dataset version {version}, published {state.published_at} ({state.origin}), {state.row_count} rows")
     print(f"Store: {store._safe_url()}\n")
@@ -203,9 +236,54 @@ def cmd_status(args: argparse.Namespace) -> int:
         problem = (r["error"] or "").strip().splitlines()
         if problem or r["validation"]:
             print(f"      {problem[0][:160] if problem else r['validation'][:160]}")
+    _print_unlogged()
     stale = [f.indicator_id for f in fresh_by_id.values() if f.state == "stale"]
     print(f"\n{len(stale)} stale indicator(s){': ' + ', '.join(stale) if stale else ''}")
     return 0
+
+
+def _print_unlogged() -> None:
+    """Runs the store refused to log (etl.runlog), newest first."""
+    from etl.runlog import read_unlogged
+
+    lines = read_unlogged(5)
+    if lines:
+        print("\nRun(s) the store could not log (NYCKELTAL_RUN_JOURNAL):")
+    for line in lines:
+        print(
+            f"  {line.get('at')} {line.get('trigger', ''):<9} {line.get('status', ''):<11}\n      {line.get('error', '')[:200]}"
+        )
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    from etl.versions import format_versions, list_versions, versions_json
+
+    store = _store()
+    if _published(store) is None:
+        return EXIT_FAILED
+    found = list_versions(store)
+    print(versions_json(found) if args.json else format_versions(found))
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from etl.versions import rollback
+
+    store = _store()
+    if _published(store) is None:
+        return EXIT_FAILED
+    outcome = rollback(store, args.to)
+    if outcome.status == "rolled_back":
+        print(
+            f"rolled back: version {outcome.after} is the published one again (was {outcome.before}); run {outcome.run_id}"
+        )
+    elif outcome.status == "unchanged":
+        print(f"{outcome.error}; run {outcome.run_id}")
+    elif outcome.status == "locked":
+        print("another refresh or rollback is running (lock held); nothing done")
+    else:
+        print(f"{outcome.error} (run {outcome.run_id})", file=sys.stderr)
+    return outcome.exit_code
 
 
 def _span(rows) -> str:
@@ -224,7 +302,8 @@ def _coverage(rows, members: list[str]) -> str:
 def cmd_export(args: argparse.Namespace) -> int:
     catalog, regions = load_catalog(), load_regions()
     store = _store()
-    ensure_published(store)
+    if _published(store) is None:
+        return EXIT_FAILED
     version, frame = store.read_observations()
     dataset = Dataset(version, frame, catalog, regions)
     codes = tuple(args.regions.split(",")) if args.regions else tuple(regions.sodertorn.members)
@@ -246,6 +325,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
+    if args.action == "load":
+        return cmd_snapshot_load(args)
     reference = Path(args.reference)
     if not (reference / "scb").is_dir():
         print(f"error: no recorded reference material at {reference} (expected {reference}/scb)", file=sys.stderr)
@@ -256,6 +337,17 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         progress=lambda m: print(m, file=sys.stderr) if m.startswith("warning") else None,
     )
     print(json.dumps(prov["observations"]))
+    return 0
+
+
+def cmd_snapshot_load(_args: argparse.Namespace) -> int:
+    """Load the bundled snapshot into an empty store (waiting for another process that is loading it)."""
+    store = _store()
+    state, loaded = load_bundled(store, progress=lambda m: print(m, file=sys.stderr))
+    if loaded:
+        print(f"loaded the bundled snapshot as dataset version {state.version} ({state.row_count} rows)")
+    else:
+        print(f"the store already holds dataset version {state.version} ({state.origin}); nothing loaded")
     return 0
 
 
@@ -311,7 +403,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output", help="file to write (default: stdout, csv only)")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("snapshot", help="rebuild the bundled snapshot from recorded reference material")
+    p = sub.add_parser("versions", help="the published versions the store keeps (NYCKELTAL_KEEP_VERSIONS)")
+    p.add_argument("--json", action="store_true", help="as JSON")
+    p.set_defaults(func=cmd_versions)
+
+    p = sub.add_parser("rollback", help="make an earlier kept version the published one (one transaction, a run)")
+    p.add_argument("--to", type=int, help="the version to publish again (default: the one before the published one)")
+    p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser(
+        "snapshot",
+        help="build: rebuild the bundled snapshot from recorded reference material (default); "
+        "load: load the bundled snapshot into an empty store",
+    )
+    p.add_argument("action", nargs="?", choices=["build", "load"], default="build", help="build (default) or load")
     p.add_argument(
         "--reference",
         default=str(Path(__file__).resolve().parent.parent.parent / "shared" / "reference"),
@@ -342,7 +447,8 @@ def _export_all_sexes(args: argparse.Namespace) -> int:
         print(f"error: unknown indicator {args.indicator!r}; known: {', '.join(catalog.indicators)}", file=sys.stderr)
         return EXIT_USAGE
     store = _store()
-    ensure_published(store)
+    if _published(store) is None:
+        return EXIT_FAILED
     version, frame = store.read_observations()
     dataset = Dataset(version, frame, catalog, regions)
     codes = tuple(args.regions.split(",")) if args.regions else tuple(regions.sodertorn.members)

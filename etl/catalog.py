@@ -43,6 +43,10 @@ class Unit:
     max: float
     decimals: int
     count: bool
+    # plausibility against the published value (etl/checks.py check_revisions): a relative change
+    # beyond jump_warn is a warning, beyond jump_fail a validation failure (unless --accept-jumps)
+    jump_warn: float | None = None
+    jump_fail: float | None = None
 
 
 @dataclass(frozen=True)
@@ -216,14 +220,35 @@ def _text(value: Any, where: str, problems: list[str]) -> Text:
     return Text(str(value["sv"]), str(value["en"]))
 
 
+def _bound(unit: dict[str, Any], key: str, where: str, problems: list[str]) -> float | None:
+    """A unit's plausibility bound: a positive share (0.5 = a change of half the published value)."""
+    raw = unit.get(key)
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not raw > 0:
+        problems.append(f"{where}: {key} must be a positive number (a share of the published value), not {raw!r}")
+        return None
+    return float(raw)
+
+
 def parse_catalog(doc: dict[str, Any]) -> Catalog:
     """Build and validate the catalog from the parsed YAML document."""
     problems: list[str] = []
     themes = {k: _text(v, f"theme {k}", problems) for k, v in (doc.get("themes") or {}).items()}
     units: dict[str, Unit] = {}
     for uid, u in (doc.get("units") or {}).items():
+        warn, fail = (_bound(u, key, f"unit {uid}", problems) for key in ("jump_warn", "jump_fail"))
+        if warn is not None and fail is not None and warn > fail:
+            problems.append(f"unit {uid}: jump_warn {warn:g} is larger than jump_fail {fail:g}")
         units[uid] = Unit(
-            uid, Text(u["sv"], u["en"]), float(u["min"]), float(u["max"]), int(u["decimals"]), bool(u["count"])
+            uid,
+            Text(u["sv"], u["en"]),
+            float(u["min"]),
+            float(u["max"]),
+            int(u["decimals"]),
+            bool(u["count"]),
+            warn,
+            fail,
         )
     indicators: dict[str, Indicator] = {}
     for n, item in enumerate(doc.get("indicators") or []):

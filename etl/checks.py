@@ -1,7 +1,10 @@
 """Validation gates between a candidate dataset and the published one.
 
 A failure is a sentence naming indicator, region, year and rule; any failure
-stops the publish. Suspicious jumps are warnings: shown, logged, not blocking.
+stops the publish. Suspicious year-on-year jumps are warnings: shown, logged, not blocking.
+A value that changes against the published one beyond its unit's plausibility bounds
+(catalog units' `jump_warn`, `jump_fail`) is a warning, or beyond the hard bound a failure
+unless accepted (`refresh --accept-jumps`).
 """
 
 from __future__ import annotations
@@ -110,6 +113,43 @@ def check_jumps(frame: pd.DataFrame, max_jump: float, indicators: set[str] | Non
     return warnings
 
 
+def check_revisions(
+    candidate: pd.DataFrame, published: pd.DataFrame | None, catalog: Catalog
+) -> tuple[list[str], list[str]]:
+    """(warnings, failures): values whose change against the published value of the same indicator,
+    region, year and sex is beyond their unit's plausibility bounds (`jump_warn`, `jump_fail` in the
+    catalog's units, shares of the published value). A published 0 has no relative change: skipped."""
+    if published is None or published.empty:
+        return [], []
+    key = ["indicator_id", "region_code", "year", "sex"]
+    both = published.loc[published["value"].notna(), [*key, "value"]].merge(
+        candidate.loc[candidate["value"].notna(), [*key, "value", "source_ref"]], on=key, suffixes=("_old", "_new")
+    )
+    both = both[both["value_old"] != 0]
+    change = (both["value_new"] - both["value_old"]).abs() / both["value_old"].abs()
+    both = both.assign(change=change)
+    warnings: list[str] = []
+    failures: list[str] = []
+    for ind_id, rows in both[both["change"] > 0].groupby("indicator_id"):
+        ind = catalog.indicators.get(str(ind_id))
+        if ind is None:
+            continue
+        unit = ind.unit
+        for bound, out, word in ((unit.jump_fail, failures, "hard"), (unit.jump_warn, warnings, "warning")):
+            if bound is None:
+                continue
+            hit = rows[rows["change"] > bound]
+            if word == "warning" and unit.jump_fail is not None:
+                hit = hit[hit["change"] <= unit.jump_fail]
+            for r in hit.head(20).itertuples(index=False):
+                out.append(
+                    f"{ind_id} region {r.region_code} year {r.year} sex {r.sex}: value {r.value_new:g} changes by "
+                    f"{r.change:.0%} from the published {r.value_old:g}, beyond the {word} bound {bound:.0%} of unit "
+                    f"{unit.id} (source {r.source_ref})"
+                )
+    return warnings, failures
+
+
 def run_gates(
     candidate: pd.DataFrame,
     published: pd.DataFrame | None,
@@ -117,8 +157,10 @@ def run_gates(
     regions: Regions,
     max_jump: float,
     allow_shrink: bool = False,
+    accept_jumps: bool = False,
 ) -> GateReport:
-    """All gates; the report says what failed in words."""
+    """All gates; the report says what failed in words. `accept_jumps` turns the hard plausibility
+    failures (check_revisions) into warnings."""
     report = GateReport()
     report.failures += check_types_and_keys(candidate)
     if report.failures:
@@ -130,6 +172,12 @@ def run_gates(
         report.warnings += shrink
     else:
         report.failures += shrink
+    jump_warnings, jumps = check_revisions(candidate, published, catalog)
+    report.warnings += jump_warnings
+    if accept_jumps:
+        report.warnings += [f"{j} (accepted with --accept-jumps)" for j in jumps]
+    else:
+        report.failures += [f"{j}; publish it anyway with --accept-jumps" for j in jumps]
     counts = {i.id for i in catalog.stored() if i.unit.count and i.unit.min >= 0}
     report.warnings += check_jumps(candidate, max_jump, counts)
     return report

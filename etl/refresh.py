@@ -13,15 +13,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 
 from etl import settings
 from etl.catalog import Catalog, Indicator, SourceRef
 from etl.checks import GateReport, run_gates
 from etl.errors import SourceError
 from etl.regions import Regions
+from etl.runlog import record_unlogged
 from etl.schema import ContractError, empty_observations, normalise_observations
 from etl.sources.base import Adapter, FetchContext, SourceResult
-from etl.store import PublishedState, Store, StoreError
+from etl.store import PublishedState, Store, StoreError, describe_error
 from etl.transform import combine, county_sum, derive_all, mark_before_existence
 
 Include = Callable[[Indicator, SourceRef], bool]
@@ -96,6 +98,7 @@ def refresh(
     indicators: list[str] | None = None,
     full: bool = True,
     allow_shrink: bool = False,
+    accept_jumps: bool = False,
     origin: str = "refresh",
     progress: Callable[[str], None] = lambda _m: None,
     fail_after_rows: bool = False,
@@ -106,7 +109,41 @@ def refresh(
     `structures` optionally fetches the tables beside the observations ("ages": age
     structure, "flows": origin-destination commuting); each is published in the same
     transaction, and what is not fetched is carried over from the published dataset.
+
+    `accept_jumps` publishes values whose change against the published value is beyond their
+    unit's hard plausibility bound (`jump_fail`; then only a warning). When the store refuses to
+    start or log the run (read-only, not answering), the failure goes to etl.runlog's journal.
     """
+    try:
+        return _refresh(
+            store, catalog, regions, adapters, trigger=trigger, include=include, indicators=indicators, full=full,
+            allow_shrink=allow_shrink, accept_jumps=accept_jumps, origin=origin, progress=progress,
+            fail_after_rows=fail_after_rows, structures=structures,
+        )  # fmt: skip
+    except (StoreError, SQLAlchemyError) as exc:  # the store refused to start or log the run
+        reason = str(exc) if isinstance(exc, StoreError) else describe_error(exc)
+        error = f"refresh failed, nothing published: {reason}"
+        record_unlogged(trigger, error)
+        return RefreshOutcome("failed", None, error=error)
+
+
+def _refresh(
+    store: Store,
+    catalog: Catalog,
+    regions: Regions,
+    adapters: dict[str, Adapter],
+    *,
+    trigger: str,
+    include: Include | None,
+    indicators: list[str] | None,
+    full: bool,
+    allow_shrink: bool,
+    accept_jumps: bool,
+    origin: str,
+    progress: Callable[[str], None],
+    fail_after_rows: bool,
+    structures: dict[str, Callable[[FetchContext], pd.DataFrame]] | None,
+) -> RefreshOutcome:
     store.create_schema()
     with store.refresh_lock() as held:
         if not held:
@@ -164,12 +201,13 @@ def refresh(
                 regions,
                 settings.get_float("NYCKELTAL_MAX_JUMP"),
                 allow_shrink,
+                accept_jumps,
             )
             outcome.gates = gates
             for w in gates.warnings[:20]:
                 progress(f"warning: {w}")
             if not gates.ok:
-                raise ContractError("validation failed, nothing published:\n  " + "\n  ".join(gates.failures[:30]))
+                raise ContractError("validation failed, nothing published: " + "\n  ".join(gates.failures[:30]))
             if unchanged_all and not full and len(published):
                 outcome.status = "unchanged"
                 store.finish_run(run_id, "unchanged", {"indicators": outcome.per_indicator}, gates.summary())
@@ -192,6 +230,7 @@ def refresh(
                 fail_after_rows=fail_after_rows,
                 flows=extra.get("flows"),
                 ages=extra.get("ages"),
+                run_id=run_id,
             )
             outcome.status, outcome.state = "published", state
             store.finish_run(

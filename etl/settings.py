@@ -62,6 +62,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Path of an extra catalog YAML with an analyst's own indicators (same format as etl/catalog.yaml, "
         "e.g. a `csv: {path: ...}` source). Empty: none.",
     ),
+    Setting(
+        "NYCKELTAL_SNAPSHOT_WAIT",
+        "120",
+        "Seconds a process that finds the store empty while another process loads the snapshot (or refreshes) "
+        "waits for that dataset before it gives up with a message (`snapshot load`, `refresh`, the app's first start).",
+    ),
     Setting("NYCKELTAL_HTTP_TIMEOUT", "60", "Seconds to wait for a source to answer one request."),
     Setting("NYCKELTAL_HTTP_RETRIES", "4", "How often a failed request (5xx, 429, timeout) is tried again."),
     Setting(
@@ -96,6 +102,19 @@ SETTINGS: tuple[Setting, ...] = (
         "0.5",
         "Validation: a year-on-year change larger than this share of the previous value is flagged "
         "as a suspicious jump (warning, not a failure).",
+    ),
+    Setting(
+        "NYCKELTAL_RUN_JOURNAL",
+        str(DATA_DIR / "runs-unlogged.jsonl"),
+        "File where a run the store refused to log (read-only store, store not answering) is written as one "
+        "JSON line with its reason; `python -m etl status` shows them. 'off': none.",
+    ),
+    Setting(
+        "NYCKELTAL_KEEP_VERSIONS",
+        "5",
+        "How many published versions the store keeps (the newest; the published one always): "
+        "`python -m etl versions` lists them, `python -m etl rollback [--to V]` makes one the published one again. "
+        "Older ones are removed after each successful publish, never during it.",
     ),
     Setting(
         "NYCKELTAL_DEBUG", "0", "1 turns on Dash's debug mode and dev tools (python app.py only). Never in production."

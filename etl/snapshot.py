@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +31,7 @@ from etl.sources.base import FetchContext
 from etl.sources.figures import FiguresSource
 from etl.sources.scb import ScbSource
 from etl.sources.scb_discovery import is_found
-from etl.store import PublishedState, Store
+from etl.store import PublishedState, Store, StoreError
 
 OBSERVATIONS_FILE = "observations.csv"
 PROVENANCE_FILE = "provenance.json"
@@ -175,17 +177,67 @@ def load_snapshot_into(
     return store.publish(frame, catalog, regions, origin="snapshot", flows=flow_rows)
 
 
-def ensure_published(store: Store) -> PublishedState:
-    """The published state, loading the bundled snapshot first when the store is empty."""
+EMPTY_STORE = (
+    "the store is empty (no published dataset): load the bundled snapshot with "
+    "`python -m etl snapshot load`, or fetch from the sources with `python -m etl refresh`"
+)
+
+
+def load_bundled(
+    store: Store, wait_s: float | None = None, progress: Callable[[str], None] = lambda _m: None
+) -> tuple[PublishedState, bool]:
+    """The one public step that fills an empty store with the bundled snapshot
+    (`python -m etl snapshot load`; the app's first start and a refresh into an empty store use it too).
+
+    Returns (published state, whether this call loaded it). A store that already has a dataset is
+    left as it is. When another process holds the refresh lock (it is loading the snapshot, or
+    refreshing), this one waits for its dataset, up to `wait_s` seconds (NYCKELTAL_SNAPSHOT_WAIT),
+    then gives up with a SnapshotError saying so. The load is logged as a run (`loaded`)."""
+    wait_s = settings.get_float("NYCKELTAL_SNAPSHOT_WAIT") if wait_s is None else wait_s
     store.create_schema()
-    state = store.state()
-    if state is not None:
-        return state
-    with store.refresh_lock() as held:
+    end = time.monotonic() + wait_s
+    told = False
+    while True:
         state = store.state()
-        if state is None and held:
-            return load_snapshot_into(store)
-    state = store.state()
-    if state is None:
-        raise SnapshotError("the store is empty and another process is loading the snapshot; try again in a moment")
+        if state is not None:
+            return state, False
+        with store.refresh_lock() as held:
+            if held:
+                state = store.state()
+                if state is not None:
+                    return state, False
+                return _load_logged(store), True
+        if not told:
+            progress(f"another process is loading the snapshot or refreshing; waiting for it (up to {wait_s:g} s)")
+            told = True
+        if time.monotonic() >= end:
+            raise SnapshotError(
+                f"the store is still empty after waiting {wait_s:g} s for another process that holds the refresh "
+                "lock (loading the snapshot or refreshing); nothing was loaded. If that process is gone, run "
+                "`python -m etl snapshot load` again (NYCKELTAL_SNAPSHOT_WAIT sets how long to wait)"
+            )
+        time.sleep(0.2)
+
+
+def _load_logged(store: Store) -> PublishedState:
+    """load_snapshot_into under a run row (status `loaded`, or `failed` with the reason)."""
+    store.mark_interrupted()
+    run_id = store.start_run("snapshot")
+    try:
+        state = load_snapshot_into(store)
+    except (SnapshotError, StoreError, OSError, ValueError) as exc:
+        store.finish_run(run_id, "failed", error=f"snapshot load failed: {str(exc).strip().splitlines()[0]}")
+        raise
+    store.finish_run(run_id, "loaded", {"snapshot": {"rows": state.row_count}}, version=state.version)
+    return state
+
+
+def ensure_published(store: Store, progress: Callable[[str], None] = lambda _m: None) -> PublishedState:
+    """The published state; an empty store is first loaded with the bundled snapshot (load_bundled),
+    saying so through `progress`. For commands that write (refresh); read commands never load."""
+    state, loaded = load_bundled(store, progress=progress)
+    if loaded:
+        progress(
+            f"the store was empty: loaded the bundled snapshot as version {state.version} (python -m etl snapshot load)"
+        )
     return state

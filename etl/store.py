@@ -38,7 +38,6 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
-    delete,
     event,
     func,
     insert,
@@ -148,6 +147,20 @@ packed_table = Table(
     Column("packed_sha256", String(64), nullable=False),
     Column("data", LargeBinary, nullable=False),
 )
+# every kept published version (etl/versions.py): what `python -m etl versions` lists and
+# `python -m etl rollback` moves the pointer back to; pruned to NYCKELTAL_KEEP_VERSIONS after a publish
+versions_table = Table(
+    "dataset_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("published_at", String(32), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("row_count", Integer, nullable=False),
+    Column("origin", Text, nullable=False),
+    Column("run_id", Integer, nullable=True),
+)
+VERSIONED_TABLES = ("observations", "indicators", "regions", "flows", "age_structure", "observations_packed")
+SCHEMA_LOCK_KEY = 80_127_0137  # PostgreSQL advisory lock id for "one schema creation at a time"
 runs = Table(
     "runs",
     metadata,
@@ -203,9 +216,9 @@ class Store:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            path = url.split("///", 1)[-1]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            path = sqlite_path(url)
+            if path is not None and not make_url(url).query.get("mode"):  # mode=ro: never create anything
+                path.parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(url, connect_args={"timeout": 30})
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
@@ -216,10 +229,18 @@ class Store:
 
     # ------------------------------------------------------------------ schema
     def create_schema(self) -> None:
+        """Create the missing tables. Safe when several processes start on an empty store at once:
+        on PostgreSQL the creation runs under a transaction-scoped advisory lock, so the second
+        process waits for the first's tables and then finds them (no duplicate-type race)."""
         try:
-            metadata.create_all(self.engine)
+            if self.is_sqlite:
+                metadata.create_all(self.engine)
+                return
+            with self.engine.begin() as conn:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK_KEY})
+                metadata.create_all(conn)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot create the store's tables at {self._safe_url()}: {_first_line(exc)}") from None
+            raise StoreError(f"cannot create the store's tables: {describe_error(exc)}") from None
 
     def _safe_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
@@ -411,11 +432,16 @@ class Store:
         flows: pd.DataFrame | None = None,
         ages: pd.DataFrame | None = None,
         observations_cache: str | None = None,
+        run_id: int | None = None,
     ) -> PublishedState:
         """Atomically replace the published dataset with `frame`; returns the new state.
 
         `flows` (etl.flows contract) and `ages` (etl.ages contract) are published in the
         same transaction; when None, the rows of the previous version are carried over.
+
+        Older versions are kept (table `dataset_versions` lists them, etl/versions.py rolls back to
+        one); `etl.versions.prune` removes all but the newest NYCKELTAL_KEEP_VERSIONS after the commit,
+        never in this transaction. `run_id` is the run that publishes, recorded with the version.
 
         `fail_after_rows` is a fault-injection hook for tests: it raises after the
         rows are written, before the pointer moves, to prove nothing leaks.
@@ -477,11 +503,16 @@ class Store:
                 conn.execute(insert(dataset_state).values(id=1, **values))
             else:
                 conn.execute(update(dataset_state).where(dataset_state.c.id == 1).values(**values))
-            for table in (observations, indicators_table, regions_table, flows_table, ages_table, packed_table):
-                conn.execute(delete(table).where(table.c.dataset_version != new))
+            conn.execute(insert(versions_table).values(run_id=run_id, **values))
             if self.before_commit is not None:
                 self.before_commit()
         state = PublishedState(new, stamp, digest, len(records), origin)
+        from etl.versions import prune  # after the commit, never in the publish transaction
+
+        try:
+            prune(self)
+        except SQLAlchemyError as exc:  # the publish stands; the next one prunes again
+            LOG.warning("cannot prune old versions: %s", describe_error(exc))
         folder = settings.get("NYCKELTAL_OBSERVATIONS_CACHE") if observations_cache is None else observations_cache
         if folder and packed_bytes is not None:
             try:
@@ -491,17 +522,21 @@ class Store:
         return state
 
     def _ensure_packed_table(self) -> None:
-        """Create `observations_packed` in a store made before it existed (the migration; no-op otherwise)."""
+        """Create `observations_packed` and `dataset_versions` in a store made before they existed
+        (the migration; no-op otherwise)."""
         try:
-            metadata.create_all(self.engine, tables=[packed_table])
+            metadata.create_all(self.engine, tables=[packed_table, versions_table])
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot create the store's tables at {self._safe_url()}: {_first_line(exc)}") from None
 
     # ------------------------------------------------------------------ runs
     def start_run(self, trigger: str) -> int:
-        with self.engine.begin() as conn:
-            result = conn.execute(insert(runs).values(started_at=now_iso(), trigger=trigger, status="running"))
-            return int(result.inserted_primary_key[0])
+        try:
+            with self.engine.begin() as conn:
+                result = conn.execute(insert(runs).values(started_at=now_iso(), trigger=trigger, status="running"))
+                return int(result.inserted_primary_key[0])
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot log the run in the store: {describe_error(exc)}") from None
 
     def finish_run(
         self,
@@ -511,6 +546,20 @@ class Store:
         validation: str | None = None,
         error: str | None = None,
         version: int | None = None,
+    ) -> None:
+        try:
+            self._finish_run(run_id, status, details, validation, error, version)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot log the run's end in the store: {describe_error(exc)}") from None
+
+    def _finish_run(
+        self,
+        run_id: int,
+        status: str,
+        details: dict[str, Any] | None,
+        validation: str | None,
+        error: str | None,
+        version: int | None,
     ) -> None:
         with self.engine.begin() as conn:
             conn.execute(
@@ -533,6 +582,12 @@ class Store:
         so a 'running' row is one whose process was killed or crashed mid-run.
         Its finished_at stays empty: it never finished, and nothing of it was published.
         """
+        try:
+            return self._mark_interrupted()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot log in the store: {describe_error(exc)}") from None
+
+    def _mark_interrupted(self) -> list[int]:
         with self.engine.begin() as conn:
             ids = [r[0] for r in conn.execute(select(runs.c.id).where(runs.c.status == "running")).all()]
             if ids:
@@ -748,9 +803,49 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0][:240]
 
 
-def _sqlite_lock_path(url: str) -> Path:
-    """The flock file beside a SQLite database; an in-memory database gets one in the temp dir."""
+def error_kind(exc: Exception | str) -> str:
+    """What went wrong with the store, in words an operator acts on, from an exception or its text:
+    never a URL, password or path (what /healthz shows)."""
+    low = str(exc).lower()
+    kinds = (
+        (("read-only", "readonly", "read only"), "the store refuses writes (read-only)"),
+        (("malformed", "not a database", "file is encrypted"), "the store file is damaged"),
+        (
+            ("connection refused", "could not connect", "connection failed", "server closed"),
+            "the database server does not answer",
+        ),
+        (("does not exist",), "the database or a table does not exist"),
+        (("no such table", "undefinedtable"), "the store's tables are missing"),
+        (("uniqueviolation", "duplicate key"), "another process wrote the same rows at the same time"),
+        (("unable to open database", "disk i/o error"), "the store file cannot be opened"),
+    )
+    return next((text for needles, text in kinds if any(n in low for n in needles)), "the store cannot be used")
+
+
+def tables_missing(exc: Exception | str) -> bool:
+    """The error says the store's tables are not there (an empty store), not that it cannot be reached."""
+    low = str(exc).lower()
+    return "no such table" in low or ("relation" in low and "does not exist" in low)
+
+
+def describe_error(exc: Exception) -> str:
+    """error_kind() with the driver's own first line in brackets (it never holds the URL's password)."""
+    raw = str(exc).strip()
+    return f"{error_kind(exc)} ({raw.splitlines()[0][:200] if raw else type(exc).__name__})"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (also a `file:` URI, e.g. `sqlite:///file:/x.sqlite?mode=ro&uri=true`);
+    None for an in-memory database."""
     database = make_url(url).database
     if not database or database == ":memory:":
+        return None
+    return Path(database.removeprefix("file:"))
+
+
+def _sqlite_lock_path(url: str) -> Path:
+    """The flock file beside a SQLite database; an in-memory database gets one in the temp dir."""
+    path = sqlite_path(url)
+    if path is None:
         return Path(tempfile.gettempdir()) / f"nyckeltal-memory-{os.getpid()}.lock"
-    return Path(database + ".lock")
+    return Path(str(path) + ".lock")

@@ -7,10 +7,17 @@ it and is checked against pxwebpy's values in the tests.
 
 from __future__ import annotations
 
+import math
 from itertools import product
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+# the status symbols SCB declares for a cell without a value (PxWeb: '..' not available,
+# '.' not applicable, '-' nil, '…' not yet published); a value that is neither a number nor one
+# of these fails (it used to be coerced to missing without a word)
+STATUS_SYMBOLS = frozenset({"..", ".", "-", "…"})
 
 
 class JsonStatError(ValueError):
@@ -56,9 +63,32 @@ def to_frame(doc: dict[str, Any]) -> pd.DataFrame:
     values = _dense(doc.get("value"), n, "value")
     status = _dense(doc.get("status"), n, "status", default=None)
     frame = pd.DataFrame(list(product(*codes)), columns=ids, dtype="string") if n else pd.DataFrame(columns=ids)
-    frame["value"] = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").astype("float64")
+    numbers, status = _numbers(values, status, ids, codes, sizes)
+    frame["value"] = numbers
     frame["status"] = pd.Series(status, dtype="object")
     return frame
+
+
+def _numbers(
+    values: list[Any], status: list[Any], ids: list[str], codes: list[list[str]], sizes: list[int]
+) -> tuple[np.ndarray, list[Any]]:
+    """The cells' values as floats (null: NaN). A status symbol in place of a value (e.g. '..') is
+    a missing value with that status; anything else that is not a number fails, naming the cell."""
+    out = np.full(len(values), np.nan)
+    status = list(status)
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v):
+            out[i] = float(v)
+        elif isinstance(v, str) and v.strip() in STATUS_SYMBOLS:
+            status[i] = status[i] or v.strip()
+        else:
+            where = ", ".join(f"{d}={c[k]}" for d, c, k in zip(ids, codes, np.unravel_index(i, sizes), strict=True))
+            raise JsonStatError(
+                f"cell {where}: value {v!r} is neither a number nor a status symbol ({' '.join(sorted(STATUS_SYMBOLS))})"
+            )
+    return out, status
 
 
 def _dense(raw: Any, n: int, what: str, default: Any = None) -> list[Any]:

@@ -20,7 +20,32 @@ HEADER = "indicator_id,indicator,region_code,region,year,sex,value,unit,status,s
 
 @pytest.fixture(scope="module")
 def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('cli') / 'store.sqlite'}"
+    """A store loaded the one public way: `python -m etl snapshot load`."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'store.sqlite'}"
+    result = run(url, "snapshot", "load")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("loaded the bundled snapshot as dataset version 1 (")
+    again = run(url, "snapshot", "load")
+    assert (again.returncode, again.stdout) == (0, "the store already holds dataset version 1 (snapshot); nothing loaded\n")
+    return url
+
+
+def test_read_commands_never_load_an_empty_store(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    hint = (
+        "error: the store is empty (no published dataset): load the bundled snapshot with "
+        "`python -m etl snapshot load`, or fetch from the sources with `python -m etl refresh`\n"
+    )
+    for args in (["status"], ["export", "--indicator", "population"], ["versions"], ["rollback"]):
+        result = run(url, *args)
+        assert (result.returncode, result.stdout, result.stderr) == (1, "", hint), args
+    from etl.store import Store
+
+    store = Store(url)
+    store.create_schema()
+    assert store.state() is None and store.recent_runs() == []  # nothing was loaded, no run logged
+    assert run(url, "status").stderr == hint  # tables but no dataset: the same answer
+    store.dispose()
 
 
 def run(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
