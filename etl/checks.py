@@ -118,7 +118,8 @@ def check_revisions(
 ) -> tuple[list[str], list[str]]:
     """(warnings, failures): values whose change against the published value of the same indicator,
     region, year and sex is beyond their unit's plausibility bounds (`jump_warn`, `jump_fail` in the
-    catalog's units, shares of the published value). A published 0 has no relative change: skipped."""
+    catalog's units, shares of the published value). A published 0 has no relative change: skipped;
+    a value outside its unit's range is check_ranges' failure, not also this one's."""
     if published is None or published.empty:
         return [], []
     key = ["indicator_id", "region_code", "year", "sex"]
@@ -135,6 +136,7 @@ def check_revisions(
         if ind is None:
             continue
         unit = ind.unit
+        rows = rows[(rows["value_new"] >= unit.min) & (rows["value_new"] <= unit.max)]  # else check_ranges fails it
         for bound, out, word in ((unit.jump_fail, failures, "hard"), (unit.jump_warn, warnings, "warning")):
             if bound is None:
                 continue

@@ -5,6 +5,7 @@ Refreshes population from the SCB table TAB638 at `scb_url` into the store at
 before the commit, writes `marker` and waits forever: the test then SIGKILLs it.
 
 usage: python tests/etl/fault_child.py STORE_URL SCB_URL MARKER RAW_DIR
+       python tests/etl/fault_child.py rollback STORE_URL MARKER   (the same, inside a rollback's transaction)
 """
 
 from __future__ import annotations
@@ -48,5 +49,22 @@ def main(store_url: str, scb_url: str, marker: str, raw_dir: str) -> int:
     return 1
 
 
+def main_rollback(store_url: str, marker: str) -> int:
+    from etl.versions import rollback
+
+    store = Store(store_url)
+
+    def pause_before_commit() -> None:
+        Path(marker).write_text("rolling back, not committed\n", encoding="utf-8")
+        threading.Event().wait()  # until SIGKILL
+
+    store.before_commit = pause_before_commit
+    outcome = rollback(store)
+    print(f"rollback ended without being killed: {outcome.status} {outcome.error}", file=sys.stderr)
+    return 1
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "rollback":
+        sys.exit(main_rollback(*sys.argv[2:4]))
     sys.exit(main(*sys.argv[1:5]))

@@ -26,7 +26,10 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("loaded the bundled snapshot as dataset version 1 (")
     again = run(url, "snapshot", "load")
-    assert (again.returncode, again.stdout) == (0, "the store already holds dataset version 1 (snapshot); nothing loaded\n")
+    assert (again.returncode, again.stdout) == (
+        0,
+        "the store already holds dataset version 1 (snapshot); nothing loaded\n",
+    )
     return url
 
 

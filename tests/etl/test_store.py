@@ -81,7 +81,8 @@ def test_publish_then_read_back(store: Store):
     assert content_hash(frame) == state.content_sha256
 
 
-def test_version_increments_and_old_rows_go(store: Store):
+def test_version_increments_and_old_rows_go_beyond_the_kept(store: Store, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("NYCKELTAL_KEEP_VERSIONS", "1")  # keep only the published version
     assert store.publish(numbered(1, 3), CATALOG, REGIONS, origin="a").version == 1
     assert store.dataset_version() == 1
     assert store.publish(numbered(2, 4), CATALOG, REGIONS, origin="b").version == 2
@@ -263,8 +264,8 @@ def test_publish_stores_a_packed_copy_a_fresh_process_loads_the_exact_rows_from(
     copy = store.read_packed_copy()
     assert copy is not None and copy[0] == version == state.version == 2
     _assert_packed_equal(copy[1], pack_observations(frame))
-    with store.engine.connect() as conn:  # only the published version's copy is kept
-        assert conn.execute(text("SELECT dataset_version FROM observations_packed")).scalars().all() == [2]
+    with store.engine.connect() as conn:  # each kept version keeps its copy (NYCKELTAL_KEEP_VERSIONS)
+        assert sorted(conn.execute(text("SELECT dataset_version FROM observations_packed")).scalars()) == [1, 2]
     # a fresh process with no cache folder gets the same rows, bit for bit, from the store alone
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, NYCKELTAL_OBSERVATIONS_CACHE="", PYTHONPATH=str(root))
