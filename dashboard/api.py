@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 from flask import Blueprint, Response, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from dashboard import data
@@ -35,6 +36,7 @@ from etl.catalog import Indicator, Text
 from etl.exporters import csv_text
 from etl.query import Dataset, QueryError, query
 from etl.schema import EXPORT_COLUMNS, STATUS_HELP
+from etl.store import StoreError
 
 PREFIX = "/api/v1"
 LOG = logging.getLogger(__name__)
@@ -291,6 +293,11 @@ def _http_error(err: HTTPException) -> Response:
 
 @bp.errorhandler(Exception)
 def _internal(err: Exception) -> Response:
+    if isinstance(err, StoreError | SQLAlchemyError):  # the store is down: say so, without the driver's text
+        LOG.error("API request %s: the store cannot be read: %s", request.full_path, err)
+        response = error_response(503, "the data store is unavailable; try again in a moment", error="unavailable")
+        response.headers["Retry-After"] = "30"
+        return response
     LOG.exception("API request %s failed", request.full_path)
     return error_response(500, "internal error; the request was logged", error="internal")
 

@@ -8,9 +8,10 @@ for them. The observations are loaded packed (etl.query.pack_observations): from
 file (NYCKELTAL_OBSERVATIONS_CACHE, default data/cache/; written by the publish itself, else by the
 first process that loads the version; named by version and content sha256, so it can never stand
 for other data), else from the packed copy the publish stored in the store (what a second host or
-a fresh deploy uses: one SELECT), else from the rows. On start the bundled snapshot is published
-into an empty store (etl.snapshot, imported only then: the server never loads the ETL's fetching
-code).
+a fresh deploy uses: one SELECT), else from the rows. On first start an empty store is loaded with
+the bundled snapshot through the one public step, etl.snapshot.load_bundled (what
+`python -m etl snapshot load` runs; a second process starting at once waits for the first's load),
+imported only then: the server never loads the ETL's fetching code otherwise.
 """
 
 from __future__ import annotations
@@ -50,9 +51,15 @@ class DataSource:
         self.poll_s = max(0, settings.get_int("NYCKELTAL_VERSION_POLL_MS") if poll_ms is None else poll_ms) / 1000
         self.store = Store(self.url)
         if not self._published():
-            from etl.snapshot import ensure_published  # the ETL's loader: only for an empty store
+            from etl.snapshot import load_bundled  # the one public loading step: only for an empty store
 
-            ensure_published(self.store)
+            state, loaded = load_bundled(self.store, progress=LOG.warning)
+            if loaded:
+                LOG.warning("the store was empty: loaded the bundled snapshot as version %s", state.version)
+        # the SQLite file this process reads: /healthz answers 503 once it is deleted or replaced
+        from dashboard.health import file_identity
+
+        self.opened_file = file_identity(self.url)
         self._lock = threading.Lock()
         self._dataset: Dataset | None = None
         self._state: PublishedState | None = None

@@ -110,6 +110,18 @@ SETTINGS: tuple[Setting, ...] = (
         "JSON line with its reason; `python -m etl status` shows them. 'off': none.",
     ),
     Setting(
+        "NYCKELTAL_HEALTH_DEGRADED_STATUS",
+        "200",
+        "HTTP status of /healthz when it reports `degraded` (the last scheduled refresh failed, or the data is "
+        "older than the refresh schedule allows): 200 (default: still served) or 503 (take the host out).",
+    ),
+    Setting(
+        "NYCKELTAL_HEALTH_MAX_AGE_HOURS",
+        "",
+        "/healthz: hours the last successful refresh may be old before it reports `degraded`. "
+        "Empty: twice the interval of NYCKELTAL_REFRESH_CRON plus one hour (daily: 49 h).",
+    ),
+    Setting(
         "NYCKELTAL_KEEP_VERSIONS",
         "5",
         "How many published versions the store keeps (the newest; the published one always): "

@@ -807,15 +807,16 @@ def error_kind(exc: Exception | str) -> str:
     """What went wrong with the store, in words an operator acts on, from an exception or its text:
     never a URL, password or path (what /healthz shows)."""
     low = str(exc).lower()
+    if tables_missing(low):
+        return "the store's tables are missing"
     kinds = (
         (("read-only", "readonly", "read only"), "the store refuses writes (read-only)"),
         (("malformed", "not a database", "file is encrypted"), "the store file is damaged"),
+        (("does not exist",), "the database does not exist"),
         (
-            ("connection refused", "could not connect", "connection failed", "server closed"),
+            ("connection refused", "could not connect", "connection failed", "server closed", "timeout expired"),
             "the database server does not answer",
         ),
-        (("does not exist",), "the database or a table does not exist"),
-        (("no such table", "undefinedtable"), "the store's tables are missing"),
         (("uniqueviolation", "duplicate key"), "another process wrote the same rows at the same time"),
         (("unable to open database", "disk i/o error"), "the store file cannot be opened"),
     )

@@ -85,8 +85,15 @@ def test_healthz_503_when_the_store_cannot_be_read(store: Store, request):
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
-    assert body["status"] == "error"
-    assert body["error"].startswith("cannot read the store: cannot read the store at ")
+    expected = "the store's tables are missing" if store.is_sqlite else "the database does not exist"
+    assert body == {"status": "error", "error": f"cannot read the store: {expected}"}  # no URL, path or password
+    # the API and the page layout say the store is unavailable: 503, never a 500 with the driver's text
+    api = client.get("/api/v1/observations.csv?indicator=population&regions=0127")
+    assert (api.status_code, api.get_json()["error"], api.headers["Retry-After"]) == (503, "unavailable", "30")
+    assert api.get_json()["message"] == "the data store is unavailable; try again in a moment"
+    layout = client.get("/_dash-layout")
+    assert layout.status_code == 503, layout.get_data(as_text=True)[:300]
+    assert "nyckeltal_test" not in layout.get_data(as_text=True) and "sqlite" not in layout.get_data(as_text=True)
 
 
 def test_healthz_503_when_the_server_does_not_answer():
@@ -96,7 +103,10 @@ def test_healthz_503_when_the_server_does_not_answer():
     register_health(server, lambda: DataSource("postgresql+psycopg://postgres@127.0.0.1:1/nyckeltal"))
     response = server.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.get_json()["error"].startswith("cannot read the store:")
+    assert response.get_json() == {
+        "status": "error",
+        "error": "cannot read the store: the database server does not answer",
+    }
 
 
 def test_workers_follow_a_publish_without_restart(store: Store):
@@ -132,3 +142,91 @@ def test_om_shows_runs_and_freshness(store: Store):
     total = len(CATALOG.indicators)
     assert f"0 of {total} key figures are stale." in page_en
     assert f"0 av {total} nyckeltal är inaktuella." in page_sv
+
+
+def test_healthz_degraded_when_the_last_scheduled_refresh_failed(store: Store, monkeypatch):
+    publish(store, 32.28)
+    outcome = refresh(
+        store, CATALOG, REGIONS, {"scb": tax_source(99.0)}, indicators=["tax_rate_total"], trigger="schedule"
+    )
+    assert outcome.status == "failed" and outcome.exit_code == 4
+    app = create_app(store.url)
+    client = app.server.test_client()
+    response = client.get("/healthz")
+    body = response.get_json()
+    assert response.status_code == 200 and body["status"] == "degraded" and body["dataset_version"] == 1
+    run = store.recent_runs(1)[0]
+    assert body["problems"] == [
+        f"the last scheduled refresh (run {run['id']}, started {run['started_at']}) ended 'failed': see python -m etl status"
+    ]
+    monkeypatch.setenv("NYCKELTAL_HEALTH_DEGRADED_STATUS", "503")
+    assert client.get("/healthz").status_code == 503
+    publish(store, 32.3)  # a manual refresh does not clear it: only a scheduled one does
+    assert client.get("/healthz").get_json()["status"] == "degraded"
+    ok = refresh(store, CATALOG, REGIONS, {"scb": tax_source(32.31)}, indicators=["tax_rate_total"], trigger="schedule")
+    assert ok.status == "published"
+    assert client.get("/healthz").get_json()["status"] == "ok"
+
+
+def test_healthz_degraded_when_the_data_is_older_than_the_schedule_allows(store: Store, monkeypatch):
+    publish(store, 32.28)
+    finished = store.recent_runs(1)[0]["finished_at"]
+    at = datetime.fromisoformat(finished.replace("Z", "+00:00"))
+    source = DataSource(store.url)
+    monkeypatch.setenv("NYCKELTAL_REFRESH_CRON", "15 6 * * *")  # daily: 2 days + 1 h
+    assert health_report(source, at + timedelta(hours=48))[1]["status"] == "ok"
+    status, body = health_report(source, at + timedelta(hours=50))
+    assert (status, body["status"]) == (200, "degraded")
+    assert body["problems"] == ["the last successful refresh is 50 h old; the refresh schedule allows 49 h"]
+    monkeypatch.setenv("NYCKELTAL_HEALTH_MAX_AGE_HOURS", "100")
+    assert health_report(source, at + timedelta(hours=50))[1]["status"] == "ok"
+
+
+def test_healthz_503_when_the_sqlite_file_is_damaged_deleted_or_replaced(tmp_path):
+    import shutil
+
+    from dashboard import health
+
+    path = tmp_path / "store.sqlite"
+    store = Store(f"sqlite:///{path}")
+    store.create_schema()
+    publish(store, 32.28)
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.dispose()
+    pristine = tmp_path / "pristine.sqlite"
+    shutil.copy(path, pristine)
+    app = create_app(store.url)
+    client = app.server.test_client()
+    assert client.get("/healthz").get_json()["status"] == "ok"
+
+    health._checked.clear()  # the next check runs quick_check again
+    with path.open("r+b") as fh:  # overwrite pages in the middle of the file, in place
+        size = path.stat().st_size
+        fh.seek(size // 2)
+        fh.write(b"\xa5" * min(8192, size // 4))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "error"
+    assert response.get_json()["error"] in (
+        "the store file fails its integrity check (SQLite quick_check): it is damaged",
+        "cannot read the store: the store file is damaged",
+    )
+
+    path.unlink()  # deleted under the running app
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {
+        "status": "error",
+        "error": "the store file the app opened has been deleted; restore it, then restart the app",
+    }
+    assert not path.exists()  # /healthz did not create an empty file in its place
+
+    shutil.copy(pristine, path)  # a good file again, but another one than the app opened
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["error"] == (
+        "the store file has been replaced since the app opened it; restart the app to read it"
+    )
+    assert str(tmp_path) not in response.get_data(as_text=True)
+    assert create_app(store.url).server.test_client().get("/healthz").get_json()["status"] == "ok"  # restarted
