@@ -75,9 +75,8 @@ def check_integrity(store: Any, version: int, row_count: int) -> None:
             raise UnsoundStoreError(
                 f"the store fails its integrity check: version {version} has {found} rows, {row_count} were published"
             )
-    if quick_due:
-        if _quick_check(store.url) != ["ok"]:
-            raise UnsoundStoreError("the store file fails its integrity check (SQLite quick_check): it is damaged")
+    if quick_due and _quick_check(store.url) != ["ok"]:
+        raise UnsoundStoreError("the store file fails its integrity check (SQLite quick_check): it is damaged")
     with _checked_lock:
         _checked[key] = time.monotonic()
         if quick_due:
