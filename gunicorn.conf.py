@@ -1,6 +1,6 @@
 """gunicorn settings for production: `.venv/bin/gunicorn -c gunicorn.conf.py app:server`.
 
-Sync workers, one per CPU (the callbacks are CPU-bound: threads did not add throughput);
+Workers one per CPU, threaded against slow clients (see the "slow clients" block at the end);
 the app is imported and warmed up once in the master (dataset loaded, default views
 rendered, compressed static files read from the disk cache) and shared with the workers by fork;
 static files not yet compressed on this host are compressed by the workers in a background thread
@@ -74,4 +74,47 @@ def post_worker_init(worker) -> None:
 
     data.dataset()
     compress_in_background(application.app)  # static files the master found no compressed copy of
+    guard_slow_clients(worker)  # see the "slow clients" block below
     worker.log.info("worker %s ready", worker.pid)
+
+
+# ---------------------------------------------------------------------------------------- slow clients
+# (issue 20) A client that sends its request slowly must not hold the server: with sync workers two
+# half-sent POST bodies held both workers and /healthz waited 31.5 s. So: threaded workers (a slow
+# client holds one thread, the others answer; gunicorn's gthread also parks a connection that has
+# sent nothing yet on its poller instead of a thread), and a body that has not arrived within
+# CLIENT_BODY_TIMEOUT seconds is answered 408 and its connection closed (guard_slow_clients). A
+# buffering reverse proxy in front (docs/operations.md) keeps slow clients off the app altogether.
+# Overrides the worker_class/threads above. Environment: NYCKELTAL_THREADS (threads per worker).
+worker_class = "gthread"
+threads = settings.get_int("NYCKELTAL_THREADS")
+worker_connections = 1000
+CLIENT_BODY_TIMEOUT = 10.0  # seconds a client may take to send a request body of up to NYCKELTAL_MAX_REQUEST_BYTES
+
+
+def guard_slow_clients(worker) -> None:
+    """Wrap the worker's WSGI app: a request body (Content-Length, within the size limit) is read up
+    front under CLIENT_BODY_TIMEOUT; a client too slow to send it gets 408 and the connection closes."""
+    import io
+
+    limit = settings.get_int("NYCKELTAL_MAX_REQUEST_BYTES")
+    inner = worker.wsgi
+
+    def guarded(environ, start_response):
+        length = environ.get("CONTENT_LENGTH") or ""
+        sock = environ.get("gunicorn.socket")
+        if not length.isdigit() or not 0 < int(length) <= limit or sock is None:
+            return inner(environ, start_response)
+        previous = sock.gettimeout()
+        sock.settimeout(CLIENT_BODY_TIMEOUT)
+        try:
+            body = environ["wsgi.input"].read(int(length))
+        except OSError:  # a timeout (TimeoutError), or the client went away
+            start_response("408 Request Timeout", [("Content-Type", "text/plain"), ("Connection", "close")])
+            return [b"408 Request Timeout: the request body did not arrive in time\n"]
+        finally:
+            sock.settimeout(previous)
+        environ["wsgi.input"] = io.BytesIO(body)
+        return inner(environ, start_response)
+
+    worker.wsgi = guarded

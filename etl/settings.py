@@ -89,7 +89,12 @@ SETTINGS: tuple[Setting, ...] = (
         "(written by the publish, named by version and content sha256) and static/, the compressed scripts and "
         "stylesheets. Never committed; safe to delete. Empty: no cache.",
     ),
-    Setting("NYCKELTAL_WORKERS", "", "gunicorn.conf.py: number of sync workers (empty: one per CPU)."),
+    Setting("NYCKELTAL_WORKERS", "", "gunicorn.conf.py: number of workers (empty: one per CPU)."),
+    Setting(
+        "NYCKELTAL_THREADS",
+        "16",
+        "gunicorn.conf.py: threads per worker (gthread), so slow clients hold a thread each, never a whole worker.",
+    ),
     Setting(
         "NYCKELTAL_ACCESS_LOG",
         "-",
