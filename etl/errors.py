@@ -10,3 +10,8 @@ class SourceError(RuntimeError):
     def __init__(self, source: str, table: str, request: str, problem: str):
         self.source, self.table, self.request, self.problem = source, table, request, problem
         super().__init__(f"{source} {table}: {problem} (request: {request})")
+
+
+class InvalidValueError(SourceError):
+    """A source answered a value that is neither a number nor one of its declared status symbols:
+    a validation failure of the answer (exit code 4, like a failed gate)."""

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from etl import settings
 from etl.catalog import Catalog, Indicator, SourceRef
 from etl.checks import GateReport, run_gates
-from etl.errors import SourceError
+from etl.errors import InvalidValueError, SourceError
 from etl.regions import Regions
 from etl.runlog import record_unlogged
 from etl.schema import ContractError, empty_observations, normalise_observations
@@ -44,6 +44,7 @@ class RefreshOutcome:
     gates: GateReport | None = None
     error: str | None = None
     per_indicator: dict[str, dict[str, Any]] = field(default_factory=dict)
+    invalid_value: bool = False  # a source answered a value that is not a number (InvalidValueError)
 
     @property
     def exit_code(self) -> int:
@@ -51,7 +52,7 @@ class RefreshOutcome:
             return EXIT_OK
         if self.status == "locked":
             return EXIT_LOCKED
-        if self.gates is not None and not self.gates.ok:
+        if self.invalid_value or (self.gates is not None and not self.gates.ok):
             return EXIT_VALIDATION
         return EXIT_FAILED
 
@@ -243,6 +244,7 @@ def _refresh(
             return outcome
         except (SourceError, ContractError, StoreError, ValueError, KeyError, OSError) as exc:
             outcome.error = str(exc)
+            outcome.invalid_value = isinstance(exc, InvalidValueError)
             store.finish_run(
                 run_id,
                 "failed",

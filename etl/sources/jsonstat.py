@@ -24,6 +24,10 @@ class JsonStatError(ValueError):
     """The body is not a JSON-stat 2.0 dataset of the expected shape."""
 
 
+class NotANumberError(JsonStatError):
+    """A cell's value is neither a number nor a status symbol; the message names the cell."""
+
+
 def dimension_codes(doc: dict[str, Any], dim: str) -> list[str]:
     """The category codes of `dim` in index order."""
     try:
@@ -85,7 +89,7 @@ def _numbers(
             status[i] = status[i] or v.strip()
         else:
             where = ", ".join(f"{d}={c[k]}" for d, c, k in zip(ids, codes, np.unravel_index(i, sizes), strict=True))
-            raise JsonStatError(
+            raise NotANumberError(
                 f"cell {where}: value {v!r} is neither a number nor a status symbol ({' '.join(sorted(STATUS_SYMBOLS))})"
             )
     return out, status

@@ -28,6 +28,7 @@ import requests
 
 from etl import settings
 from etl.catalog import Indicator, SourceRef
+from etl.errors import InvalidValueError
 from etl.http import HttpClient, RawAnswer, SourceError, describe_request
 from etl.regions import Regions
 from etl.schema import OBSERVATION_COLUMNS, SEXES, empty_observations, normalise_observations
@@ -60,6 +61,9 @@ def parse_kolada_page(
 
     def fail(problem: str) -> SourceError:
         return SourceError(SOURCE, kpi, request, problem)
+
+    def invalid(problem: str) -> SourceError:
+        return InvalidValueError(SOURCE, kpi, request, f"validation failed, nothing published: {problem}")
 
     if not isinstance(doc, dict):
         raise fail(f"answered with a JSON {type(doc).__name__} instead of an object")
@@ -98,7 +102,7 @@ def parse_kolada_page(
                 continue
             value = _number(item.get("value"))
             if value is _BAD:
-                raise fail(f"{where} has value {item.get('value')!r}, not a number")
+                raise invalid(f"{where} has value {item.get('value')!r}, not a number")
             status = "ok"
             if str(item.get("status") or "").strip() or value is None:
                 status, value = "missing", None

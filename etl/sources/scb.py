@@ -19,6 +19,7 @@ import pandas as pd
 
 from etl import settings
 from etl.catalog import Indicator, SourceRef
+from etl.errors import InvalidValueError
 from etl.http import HttpClient, RateLimit, SourceError
 from etl.schema import OBSERVATION_COLUMNS, empty_observations
 from etl.sources import jsonstat, scb_discovery
@@ -130,6 +131,8 @@ def tidy_answer(
     table = ref.params["table"]
     try:
         cells = jsonstat.to_frame(doc)
+    except jsonstat.NotANumberError as exc:
+        raise InvalidValueError(SOURCE, table, described, f"validation failed, nothing published: {exc}") from None
     except jsonstat.JsonStatError as exc:
         raise SourceError(SOURCE, table, described, f"unexpected answer: {exc}") from None
     region_var = _region_variable(list(request.selection))

@@ -481,3 +481,163 @@ def test_two_schedulers_at_once(store: Store, baseline, scb: FakeScb, tmp_path: 
     pd.testing.assert_frame_equal(
         frame[frame["indicator_id"] == "population"].reset_index(drop=True), baseline[1].reset_index(drop=True)
     )
+
+
+# ---------------------------------------------------------------------- values, plausibility, broken stores
+# each: the exit code, the run line (`python -m etl status` shows its first line), and what /healthz answers
+
+
+def healthz(store: Store) -> tuple[int, dict[str, Any]]:
+    from flask import Flask
+
+    from dashboard.data import DataSource
+    from dashboard.health import register_health
+
+    server = Flask("faults")
+    register_health(server, lambda: DataSource(store.url))
+    response = server.test_client().get("/healthz")
+    return response.status_code, response.get_json()
+
+
+def assert_degraded_by(store: Store, outcome: RefreshOutcome) -> None:
+    status, body = healthz(store)
+    assert (status, body["status"]) == (200, "degraded")
+    assert body["problems"][0].startswith(f"the last scheduled refresh (run {outcome.run_id}, started ")
+    assert "http" not in json.dumps(body)
+
+
+def test_non_numeric_value_fails_naming_table_region_year_and_value(store: Store, baseline, scb: FakeScb, tmp_path):
+    scb.data = copy.deepcopy(scb.data)
+    scb.data["value"][0] = "1 1OO"  # Botkyrka, unmarried men, 2023: letters O for zeros
+    outcome = run(store, scb.url, tmp_path)
+    assert outcome.status == "failed" and outcome.exit_code == EXIT_VALIDATION
+    error = assert_failed_run(
+        store,
+        outcome,
+        "SCB TAB638: validation failed, nothing published: cell Region=0127, Civilstand=OG, Alder=tot, Kon=1, "
+        "ContentsCode=BE0101N1, Tid=2023: value '1 1OO' is neither a number nor a status symbol (- . .. …)",
+    )
+    assert "\n" not in error
+    assert_unchanged(store, baseline)
+    assert_degraded_by(store, outcome)
+
+
+def test_a_status_symbol_in_place_of_a_value_is_missing(store: Store, baseline, scb: FakeScb, tmp_path):
+    scb.data = copy.deepcopy(scb.data)
+    scb.data["value"][0] = ".."  # declared by SCB: not available
+    outcome = run(store, scb.url, tmp_path)
+    assert outcome.status == "failed" and outcome.exit_code == EXIT_VALIDATION  # coverage would shrink
+    assert "population region 0127 years 2023: coverage would shrink" in outcome.error
+
+
+def test_implausible_jump_fails_unless_accepted(store: Store, baseline, scb: FakeScb, tmp_path):
+    scb.data = copy.deepcopy(scb.data)
+    scb.data["value"][0] = 10000  # unmarried men 100 -> 10 000: M 1 100 -> 11 000, a tenfold jump
+    outcome = run(store, scb.url, tmp_path)
+    assert outcome.status == "failed" and outcome.exit_code == EXIT_VALIDATION
+    expected = (
+        "population region 0127 year 2023 sex M: value 11000 changes by 900% from the published 1100, beyond the "
+        "hard bound 50% of unit persons (source SCB TAB638 BE0101N1); publish it anyway with --accept-jumps"
+    )
+    assert expected in outcome.gates.failures
+    error = assert_failed_run(store, outcome, "validation failed, nothing published: population region 0127 year 2023")
+    assert error.splitlines()[0].startswith(
+        "validation failed, nothing published: population region 0127 year 2023 sex "
+    )
+    assert last_run(store)["validation"].startswith("failed: 2 problem(s), first: population region 0127 year 2023")
+    assert_unchanged(store, baseline)
+    assert_degraded_by(store, outcome)
+
+    accepted = refresh(
+        store,
+        CATALOG,
+        REGIONS,
+        {"scb": source_at(scb.url, tmp_path)},
+        indicators=["population"],
+        include=only_tab638_municipalities,
+        trigger="schedule",
+        accept_jumps=True,
+    )
+    assert accepted.status == "published" and accepted.exit_code == EXIT_OK
+    assert (
+        expected.replace("; publish it anyway with --accept-jumps", " (accepted with --accept-jumps)")
+        in (last_run(store)["details"]["warnings"])
+    )
+    assert healthz(store)[1]["status"] == "ok"
+
+
+def test_a_jump_within_the_hard_bound_is_a_warning(store: Store, baseline, scb: FakeScb, tmp_path):
+    scb.data = copy.deepcopy(scb.data)
+    scb.data["value"][0] = 200  # M 1 100 -> 1 200: +9 %, beyond the 5 % warning bound of persons
+    outcome = run(store, scb.url, tmp_path)
+    assert outcome.status == "published" and outcome.exit_code == EXIT_OK, outcome.error
+    warning = (
+        "population region 0127 year 2023 sex M: value 1200 changes by 9% from the published 1100, beyond the "
+        "warning bound 5% of unit persons (source SCB TAB638 BE0101N1)"
+    )
+    assert warning in outcome.gates.warnings and warning in last_run(store)["details"]["warnings"]
+    assert last_run(store)["validation"] == f"passed ({len(outcome.gates.warnings)} warning(s))"
+
+
+def read_only(store: Store, request: pytest.FixtureRequest) -> Store:
+    """The same store opened read-only: SQLite in mode=ro, PostgreSQL with default_transaction_read_only."""
+    if store.is_sqlite:
+        path = store.engine.url.database
+        return Store(f"sqlite:///file:{path}?mode=ro&uri=true")
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(request.getfixturevalue("pg_admin_url"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{store.engine.url.database}" SET default_transaction_read_only = on'))
+    admin.dispose()
+    store.dispose()
+    return Store(store.url)
+
+
+def test_read_only_store(store: Store, baseline, scb: FakeScb, tmp_path, request, monkeypatch):
+    journal = tmp_path / "runs-unlogged.jsonl"
+    monkeypatch.setenv("NYCKELTAL_RUN_JOURNAL", str(journal))
+    ro = read_only(store, request)
+    outcome = run(ro, scb.url, tmp_path)
+    assert (outcome.status, outcome.run_id, outcome.exit_code) == ("failed", None, EXIT_FAILED)
+    assert outcome.error.startswith(
+        "refresh failed, nothing published: cannot log the run in the store: the store refuses writes (read-only) ("
+    )
+    line = json.loads(journal.read_text(encoding="utf-8"))
+    assert (line["trigger"], line["status"], line["error"]) == ("schedule", "failed", outcome.error)
+    assert_unchanged(ro, baseline)
+    code, body = healthz(ro)
+    assert (code, body["status"], body["dataset_version"]) == (200, "ok", 1)  # still served as it was
+    status = subprocess.run(
+        [sys.executable, "-m", "etl", "status", "--runs", "1"],
+        cwd=ROOT,
+        env=os.environ | {"NYCKELTAL_DATABASE_URL": ro.url, "NYCKELTAL_RUN_JOURNAL": str(journal)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert status.returncode == 0, status.stderr
+    assert "Run(s) the store could not log (NYCKELTAL_RUN_JOURNAL):" in status.stdout
+    assert "refuses writes (read-only)" in status.stdout
+    ro.dispose()
+
+
+def test_dropped_postgresql(pg_url: str, pg_admin_url: str, scb: FakeScb, tmp_path, monkeypatch):
+    from sqlalchemy import create_engine, text
+
+    monkeypatch.setenv("NYCKELTAL_RUN_JOURNAL", str(tmp_path / "runs-unlogged.jsonl"))
+    store = Store(pg_url)
+    store.create_schema()
+    assert run(store, scb.url, tmp_path).status == "published"
+    store.dispose()
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{store.engine.url.database}" WITH (FORCE)'))
+    admin.dispose()
+    outcome = run(store, scb.url, tmp_path)
+    assert (outcome.status, outcome.run_id, outcome.exit_code) == ("failed", None, EXIT_FAILED)
+    assert outcome.error.startswith(
+        "refresh failed, nothing published: cannot create the store's tables: the database does not exist ("
+    )
+    assert "\n" not in outcome.error
+    assert healthz(store) == (503, {"status": "error", "error": "cannot read the store: the database does not exist"})
