@@ -159,7 +159,11 @@ def build_snapshot(
 
 
 def load_snapshot_into(
-    store: Store, catalog: Catalog | None = None, regions: Regions | None = None, directory: Path | None = None
+    store: Store,
+    catalog: Catalog | None = None,
+    regions: Regions | None = None,
+    directory: Path | None = None,
+    run_id: int | None = None,
 ) -> PublishedState:
     """Publish the bundled snapshot into `store` (validated like any other load)."""
     catalog = catalog or load_catalog()
@@ -174,7 +178,7 @@ def load_snapshot_into(
     if not gates.ok:
         raise SnapshotError("the bundled snapshot fails validation:\n  " + "\n  ".join(gates.failures[:20]))
     store.create_schema()
-    return store.publish(frame, catalog, regions, origin="snapshot", flows=flow_rows)
+    return store.publish(frame, catalog, regions, origin="snapshot", flows=flow_rows, run_id=run_id)
 
 
 EMPTY_STORE = (
@@ -224,7 +228,7 @@ def _load_logged(store: Store) -> PublishedState:
     store.mark_interrupted()
     run_id = store.start_run("snapshot")
     try:
-        state = load_snapshot_into(store)
+        state = load_snapshot_into(store, run_id=run_id)
     except (SnapshotError, StoreError, OSError, ValueError) as exc:
         store.finish_run(run_id, "failed", error=f"snapshot load failed: {str(exc).strip().splitlines()[0]}")
         raise
