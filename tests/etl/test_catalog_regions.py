@@ -274,3 +274,20 @@ def test_declared_yaml_read_alike_by_the_c_and_the_python_loader(name: str) -> N
     text = (CATALOG_FILE.parent / name).read_text(encoding="utf-8")
     assert SafeLoader is yaml.CSafeLoader  # PyYAML's wheels bring libyaml: the fast loader is the one used
     assert load_yaml(text) == yaml.load(text, Loader=yaml.SafeLoader)
+
+
+def test_plausibility_bounds_are_declared_per_unit_and_checked():
+    catalog = load_catalog()
+    assert (catalog.units["persons"].jump_warn, catalog.units["persons"].jump_fail) == (0.05, 0.5)
+    assert (catalog.units["percent"].jump_warn, catalog.units["percent"].jump_fail) == (0.1, 0.5)
+    assert catalog.units["persons_signed"].jump_fail is None  # net changes cross zero: no bound
+
+    def change(doc: dict[str, Any]) -> None:
+        doc["units"]["persons"] |= {"jump_warn": 0.6, "jump_fail": 0.5}
+        doc["units"]["tax_percent"] |= {"jump_fail": "much"}
+
+    with pytest.raises(CatalogError) as info:
+        parse_catalog(_broken(change))
+    text = str(info.value)
+    assert "unit persons: jump_warn 0.6 is larger than jump_fail 0.5" in text
+    assert "unit tax_percent: jump_fail must be a positive number (a share of the published value), not 'much'" in text

@@ -95,3 +95,28 @@ def test_sparse_value_and_single_status():
     assert frame["value"].iloc[0] == 5.0 and frame["value"].iloc[15] == 7.0
     assert frame["value"].isna().sum() == 14
     assert (frame["status"] == "..").all()
+
+
+def test_a_value_that_is_not_a_number_fails_naming_the_cell(reference_dir):
+    from etl.sources.jsonstat import NotANumberError
+
+    doc = tab3267_with_status(reference_dir)
+    doc["value"][0] = "7,7"  # a decimal comma: a string, not a JSON number
+    codes = [dimension_codes(doc, d)[0] for d in doc["id"]]
+    where = ", ".join(f"{d}={c}" for d, c in zip(doc["id"], codes, strict=True))
+    with pytest.raises(NotANumberError) as info:
+        to_frame(doc)
+    assert str(info.value) == f"cell {where}: value '7,7' is neither a number nor a status symbol (- . .. …)"
+    for bad in (True, float("inf"), [1], {"v": 1}):
+        doc["value"][0] = bad
+        with pytest.raises(NotANumberError):
+            to_frame(doc)
+
+
+def test_a_status_symbol_in_place_of_a_value_is_missing_with_that_status(reference_dir):
+    doc = tab3267_with_status(reference_dir)
+    first_status = {int(k) for k in doc["status"]} if isinstance(doc["status"], dict) else set()
+    i = next(n for n in range(len(doc["value"])) if n not in first_status and doc["value"][n] is not None)
+    doc["value"][i] = ".."
+    frame = to_frame(doc)
+    assert math.isnan(frame["value"].iloc[i]) and frame["status"].iloc[i] == ".."
