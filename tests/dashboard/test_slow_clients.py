@@ -41,8 +41,9 @@ def server(tmp_path: Path):
         "NYCKELTAL_PORT": str(PORT),
         "NYCKELTAL_WORKERS": "2",
         "NYCKELTAL_ACCESS_LOG": "off",
+        "NYCKELTAL_VERSION_POLL_MS": "1000",  # as in production
     }
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # the app's first start loads the bundled snapshot into the empty store
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:server"],
         cwd=ROOT,
         env=env,
@@ -61,7 +62,7 @@ def server(tmp_path: Path):
                 pass
             assert time.monotonic() < end, "gunicorn did not answer /healthz in time"
             time.sleep(0.2)
-        yield proc
+        yield env
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -105,3 +106,45 @@ def test_healthz_answers_while_10_slow_clients_hold_connections(server):
     finally:
         for sock in clients:
             sock.close()
+
+
+def test_a_bad_publish_is_undone_by_one_command_and_served_within_a_second(server):
+    """A valid but wrong publish, `python -m etl rollback`, and the running server serves the earlier data."""
+    from etl.catalog import load_catalog
+    from etl.regions import load_regions
+    from etl.store import Store
+
+    url = f"http://127.0.0.1:{PORT}/api/v1/observations.json?indicator=population&regions=0127&from=2024&to=2024&sex=T"
+
+    def served() -> tuple[int, float]:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            body = json.loads(r.read())
+        return body["dataset_version"], body["observations"][0]["value"]
+
+    store = Store(server["NYCKELTAL_DATABASE_URL"])
+    try:
+        _, frame = store.read_observations()
+        good = served()
+        assert good[0] == 1
+        key = (frame["indicator_id"] == "population") & (frame["region_code"] == "0127") & (frame["year"] == 2024)
+        bad = frame.copy()
+        bad.loc[key & (frame["sex"] == "T"), "value"] = good[1] * 1.03  # +3 %: passes every gate, and is wrong
+        store.publish(bad, load_catalog(), load_regions(), origin="refresh")
+        end = time.monotonic() + 30
+        while served()[0] != 2:
+            assert time.monotonic() < end, "the server never served the bad publish"
+            time.sleep(0.05)
+        rolled = subprocess.run(
+            [sys.executable, "-m", "etl", "rollback"], cwd=ROOT, env=server, capture_output=True, text=True, timeout=120
+        )
+        assert (rolled.returncode, rolled.stdout) == (
+            0,
+            "rolled back: version 1 is the published one again (was 2); run 2\n",
+        )
+        started = time.monotonic()
+        while served() != good:
+            assert time.monotonic() < started + 30, "the server never served the earlier version again"
+            time.sleep(0.05)
+        print(f"the earlier data was served {(time.monotonic() - started) * 1000:.0f} ms after the rollback")
+    finally:
+        store.dispose()
