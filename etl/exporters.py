@@ -81,6 +81,9 @@ def xlsx_bytes(rows: pd.DataFrame, about: list[tuple[str, str]] | None = None, s
             pd.DataFrame([(k, neutralise(v)) for k, v in about], columns=["", " "]).to_excel(
                 writer, sheet_name="om", index=False
             )
+            sheet = writer.sheets["om"]  # readable: wide columns, one item a row
+            sheet.column_dimensions["A"].width = max([12, *(len(str(k)) + 2 for k, _ in about)])
+            sheet.column_dimensions["B"].width = min(120, max([20, *(len(str(v)) + 2 for _, v in about)]))
     return buf.getvalue()
 
 
