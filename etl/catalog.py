@@ -276,6 +276,10 @@ def parse_catalog(doc: dict[str, Any]) -> Catalog:
                 problems += [f"{where}: scb source #{pos + 1}: {p}" for p in _scb_problems(params)]
             if kind == "county_sum" and method != "sum":
                 problems.append(f"{where}: a county may only be computed for indicators that aggregate by sum")
+            if kind == "county_sum" and item.get("theme") == "commuting":
+                problems.append(
+                    f"{where}: no county sum for commuting (flows inside the county do not cross its border)"
+                )
             sources.append(SourceRef(kind, dict(params), pos))
         measured = item.get("measured", "year_end")
         if measured not in MEASURED:

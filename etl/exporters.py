@@ -87,8 +87,9 @@ def xlsx_bytes(rows: pd.DataFrame, about: list[tuple[str, str]] | None = None, s
     return buf.getvalue()
 
 
-def write_export(rows: pd.DataFrame, fmt: str, out: Path | IO[str]) -> None:
-    """The CLI's export: plain CSV (UTF-8, comma), XLSX or Parquet, to a file or stdout."""
+def write_export(rows: pd.DataFrame, fmt: str, out: Path | IO[str], about: list[tuple[str, str]] | None = None) -> None:
+    """The CLI's export: plain CSV (UTF-8, comma), XLSX (with `about` on its "om" sheet) or Parquet,
+    to a file or stdout."""
     if fmt == "csv":
         text = csv_text(rows)
         if isinstance(out, Path):
@@ -98,7 +99,7 @@ def write_export(rows: pd.DataFrame, fmt: str, out: Path | IO[str]) -> None:
             if out is sys.stdout:
                 out.flush()
     elif fmt == "xlsx":
-        Path(out).write_bytes(xlsx_bytes(rows))  # type: ignore[arg-type]
+        Path(out).write_bytes(xlsx_bytes(rows, about))  # type: ignore[arg-type]
     elif fmt == "parquet":
         rows.to_parquet(Path(out), index=False)  # type: ignore[arg-type]
     else:

@@ -154,8 +154,12 @@ def test_bundle_zip_contents(client) -> None:
     assert meta["query"]["indicators"] == ["population"] and meta["query"]["sep"] == ";"
     assert meta["licences"]["Kolada"]["name"] == "CC BY 4.0" and meta["indicators"][0]["id"] == "population"
     readme = zf.read("README.txt").decode()
-    assert "SCB: CC0 1.0 https://creativecommons.org/publicdomain/zero/1.0/" in readme
-    assert "Kolada: CC BY 4.0 https://creativecommons.org/licenses/by/4.0/" in readme
+    # the publishers of these rows and their licences, from the one licence module (etl.licences)
+    assert (
+        "Licences (the publishers of these rows)\n  SCB: CC0 1.0 https://creativecommons.org/publicdomain/zero/1.0/\n"
+        in readme
+    )
+    assert "Kolada: CC BY 4.0" not in readme  # no row of this request comes from Kolada
     assert "Citation" in readme and "dataset version 1" in readme
     assert "series break 2025: New table with CKM noise (TAB5557)" in readme
     assert client.get(url).data == r.data  # byte-identical for the same data and request
