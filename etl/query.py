@@ -283,8 +283,10 @@ class Dataset:
         return self._stored(indicator_id, code, sex)
 
     def _group_core(self, indicator: Indicator, group_id: str, sex: str) -> tuple[np.ndarray, ...]:
-        """(years, values, retrieved_at) of a group by the catalog's aggregation rule, the same
-        arithmetic as etl.transform.aggregate_group, on the per-region arrays (language-free)."""
+        """(years, values, retrieved_at, members existing) of a group by the catalog's aggregation rule,
+        the arithmetic of etl.transform.aggregate_group on the per-region arrays (language-free), over the
+        members that existed each year (regions.yaml valid_from: before Nykvarn existed, its area is in
+        Södertälje's figures, so the other seven make the whole group)."""
         key = (indicator.id, group_id, sex)
         hit = self._group_cores.get(key)
         if hit is not None:
@@ -295,8 +297,13 @@ class Dataset:
         years = np.unique(np.concatenate([s.years for s in present])) if present else np.array([], dtype=np.int64)
         values = np.full(len(years), np.nan)
         rule = indicator.aggregation
+        firsts = [self.regions.regions[m].first_year(indicator.measured) for m in members]
+        exists = np.vstack(
+            [years >= f if f is not None else np.ones(len(years), dtype=bool) for f in firsts]
+        ) if members else np.zeros((0, len(years)), dtype=bool)  # fmt: skip
         if len(years) and rule.method != "none":
             member_values = np.vstack([s.value_at(years) for s in series])  # NaN where a member has no value
+            member_values = np.where(exists, member_values, 0.0)  # a member that did not exist adds nothing
             if rule.method == "sum":
                 ok = ~np.isnan(member_values).any(axis=0)
                 values[ok] = member_values[:, ok].sum(axis=0)
@@ -312,6 +319,7 @@ class Dataset:
                         for m in members
                     ]
                 )
+                weights = np.where(exists, weights, 0.0)
                 ok = ~(np.isnan(member_values) | np.isnan(weights)).any(axis=0)
                 values[ok] = (member_values[:, ok] * weights[:, ok]).sum(axis=0) / weights[:, ok].sum(axis=0)
         retrieved = np.full(len(years), None, dtype=object)
@@ -320,20 +328,21 @@ class Dataset:
             for p, r in zip(pos.tolist(), s.retrieved_at.tolist(), strict=True):
                 if r is not None and (retrieved[p] is None or r > retrieved[p]):
                     retrieved[p] = r
-        core = (years, values, retrieved)
+        core = (years, values, retrieved, exists.sum(axis=0).astype(np.int64))
         self._group_cores[key] = core
         return core
 
     def _group_series(self, indicator: Indicator, group_id: str, sex: str, lang: str) -> Series:
         group = self.regions.groups[group_id]
-        years, values, retrieved = self._group_core(indicator, group_id, sex)
+        years, values, retrieved, existing = self._group_core(indicator, group_id, sex)
         n = len(years)
+        refs = {k: group_reference(indicator, group.name(lang), k, lang) for k in set(existing.tolist())}
         return Series(
             years,
             values,
             np.where(np.isnan(values), "missing", "computed").astype(object),
             np.full(n, "computed", dtype=object),
-            np.full(n, group_reference(indicator, group.name(lang), len(group.members), lang), dtype=object),
+            np.array([refs[k] for k in existing.tolist()], dtype=object),
             retrieved,
         )
 
