@@ -108,6 +108,24 @@ def test_json_exact(client) -> None:
 def test_missing_value_is_null_not_zero(client) -> None:
     body = client.get("/api/v1/observations.json?indicator=population&regions=0140&from=1990&to=1990").get_json()
     assert [(o["value"], o["status"]) for o in body["observations"]] == [(None, "missing")]
+    (row,) = body["observations"]
+    assert row["source_ref"] == "SCB TAB638 BE0101N1 — kommunen fanns inte (bildades 1999)"
+
+
+def test_missing_rows_with_their_reason_for_every_region_and_year(client) -> None:
+    """A region/year with no value is a row: status missing, empty value, the reason in source_ref."""
+    r = client.get("/api/v1/observations.csv?indicator=deaths&regions=0140,sodertorn&from=2021&to=2022&lang=en")
+    assert r.status_code == 200
+    assert r.get_data(as_text=True).splitlines() == [
+        "indicator_id,indicator,region_code,region,year,sex,value,unit,status,source,source_ref,retrieved_at",
+        "deaths,Deaths,0140,Nykvarn,2021,T,,persons,missing,,no value in the dataset,",
+        "deaths,Deaths,0140,Nykvarn,2022,T,71,persons,ok,Mariefreds Tidning (secondary source),"
+        "https://mariefredstidning.se/2023/02/22/befolkningen-okar-i-nykvarn-nu-11-664/,",
+        "deaths,Deaths,sodertorn,Södertörn,2021,T,,persons,missing,computed,"
+        "Södertörn: sum of 8 municipalities — lacks a value for at least one of the municipalities,",
+        "deaths,Deaths,sodertorn,Södertörn,2022,T,,persons,missing,computed,"
+        "Södertörn: sum of 8 municipalities — lacks a value for at least one of the municipalities,",
+    ]
 
 
 def test_indicators_and_regions(client) -> None:
