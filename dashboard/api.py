@@ -34,6 +34,7 @@ from dashboard.api_params import (
 from etl import settings
 from etl.catalog import Indicator, Text
 from etl.exporters import csv_text
+from etl.licences import licence_items
 from etl.query import Dataset, QueryError, query
 from etl.schema import EXPORT_COLUMNS, STATUS_HELP
 from etl.store import StoreError
@@ -154,15 +155,14 @@ def records(rows: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def readme_text(dataset: Dataset, q: ObsQuery, published_at: str | None, url: str, n_rows: int) -> str:
+def readme_text(dataset: Dataset, q: ObsQuery, published_at: str | None, url: str, rows: pd.DataFrame) -> str:
     """The bundle's README: what, citation, licences, caveats (English; labels in the chosen language)."""
-    lic = dataset.catalog.licences
     lines = [
         "nyckeltal — Södertörn key figures: data bundle",
         "",
         f"Request: {url}",
         f"Dataset version: {dataset.version} (published {published_at or 'unknown'})",
-        f"Rows: {n_rows} in observations.csv (separator '{q.sep}', decimal '{q.decimal}', UTF-8)",
+        f"Rows: {len(rows)} in observations.csv (separator '{q.sep}', decimal '{q.decimal}', UTF-8)",
         "Columns: " + ",".join(EXPORT_COLUMNS),
         "",
         "Citation",
@@ -170,12 +170,9 @@ def readme_text(dataset: Dataset, q: ObsQuery, published_at: str | None, url: st
         f"{dataset.version}. Retrieved from {url}",
         "  Källa: SCB och Kolada (RKA), via Nyckeltal Södertörn, datasetversion " + str(dataset.version) + ".",
         "",
-        "Licences",
-        f"  SCB: {lic.get('SCB', {}).get('name', 'CC0 1.0')} {lic.get('SCB', {}).get('url', '')}".rstrip(),
-        f"  Kolada: {lic.get('Kolada', {}).get('name', 'CC BY 4.0')} {lic.get('Kolada', {}).get('url', '')}  "
-        "(attribution required: 'Källa: Kolada')".rstrip(),
-        "  Published figures (source 'published'): see each row's source_ref for the publisher's URL.",
-        "  Computed values (source 'computed'): derived by the catalog's rule from the sources above.",
+        "Licences (the publishers of these rows)",
+        *[f"  {who}: {terms}" for who, terms in licence_items(rows, dataset.catalog, "en")],
+        "  Kolada requires attribution ('Källa: Kolada'). Other publishers: each row's source_ref links the page.",
         "",
         "Caveats",
         "  Every number is a published figure with its source, or visibly missing: an empty value is never zero.",
@@ -208,7 +205,7 @@ def bundle_bytes(dataset: Dataset, q: ObsQuery, rows: pd.DataFrame, published_at
     files = {
         "observations.csv": csv_text(rows, q.sep, q.decimal),
         "metadata.json": json.dumps(meta, ensure_ascii=False, indent=2, default=str) + "\n",
-        "README.txt": readme_text(dataset, q, published_at, url, len(rows)),
+        "README.txt": readme_text(dataset, q, published_at, url, rows),
     }
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:

@@ -14,6 +14,7 @@ from dashboard.i18n import t
 from dashboard.state import ViewState
 from etl.catalog import Catalog
 from etl.exporters import plain_csv, swedish_excel_csv, xlsx_bytes
+from etl.licences import licence_items, licence_line
 from etl.query import MODE_UNITS
 
 FORMATS = {"csv_sv": ".csv", "csv": ".csv", "xlsx": ".xlsx"}
@@ -32,19 +33,8 @@ def file_name(label: str, state: ViewState, ext: str) -> str:
 
 
 def licence_text(rows: pd.DataFrame, catalog: Catalog, lang: str) -> str:
-    """The licences of the sources behind `rows`: SCB CC0, Kolada CC BY 4.0, published figures by URL."""
-    parts: list[str] = []
-    sources = list(dict.fromkeys(rows["source"].astype(str))) if len(rows) else []
-    for source in sources:
-        if source in ("SCB", "Kolada"):
-            lic = catalog.licences.get(source, {})
-            parts.append(f"{source}: {lic.get('name', '')} {lic.get('url', '')}".strip())
-        elif source == "published":
-            urls = sorted({str(r) for r in rows.loc[rows["source"] == "published", "source_ref"]})
-            parts.append(("publicerade tal: " if lang == "sv" else "published figures: ") + " ".join(urls))
-        elif source == "computed":
-            parts.append("beräknat från källorna ovan" if lang == "sv" else "computed from the sources above")
-    return "; ".join(parts)
+    """The distinct publishers and licences behind `rows` in one short line (etl.licences)."""
+    return licence_line(rows, catalog, lang)
 
 
 def unit_label(catalog: Catalog, state: ViewState) -> str:
@@ -75,6 +65,19 @@ def preamble(rows: pd.DataFrame, catalog: Catalog, state: ViewState, link: str) 
     ]
 
 
+def about_rows(about: list[tuple[str, str]], rows: pd.DataFrame, catalog: Catalog, lang: str) -> list[tuple[str, str]]:
+    """The XLSX "om" sheet: one item a row; the licence line becomes one row per publisher."""
+    label = t("dl_about_licence", lang)
+    out: list[tuple[str, str]] = []
+    for key, text in about:
+        if key == label:
+            items = licence_items(rows, catalog, lang)
+            out += [(f"{label}: {who}", terms) for who, terms in items] or [(key, text)]
+        else:
+            out.append((key, text))
+    return out
+
+
 def export(rows: pd.DataFrame, catalog: Catalog, state: ViewState, link: str, fmt: str) -> tuple[str, bytes]:
     """(file name, content) of `rows` as `fmt` (csv_sv | csv | xlsx)."""
     about = preamble(rows, catalog, state, link)
@@ -85,5 +88,5 @@ def export(rows: pd.DataFrame, catalog: Catalog, state: ViewState, link: str, fm
     if fmt == "csv":
         return name, plain_csv(rows, lines)
     if fmt == "xlsx":
-        return name, xlsx_bytes(rows, about)
+        return name, xlsx_bytes(rows, about_rows(about, rows, catalog, state.lang))
     raise ValueError(f"unknown format {fmt!r}")

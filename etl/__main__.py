@@ -320,7 +320,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"error: --format {args.format} needs --output FILE", file=sys.stderr)
         return EXIT_USAGE
     out = Path(args.output) if args.output else None
-    write_export(rows, args.format, out or sys.stdout)
+    write_export(rows, args.format, out or sys.stdout, _about(rows, catalog, args.lang))
     return 0
 
 
@@ -438,6 +438,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE if isinstance(exc, CatalogError | RegionsError) else EXIT_FAILED
 
 
+def _about(rows, catalog, lang: str) -> list[tuple[str, str]]:
+    """The XLSX "om" sheet of a CLI export: one row per publisher and its licence (etl.licences)."""
+    from etl.licences import licence_items
+
+    label = "Licens" if lang == "sv" else "Licence"
+    return [(f"{label}: {who}", terms) for who, terms in licence_items(rows, catalog, lang)]
+
+
 def _export_all_sexes(args: argparse.Namespace) -> int:
     """Without --sex, export every sex the indicator has (T, K, M) in one file."""
     import pandas as pd
@@ -476,7 +484,8 @@ def _export_all_sexes(args: argparse.Namespace) -> int:
     if args.format != "csv" and not args.output:
         print(f"error: --format {args.format} needs --output FILE", file=sys.stderr)
         return EXIT_USAGE
-    write_export(rows.reset_index(drop=True), args.format, Path(args.output) if args.output else sys.stdout)
+    rows = rows.reset_index(drop=True)
+    write_export(rows, args.format, Path(args.output) if args.output else sys.stdout, _about(rows, catalog, args.lang))
     return 0
 
 

@@ -20,6 +20,7 @@ from etl.yamlfile import load_yaml
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
 SOURCE_KINDS = ("scb", "kolada", "figures", "county_sum", "csv")
 AGGREGATIONS = ("sum", "weighted_mean", "none")
+MEASURED = ("year_end", "during_year")  # a state at year end, or what happens during the year
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 SOURCE_NAMES = {"scb": "SCB", "kolada": "Kolada", "figures": "published", "county_sum": "computed", "csv": "csv"}
 
@@ -151,6 +152,7 @@ class Indicator:
     formula: str | None = None
     notes: tuple[Text, ...] = ()
     breaks: tuple[Break, ...] = ()
+    measured: str = "year_end"
 
     @property
     def derived(self) -> bool:
@@ -299,7 +301,14 @@ def parse_catalog(doc: dict[str, Any]) -> Catalog:
                 problems += [f"{where}: scb source #{pos + 1}: {p}" for p in _scb_problems(params)]
             if kind == "county_sum" and method != "sum":
                 problems.append(f"{where}: a county may only be computed for indicators that aggregate by sum")
+            if kind == "county_sum" and item.get("theme") == "commuting":
+                problems.append(
+                    f"{where}: no county sum for commuting (flows inside the county do not cross its border)"
+                )
             sources.append(SourceRef(kind, dict(params), pos))
+        measured = item.get("measured", "year_end")
+        if measured not in MEASURED:
+            problems.append(f"{where}: measured must be one of {MEASURED}")
         formula = (item.get("derive") or {}).get("formula")
         if formula and sources:
             problems.append(f"{where}: a derived indicator takes no sources")
@@ -329,6 +338,7 @@ def parse_catalog(doc: dict[str, Any]) -> Catalog:
                 formula=formula,
                 notes=tuple(_text(t, f"{where} note", problems) for t in item.get("notes") or ()),
                 breaks=tuple(Break(int(b["year"]), Text(b["sv"], b["en"])) for b in item.get("breaks") or ()),
+                measured=measured,
             )
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(f"{where}: {exc}")

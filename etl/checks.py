@@ -16,6 +16,7 @@ import pandas as pd
 from etl.catalog import Catalog
 from etl.regions import Regions
 from etl.schema import check_observations
+from etl.urls import is_url, url_problem
 
 
 @dataclass
@@ -73,6 +74,22 @@ def check_ranges(frame: pd.DataFrame, catalog: Catalog) -> list[str]:
                 problems.append(
                     f"{ind_id} region {r.region_code} year {r.year} sex {r.sex}: a count with decimals ({r.value})"
                 )
+    return problems
+
+
+def check_source_urls(frame: pd.DataFrame) -> list[str]:
+    """Every source_ref that is a web address must be well formed (etl.urls.url_problem)."""
+    problems = []
+    refs = frame["source_ref"].dropna().astype(str)
+    for ref in sorted({r for r in refs.unique() if is_url(r)}):
+        problem = url_problem(ref)
+        if problem:
+            rows = frame[frame["source_ref"] == ref]
+            first = rows.iloc[0]
+            problems.append(
+                f"{first.indicator_id} region {first.region_code} year {first.year}: malformed source URL {ref!r} "
+                f"({problem}; {len(rows)} row(s))"
+            )
     return problems
 
 
@@ -169,6 +186,7 @@ def run_gates(
         return report
     report.failures += check_known(candidate, catalog, regions)
     report.failures += check_ranges(candidate, catalog)
+    report.failures += check_source_urls(candidate)
     shrink = check_coverage(candidate, published)
     if allow_shrink:
         report.warnings += shrink

@@ -81,11 +81,15 @@ def xlsx_bytes(rows: pd.DataFrame, about: list[tuple[str, str]] | None = None, s
             pd.DataFrame([(k, neutralise(v)) for k, v in about], columns=["", " "]).to_excel(
                 writer, sheet_name="om", index=False
             )
+            sheet = writer.sheets["om"]  # readable: wide columns, one item a row
+            sheet.column_dimensions["A"].width = max([12, *(len(str(k)) + 2 for k, _ in about)])
+            sheet.column_dimensions["B"].width = min(120, max([20, *(len(str(v)) + 2 for _, v in about)]))
     return buf.getvalue()
 
 
-def write_export(rows: pd.DataFrame, fmt: str, out: Path | IO[str]) -> None:
-    """The CLI's export: plain CSV (UTF-8, comma), XLSX or Parquet, to a file or stdout."""
+def write_export(rows: pd.DataFrame, fmt: str, out: Path | IO[str], about: list[tuple[str, str]] | None = None) -> None:
+    """The CLI's export: plain CSV (UTF-8, comma), XLSX (with `about` on its "om" sheet) or Parquet,
+    to a file or stdout."""
     if fmt == "csv":
         text = csv_text(rows)
         if isinstance(out, Path):
@@ -95,7 +99,7 @@ def write_export(rows: pd.DataFrame, fmt: str, out: Path | IO[str]) -> None:
             if out is sys.stdout:
                 out.flush()
     elif fmt == "xlsx":
-        Path(out).write_bytes(xlsx_bytes(rows))  # type: ignore[arg-type]
+        Path(out).write_bytes(xlsx_bytes(rows, about))  # type: ignore[arg-type]
     elif fmt == "parquet":
         rows.to_parquet(Path(out), index=False)  # type: ignore[arg-type]
     else:

@@ -40,6 +40,22 @@ GROUP_REFS = {
     "none": {"sv": "{name}: beräknas inte ({reason})", "en": "{name}: not computed ({reason})"},
 }
 LAG_TEXT = {"sv": " ({lag} år tidigare)", "en": " ({lag} year earlier)"}
+# Why a row has no value: carried in its source_ref (after the table, when there is one).
+REASONS = {
+    "not_existing": {
+        "sv": "kommunen fanns inte (bildades {year})",
+        "en": "municipality did not exist (formed {year})",
+    },
+    "not_published": {"sv": "inget värde publicerat", "en": "no value published"},
+    "suppressed": {"sv": "värdet skyddas av källan (sekretess)", "en": "withheld by the source (confidentiality)"},
+    "no_row": {"sv": "inget värde i datamängden", "en": "no value in the dataset"},
+    "group_incomplete": {
+        "sv": "saknar värde för minst en av kommunerna",
+        "en": "lacks a value for at least one of the municipalities",
+    },
+}
+REASON_SEP = " — "
+SECONDARY_TEXT = {"sv": " (sekundär källa)", "en": " (secondary source)"}
 
 
 class QueryError(ValueError):
@@ -267,8 +283,10 @@ class Dataset:
         return self._stored(indicator_id, code, sex)
 
     def _group_core(self, indicator: Indicator, group_id: str, sex: str) -> tuple[np.ndarray, ...]:
-        """(years, values, retrieved_at) of a group by the catalog's aggregation rule, the same
-        arithmetic as etl.transform.aggregate_group, on the per-region arrays (language-free)."""
+        """(years, values, retrieved_at, members existing) of a group by the catalog's aggregation rule,
+        the arithmetic of etl.transform.aggregate_group on the per-region arrays (language-free), over the
+        members that existed each year (regions.yaml valid_from: before Nykvarn existed, its area is in
+        Södertälje's figures, so the other seven make the whole group)."""
         key = (indicator.id, group_id, sex)
         hit = self._group_cores.get(key)
         if hit is not None:
@@ -279,8 +297,13 @@ class Dataset:
         years = np.unique(np.concatenate([s.years for s in present])) if present else np.array([], dtype=np.int64)
         values = np.full(len(years), np.nan)
         rule = indicator.aggregation
+        firsts = [self.regions.regions[m].first_year(indicator.measured) for m in members]
+        exists = np.vstack(
+            [years >= f if f is not None else np.ones(len(years), dtype=bool) for f in firsts]
+        ) if members else np.zeros((0, len(years)), dtype=bool)  # fmt: skip
         if len(years) and rule.method != "none":
             member_values = np.vstack([s.value_at(years) for s in series])  # NaN where a member has no value
+            member_values = np.where(exists, member_values, 0.0)  # a member that did not exist adds nothing
             if rule.method == "sum":
                 ok = ~np.isnan(member_values).any(axis=0)
                 values[ok] = member_values[:, ok].sum(axis=0)
@@ -296,6 +319,7 @@ class Dataset:
                         for m in members
                     ]
                 )
+                weights = np.where(exists, weights, 0.0)
                 ok = ~(np.isnan(member_values) | np.isnan(weights)).any(axis=0)
                 values[ok] = (member_values[:, ok] * weights[:, ok]).sum(axis=0) / weights[:, ok].sum(axis=0)
         retrieved = np.full(len(years), None, dtype=object)
@@ -304,20 +328,21 @@ class Dataset:
             for p, r in zip(pos.tolist(), s.retrieved_at.tolist(), strict=True):
                 if r is not None and (retrieved[p] is None or r > retrieved[p]):
                     retrieved[p] = r
-        core = (years, values, retrieved)
+        core = (years, values, retrieved, exists.sum(axis=0).astype(np.int64))
         self._group_cores[key] = core
         return core
 
     def _group_series(self, indicator: Indicator, group_id: str, sex: str, lang: str) -> Series:
         group = self.regions.groups[group_id]
-        years, values, retrieved = self._group_core(indicator, group_id, sex)
+        years, values, retrieved, existing = self._group_core(indicator, group_id, sex)
         n = len(years)
+        refs = {k: group_reference(indicator, group.name(lang), k, lang) for k in set(existing.tolist())}
         return Series(
             years,
             values,
             np.where(np.isnan(values), "missing", "computed").astype(object),
             np.full(n, "computed", dtype=object),
-            np.full(n, group_reference(indicator, group.name(lang), len(group.members), lang), dtype=object),
+            np.array([refs[k] for k in existing.tolist()], dtype=object),
             retrieved,
         )
 
@@ -380,22 +405,107 @@ def _in_mode(
     return values, status, np.array([f"{r}{suffix}" for r in s.source_ref], dtype=object)
 
 
+def reason_text(reason: str, lang: str, **kw: object) -> str:
+    """Why a row has no value, in words (REASONS)."""
+    return REASONS[reason][lang].format(**kw)
+
+
+def _year_grid(dataset: Dataset, indicator: Indicator, sel: Selection, stored: np.ndarray) -> np.ndarray:
+    """The years a region gets a row for: the years asked within the indicator's span in the dataset
+    (first to last year with any value), plus any stored row's year within the years asked."""
+    span = dataset.years(indicator.id)
+    lo = sel.year_from if sel.year_from is not None else (span[0] if span else None)
+    hi = sel.year_to if sel.year_to is not None else (span[1] if span else None)
+    grid = np.array([], dtype=np.int64)
+    if span and lo is not None and hi is not None:
+        a, b = max(lo, span[0]), min(hi, span[1])
+        if a <= b:
+            grid = np.arange(a, b + 1, dtype=np.int64)
+    keep = np.ones(len(stored), dtype=bool)
+    if sel.year_from is not None:
+        keep &= stored >= sel.year_from
+    if sel.year_to is not None:
+        keep &= stored <= sel.year_to
+    return np.union1d(grid, stored[keep]).astype(np.int64)
+
+
+def _region_rows(
+    dataset: Dataset, indicator: Indicator, code: str, sel: Selection, lang: str
+) -> tuple[np.ndarray, ...]:
+    """(years, values, status, source, source_ref, retrieved_at) of one region for `sel`: a row for
+    every year of the grid; a year without a value is status missing, value empty, and its
+    source_ref says why (after the table's reference where there is one)."""
+    s = dataset.series(indicator, code, sel.sex, lang)
+    values, status, refs = _in_mode(dataset, s, code, sel, lang)
+    years = _year_grid(dataset, indicator, sel, s.years)
+    n = len(years)
+    out_values = np.full(n, np.nan)
+    out_status = np.full(n, "missing", dtype=object)
+    out_source = np.full(n, "", dtype=object)
+    out_refs = np.full(n, reason_text("no_row", lang), dtype=object)
+    out_retrieved = np.full(n, None, dtype=object)
+    if len(s.years):
+        pos = np.searchsorted(s.years, years)
+        ok = pos < len(s.years)
+        hit = np.zeros(n, dtype=bool)
+        hit[ok] = s.years[pos[ok]] == years[ok]
+        src = pos[hit]
+        out_values[hit] = values[src]
+        out_status[hit] = status[src]
+        out_source[hit] = s.source[src]
+        out_refs[hit] = refs[src]
+        out_retrieved[hit] = s.retrieved_at[src]
+    else:
+        hit = np.zeros(n, dtype=bool)
+    empty = np.isnan(out_values)
+    is_group = code in dataset.regions.groups
+    if is_group:  # a group's row names its rule even for a year no member has a row for
+        group = dataset.regions.groups[code]
+        out_source[~hit] = "computed"
+        out_refs[~hit] = group_reference(indicator, group.name(lang), len(group.members), lang)
+    region = None if is_group else dataset.regions.regions.get(code)
+    first = region.first_year(indicator.measured) if region is not None else None
+    for i in np.flatnonzero(empty).tolist():
+        if first is not None and years[i] < first:
+            why = reason_text("not_existing", lang, year=region.valid_from)
+        elif is_group:
+            if indicator.aggregation.method == "none" or sel.mode != "value":
+                continue  # the group's reference already says why it is not computed
+            why = reason_text("group_incomplete", lang)
+        elif not hit[i]:
+            continue  # "no value in the dataset" already
+        elif out_status[i] == "suppressed":
+            why = reason_text("suppressed", lang)
+        elif sel.mode == "value":
+            why = reason_text("not_published", lang)
+        else:
+            continue  # a mode's missing input: the reference names the computation
+        ref = out_refs[i] if (hit[i] or is_group) else ""
+        out_refs[i] = f"{ref}{REASON_SEP}{why}" if ref else why
+        if out_status[i] not in ("missing", "suppressed"):
+            out_status[i] = "missing"
+    secondary = SECONDARY_TEXT[lang]
+    for i in np.flatnonzero(hit).tolist():
+        source = out_source[i]
+        if isinstance(source, str) and source.endswith(" (secondary)"):
+            out_source[i] = source[: -len(" (secondary)")] + secondary
+    return years, out_values, out_status, out_source, out_refs, out_retrieved
+
+
 def query_columns(dataset: Dataset, sel: Selection, lang: str = "sv") -> dict[str, np.ndarray]:
     """The rows for `sel` as one array per export column (the core of `query`, for callers
-    such as chart callbacks that do not need a DataFrame). Ordered by region as asked, then year."""
+    such as chart callbacks that do not need a DataFrame). Ordered by region as asked, then year.
+
+    Every region asked gets a row for every year asked within the indicator's span: a year without
+    a value is a row with status missing, an empty value and the reason in source_ref (the same rows
+    for the chart, the table on screen, the downloads, the CLI export and the API)."""
     indicator = validate_selection(dataset, sel)
     parts: dict[str, list[np.ndarray]] = {
         k: [] for k in ("code", "name", "year", "value", "status", "source", "ref", "retrieved")
     }
     for code in dict.fromkeys(sel.regions):
-        s = dataset.series(indicator, code, sel.sex, lang)
-        values, status, refs = _in_mode(dataset, s, code, sel, lang)
-        keep = np.ones(len(s.years), dtype=bool)
-        if sel.year_from is not None:
-            keep &= s.years >= sel.year_from
-        if sel.year_to is not None:
-            keep &= s.years <= sel.year_to
-        n = int(keep.sum())
+        years, values, status, source, refs, retrieved = _region_rows(dataset, indicator, code, sel, lang)
+        n = len(years)
         name = (
             dataset.regions.groups[code].name(lang)
             if code in dataset.regions.groups
@@ -403,12 +513,12 @@ def query_columns(dataset: Dataset, sel: Selection, lang: str = "sv") -> dict[st
         )
         parts["code"].append(np.full(n, code, dtype=object))
         parts["name"].append(np.full(n, name, dtype=object))
-        parts["year"].append(s.years[keep])
-        parts["value"].append(values[keep])
-        parts["status"].append(status[keep])
-        parts["source"].append(s.source[keep])
-        parts["ref"].append(refs[keep])
-        parts["retrieved"].append(s.retrieved_at[keep])
+        parts["year"].append(years)
+        parts["value"].append(values)
+        parts["status"].append(status)
+        parts["source"].append(source)
+        parts["ref"].append(refs)
+        parts["retrieved"].append(retrieved)
     cat = {k: (np.concatenate(v) if v else np.array([], dtype=object)) for k, v in parts.items()}
     n = len(cat["year"])
     unit = MODE_UNITS[sel.mode][lang] if sel.mode in MODE_UNITS else indicator.unit.label(lang)

@@ -24,7 +24,7 @@ from etl.runlog import record_unlogged
 from etl.schema import ContractError, empty_observations, normalise_observations
 from etl.sources.base import Adapter, FetchContext, SourceResult
 from etl.store import PublishedState, Store, StoreError, describe_error
-from etl.transform import combine, county_sum, derive_all, mark_before_existence
+from etl.transform import combine, county_sum, derive_all, mark_before_existence, measured_by_indicator
 
 Include = Callable[[Indicator, SourceRef], bool]
 
@@ -73,7 +73,7 @@ def build_indicator(
             continue
         key = ref.describe()
         if ref.kind == "county_sum":
-            layers.append(county_sum(combine(layers), indicator, ctx.regions))
+            layers.append(county_sum(combine(layers), indicator, ctx.regions, of=tuple(ref.params.get("of") or ())))
             report["sources"][key] = {"rows": len(layers[-1])}
             continue
         adapter = adapters.get(ref.kind)
@@ -84,7 +84,8 @@ def build_indicator(
         if result.updated:
             updated[key] = result.updated
         report["sources"][key] = {"rows": len(result.frame), "unchanged": result.unchanged, "updated": result.updated}
-        layers.append(result.frame)
+        # a municipality's cells from before it existed are missing before anything is combined or summed
+        layers.append(mark_before_existence(result.frame, ctx.regions, {indicator.id: indicator.measured}))
     return combine(layers), report, updated
 
 
@@ -192,7 +193,7 @@ def _refresh(
                 pd.concat([untouched, *[f for f in layers if len(f)]], ignore_index=True) if layers else untouched
             )
             candidate = normalise_observations(candidate) if len(candidate) else empty_observations()
-            candidate = mark_before_existence(candidate, regions)
+            candidate = mark_before_existence(candidate, regions, measured_by_indicator(catalog))
             candidate = derive_all(candidate, catalog)
             _count_changes(outcome.per_indicator, published, candidate)
             gates = run_gates(

@@ -22,10 +22,22 @@ class Region:
     name_en: str
     kolada: str
     county: str | None = None
-    since: int | None = None
+    valid_from: int | None = None  # the first year (from 1 January) the region exists on its present borders
 
     def name(self, lang: str = "sv") -> str:
         return self.name_en if lang == "en" else self.name_sv
+
+    def first_year(self, measured: str = "year_end") -> int | None:
+        """The first year a value can exist: `valid_from` for what happens during a year (births,
+        moves, income), the year before for a state at year end (population on 31 December, RAMS in
+        November: SCB reports it on the new borders), None when the region always existed."""
+        if self.valid_from is None:
+            return None
+        return self.valid_from if measured == "during_year" else self.valid_from - 1
+
+    def existed(self, year: int, measured: str = "year_end") -> bool:
+        first = self.first_year(measured)
+        return first is None or year >= first
 
 
 @dataclass(frozen=True)
@@ -76,12 +88,30 @@ class Regions:
             if r.level == "municipality" and (county is None or r.county == county)
         ]
 
+    def existed(self, code: str, year: int, measured: str = "year_end") -> bool:
+        """Whether region `code` existed for a value of `year` (unknown codes and groups: True)."""
+        region = self.regions.get(code)
+        return region is None or region.existed(year, measured)
+
     def scb_code(self, kolada_id: str) -> str | None:
         return self.by_kolada.get(kolada_id)
 
 
 class RegionsError(ValueError):
     """regions.yaml does not hold together."""
+
+
+def _year(item: dict, code: str) -> int | None:
+    if "since" in item:
+        raise RegionsError(
+            f"region {code}: 'since' is replaced by 'valid_from' (the first year it exists, from 1 January)"
+        )
+    value = item.get("valid_from")
+    if value is None:
+        return None
+    if not isinstance(value, int) or not 1800 <= value <= 2200:
+        raise RegionsError(f"region {code}: valid_from must be a year, got {value!r}")
+    return value
 
 
 def parse_regions(doc: dict) -> Regions:
@@ -102,7 +132,7 @@ def parse_regions(doc: dict) -> Regions:
             name_en=item["name"]["en"],
             kolada=str(item.get("kolada", code)),
             county=item.get("county"),
-            since=item.get("since"),
+            valid_from=_year(item, code),
         )
     groups: dict[str, Group] = {}
     for item in doc.get("groups", []):

@@ -144,7 +144,7 @@ def build_snapshot(
         ],
         "catalog_entries_included": included,
         "catalog_entries_not_in_the_material": excluded,
-        "figure_conflicts": figures.conflicts,
+        "figure_conflicts": list(dict.fromkeys(figures.conflicts)),
         "observations": {
             "rows": len(frame),
             "with_value": int(frame["value"].notna().sum()),

@@ -26,11 +26,17 @@ def combine(layers: list[pd.DataFrame]) -> pd.DataFrame:
     return best.drop(columns=["_layer", "_has_value"]).sort_values(KEY, kind="stable").reset_index(drop=True)
 
 
-def county_sum(frame: pd.DataFrame, indicator: Indicator, regions: Regions, county: str = "01") -> pd.DataFrame:
-    """The county as the sum of all its municipalities, for each year and sex where every
-    municipality has a value; marked `computed`, with the rule as its source_ref."""
+def county_sum(
+    frame: pd.DataFrame, indicator: Indicator, regions: Regions, county: str = "01", of: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """The county as the sum of its municipalities, for each year and sex where every municipality
+    that existed that year (regions.yaml valid_from) has a value; marked `computed`, with the rule
+    as its source_ref. `of` keeps only rows whose source_ref starts with one of those prefixes
+    (e.g. not SCB's CKM-perturbed tables, whose sums are not exact)."""
     members = regions.municipalities(county=county)
     rows = frame[(frame["indicator_id"] == indicator.id) & frame["region_code"].isin(members) & frame["value"].notna()]
+    if of:
+        rows = rows[rows["source_ref"].astype(str).str.startswith(tuple(of))]
     if rows.empty:
         return empty_observations()
     grouped = (
@@ -38,7 +44,8 @@ def county_sum(frame: pd.DataFrame, indicator: Indicator, regions: Regions, coun
         .agg(value=("value", "sum"), n=("value", "size"), refs=("source_ref", lambda s: ", ".join(sorted(set(s)))))
         .reset_index()
     )
-    complete = grouped[grouped["n"] == len(members)]
+    expected = grouped["year"].map(lambda y: sum(regions.existed(m, int(y), indicator.measured) for m in members))
+    complete = grouped[grouped["n"] == expected]
     out = pd.DataFrame(
         {
             "indicator_id": indicator.id,
@@ -48,23 +55,38 @@ def county_sum(frame: pd.DataFrame, indicator: Indicator, regions: Regions, coun
             "value": complete["value"],
             "status": "computed",
             "source": "computed",
-            "source_ref": "sum of the county's " + str(len(members)) + " municipalities (" + complete["refs"] + ")",
+            "source_ref": "sum of the county's "
+            + expected[complete.index].astype(str)
+            + " municipalities ("
+            + complete["refs"]
+            + ")",
             "retrieved_at": pd.NA,
         }
     )
     return out.loc[:, list(OBSERVATION_COLUMNS)].reset_index(drop=True)
 
 
-def mark_before_existence(frame: pd.DataFrame, regions: Regions) -> pd.DataFrame:
-    """Cells for a municipality before it existed on its present borders become 'missing'
-    (SCB reports them as 0: Nykvarn before 1998)."""
+def mark_before_existence(frame: pd.DataFrame, regions: Regions, measured: dict[str, str]) -> pd.DataFrame:
+    """Cells for a municipality before it existed on its present borders become 'missing' (SCB
+    gives them as 0: Nykvarn before 1999), for every indicator; regions.yaml valid_from and the
+    indicator's `measured` (indicator id -> year_end | during_year; year_end when not named) say from
+    which year (etl.regions.Region.first_year)."""
     out = frame.copy()
     for region in regions.regions.values():
-        if region.since:
-            early = (out["region_code"] == region.code) & (out["year"] < region.since)
+        if region.valid_from is None:
+            continue
+        during = out["indicator_id"].map(lambda i: measured.get(str(i)) == "during_year").astype(bool)
+        first = during.map({True: region.first_year("during_year"), False: region.first_year("year_end")})
+        early = (out["region_code"] == region.code) & (out["year"] < first)
+        if early.any():
             out.loc[early, "value"] = float("nan")
             out.loc[early, "status"] = "missing"
     return out
+
+
+def measured_by_indicator(catalog: Catalog) -> dict[str, str]:
+    """indicator id -> its `measured` (for mark_before_existence)."""
+    return {i.id: i.measured for i in catalog.indicators.values()}
 
 
 def derive(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:

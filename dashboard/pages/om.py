@@ -15,6 +15,7 @@ from dashboard.i18n import TEXTS, fmt_date, norm_lang, t
 from etl.catalog import Indicator
 from etl.freshness import assess_all, run_counts
 from etl.query import Dataset
+from etl.urls import is_url, url_part
 
 
 def _licences(ind: Indicator, dataset: Dataset, lang: str) -> list:
@@ -25,7 +26,7 @@ def _licences(ind: Indicator, dataset: Dataset, lang: str) -> list:
     if "kolada" in kinds:
         items.append(html.Li(t("ab_licence_kolada", lang)))
     rows = dataset.rows(ind.id)
-    urls = sorted({str(r) for r in rows.loc[rows["source"] == "published", "source_ref"]}) if len(rows) else []
+    urls = sorted({url_part(r) for r in rows["source_ref"].dropna().astype(str) if is_url(r)}) if len(rows) else []
     if "figures" in kinds or urls:
         items.append(
             html.Li(

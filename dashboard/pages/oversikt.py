@@ -14,6 +14,7 @@ from dashboard.figures import ranks, region_colours
 from dashboard.i18n import fmt_number, fmt_percent, norm_lang, t
 from dashboard.state import GROUP
 from etl.query import Dataset, QueryError, Selection, query
+from etl.urls import is_url, url_part
 
 REFS = ("01", "00")
 
@@ -27,8 +28,8 @@ class Figure:
 
 
 def _source_label(row: Any, lang: str) -> tuple[str, str | None]:
-    if row.source == "published":
-        return ("publicerad källa" if lang == "sv" else "published source"), str(row.source_ref)
+    if is_url(str(row.source_ref)):  # a published figure: its publisher, linked to the page
+        return str(row.source), url_part(str(row.source_ref))
     if row.source == "computed":
         return ("beräknad" if lang == "sv" else "computed"), None
     return str(row.source_ref) if str(row.source_ref) else str(row.source), None

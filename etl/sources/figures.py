@@ -11,6 +11,7 @@ are resolved towards the first in file order and reported as a conflict.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,28 +21,64 @@ from etl.catalog import Indicator, SourceRef
 from etl.errors import SourceError
 from etl.schema import OBSERVATION_COLUMNS, empty_observations
 from etl.sources.base import FetchContext, SourceResult
+from etl.urls import is_url, url_problem
 from etl.yamlfile import load_yaml
 
-SOURCE = "published"
+SOURCE = "published"  # the catalog's name for this kind of source; each value's `source` is its publisher
+SECONDARY = " (secondary)"  # appended to a secondary publisher's name in `source`
 RANKS_FILE = Path(__file__).resolve().parent.parent / "published_sources.yaml"
 FIGURE_COLUMNS = ("region_code", "indicator", "year", "sex", "value", "source_url")
 
 
+@dataclass(frozen=True)
+class Publisher:
+    """One publisher of figures (etl/published_sources.yaml)."""
+
+    name: str
+    rank: int
+    secondary: bool = False
+
+    @property
+    def source(self) -> str:
+        """The value's `source`: the publisher's name, marked when it is a secondary source."""
+        return self.name + (SECONDARY if self.secondary else "")
+
+
 @lru_cache(maxsize=1)
-def _prefixes() -> list[tuple[str, int]]:
+def _prefixes() -> list[tuple[str, Publisher]]:
     doc = load_yaml(RANKS_FILE.read_text(encoding="utf-8"))
-    pairs = [(p.lower(), int(rank)) for rank, prefixes in doc["ranks"].items() for p in prefixes]
+    pairs = [
+        (p.lower(), Publisher(str(item["name"]), int(item["rank"]), bool(item.get("secondary", False))))
+        for item in doc["publishers"]
+        for p in item["prefixes"]
+    ]
+    too_long = sorted({pub.source for _, pub in pairs if len(pub.source) > 32})
+    if too_long:
+        raise ValueError(f"{RANKS_FILE.name}: publisher names longer than the store's 32 characters: {too_long}")
     return sorted(pairs, key=lambda pr: -len(pr[0]))
 
 
-def publisher_rank(url: str) -> int | None:
-    """1 (SCB) .. 3 (secondary), or None for a publisher nyckeltal does not use."""
+def publisher(url: str) -> Publisher | None:
+    """The publisher of a well-formed `url`, or None (malformed, or a publisher nyckeltal does not use)."""
+    if url_problem(url) is not None:
+        return None
     bare = url.strip().lower().split("://", 1)[-1]
     bare = bare[4:] if bare.startswith("www.") else bare
-    for prefix, rank in _prefixes():
+    for prefix, pub in _prefixes():
         if bare.startswith(prefix):
-            return rank
+            return pub
     return None
+
+
+def publisher_rank(url: str) -> int | None:
+    """1 (SCB) .. 3 (secondary), or None for a URL nyckeltal does not use."""
+    pub = publisher(url)
+    return pub.rank if pub else None
+
+
+def is_published_row(source: str, source_ref: str) -> bool:
+    """Whether a stored row came from the published figures (its source_ref is a publisher's page)."""
+    return is_url(source_ref) and publisher(source_ref) is not None
 
 
 def read_figure_files(directory: Path) -> pd.DataFrame:
@@ -65,18 +102,23 @@ def read_figure_files(directory: Path) -> pd.DataFrame:
 def pick_figures(
     figures: pd.DataFrame, figure_indicator: str, indicator: Indicator, max_rank: int, region_codes: set[str]
 ) -> tuple[pd.DataFrame, list[str]]:
-    """The best-ranked published value per (region, year, sex), and the conflicts met (pure)."""
+    """The best-ranked published value per (region, year, sex), and the problems met (pure):
+    equal-ranked publishers that disagree, and figures rejected for a malformed URL."""
     rows = figures[
         (figures["indicator"] == figure_indicator)
         & figures["region_code"].isin(region_codes)
         & figures["sex"].isin(indicator.sexes)
     ].copy()
+    conflicts = [
+        f"{indicator.id} {r.region_code} {r.year} {r.sex}: rejected, malformed URL {r.source_url!r} ({problem})"
+        for r in rows.itertuples()
+        if (problem := url_problem(r.source_url))
+    ]
     rows["rank"] = rows["source_url"].map(publisher_rank)
     rows = rows[rows["rank"].notna() & (rows["rank"] <= max_rank)]
     rows["value"] = pd.to_numeric(rows["value"], errors="raise")
     rows["year"] = rows["year"].astype(int)
     rows = rows.reset_index().sort_values(["rank", "index"], kind="stable")
-    conflicts = []
     key = ["region_code", "year", "sex"]
     for (region, year, sex), group in rows.groupby(key, sort=True):
         best = group[group["rank"] == group["rank"].min()]
@@ -92,7 +134,7 @@ def pick_figures(
             "sex": chosen["sex"],
             "value": chosen["value"].astype(float),
             "status": "ok",
-            "source": SOURCE,
+            "source": chosen["source_url"].map(lambda u: publisher(u).source),
             "source_ref": chosen["source_url"],
             "retrieved_at": pd.NA,
         }
@@ -121,7 +163,8 @@ class FiguresSource:
             frame, conflicts = pick_figures(self._figures, ref.params["indicator"], indicator, max_rank, codes)
             self.conflicts.extend(conflicts)
         elif self.carried is not None:
-            rows = self.carried[(self.carried["indicator_id"] == indicator.id) & (self.carried["source"] == SOURCE)]
+            rows = self.carried[self.carried["indicator_id"] == indicator.id]
+            rows = rows[[is_published_row(s, r) for s, r in zip(rows["source"], rows["source_ref"], strict=True)]]
             ranks = rows["source_ref"].map(publisher_rank)
             frame = rows[ranks.notna() & (ranks <= max_rank)].loc[:, list(OBSERVATION_COLUMNS)]
         else:

@@ -197,7 +197,7 @@ def test_population_summaries_exact(bundled_dataset: Dataset) -> None:
     view = befolkning.render(bundled_dataset, params, empty_ages())
     assert view["pyr_text"] == []  # no age data: the notice says so, nothing to summarise
     assert view["comp_text"][0].children == (
-        "Befolkningsförändringens delar, Botkyrka, 2016–2025, 5 år med uppgifter. 2025: Flyttnetto 544 personer. "
+        "Befolkningsförändringens delar, Botkyrka, 1968–2025, 58 år med uppgifter. 2025: Flyttnetto 544 personer. "
         f"Folkökning: störst 2019 (1{NNBSP}500 personer), minst 2024 (313 personer)."
     )
     assert view["index_text"][0].children.startswith(

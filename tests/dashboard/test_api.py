@@ -108,6 +108,24 @@ def test_json_exact(client) -> None:
 def test_missing_value_is_null_not_zero(client) -> None:
     body = client.get("/api/v1/observations.json?indicator=population&regions=0140&from=1990&to=1990").get_json()
     assert [(o["value"], o["status"]) for o in body["observations"]] == [(None, "missing")]
+    (row,) = body["observations"]
+    assert row["source_ref"] == "SCB TAB638 BE0101N1 — kommunen fanns inte (bildades 1999)"
+
+
+def test_missing_rows_with_their_reason_for_every_region_and_year(client) -> None:
+    """A region/year with no value is a row: status missing, empty value, the reason in source_ref."""
+    r = client.get("/api/v1/observations.csv?indicator=deaths&regions=0140,sodertorn&from=2021&to=2022&lang=en")
+    assert r.status_code == 200
+    assert r.get_data(as_text=True).splitlines() == [
+        "indicator_id,indicator,region_code,region,year,sex,value,unit,status,source,source_ref,retrieved_at",
+        "deaths,Deaths,0140,Nykvarn,2021,T,,persons,missing,,no value in the dataset,",
+        "deaths,Deaths,0140,Nykvarn,2022,T,71,persons,ok,Mariefreds Tidning (secondary source),"
+        "https://mariefredstidning.se/2023/02/22/befolkningen-okar-i-nykvarn-nu-11-664/,",
+        "deaths,Deaths,sodertorn,Södertörn,2021,T,,persons,missing,computed,"
+        "Södertörn: sum of 8 municipalities — lacks a value for at least one of the municipalities,",
+        "deaths,Deaths,sodertorn,Södertörn,2022,T,,persons,missing,computed,"
+        "Södertörn: sum of 8 municipalities — lacks a value for at least one of the municipalities,",
+    ]
 
 
 def test_indicators_and_regions(client) -> None:
@@ -154,8 +172,12 @@ def test_bundle_zip_contents(client) -> None:
     assert meta["query"]["indicators"] == ["population"] and meta["query"]["sep"] == ";"
     assert meta["licences"]["Kolada"]["name"] == "CC BY 4.0" and meta["indicators"][0]["id"] == "population"
     readme = zf.read("README.txt").decode()
-    assert "SCB: CC0 1.0 https://creativecommons.org/publicdomain/zero/1.0/" in readme
-    assert "Kolada: CC BY 4.0 https://creativecommons.org/licenses/by/4.0/" in readme
+    # the publishers of these rows and their licences, from the one licence module (etl.licences)
+    assert (
+        "Licences (the publishers of these rows)\n  SCB: CC0 1.0 https://creativecommons.org/publicdomain/zero/1.0/\n"
+        in readme
+    )
+    assert "Kolada: CC BY 4.0" not in readme  # no row of this request comes from Kolada
     assert "Citation" in readme and "dataset version 1" in readme
     assert "series break 2025: New table with CKM noise (TAB5557)" in readme
     assert client.get(url).data == r.data  # byte-identical for the same data and request

@@ -76,7 +76,7 @@ def test_refresh_publishes_ages_with_the_observations(store):
         catalog,
         regions,
         {"figures": FiguresSource(carried=before)},
-        indicators=["births"],  # births carried over from the published figures; the age structure is new
+        indicators=["deaths"],  # deaths carried over from the published figures; the age structure is new
         structures={"ages": lambda _ctx: fetch_scb_ages(scb, ["0127", "0181"])},
     )
     assert outcome.status == "published", outcome.error

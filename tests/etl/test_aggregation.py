@@ -112,15 +112,30 @@ def test_county_population_is_sum_of_26_where_not_published(bundled_dataset: Dat
         county = one(bundled_dataset, "population", ("01",), year).iloc[0]
         assert county["value"] == parts["value"].sum()
         assert county["status"] == "computed"
-        assert county["source_ref"].startswith("sum of the county's 26 municipalities")
+        # the municipalities that existed that year: 25 before Nykvarn (regions.yaml valid_from 1999;
+        # population is a state on 31 December, reported on the new borders from 1998)
+        n = 25 if year < 1998 else 26
+        assert county["source_ref"] == f"sum of the county's {n} municipalities (SCB TAB638 BE0101N1)"
     assert one(bundled_dataset, "population", ("01",), 2023)["value"].iloc[0] == 2454821.0
-    # where a published county figure exists it wins over the computed sum
-    published = one(bundled_dataset, "population", ("01",), 2024).iloc[0]
-    assert (published["value"], published["status"], published["source"]) == (2473307.0, "ok", "published")
+    # the county is the computed sum; it equals SCB's own published county figure for 2024
+    county = one(bundled_dataset, "population", ("01",), 2024).iloc[0]
+    assert (county["value"], county["status"], county["source"]) == (2473307.0, "computed", "computed")
 
 
 def test_group_missing_when_a_member_lacks_a_value(bundled_dataset: Dataset):
-    # Nykvarn (0140) did not exist before 1998: Södertörn has no population sum for 1997
-    rows = one(bundled_dataset, "population", ("sodertorn",), 1997)
+    # deaths 2022: only some of the eight have a value, so Södertörn has none, and says why
+    rows = one(bundled_dataset, "deaths", ("sodertorn",), 2022)
     assert rows["status"].iloc[0] == "missing" and math.isnan(rows["value"].iloc[0])
-    assert one(bundled_dataset, "population", ("sodertorn",), 1998)["status"].iloc[0] == "computed"
+    assert rows["source_ref"].iloc[0] == "Södertörn: summa av 8 kommuner — saknar värde för minst en av kommunerna"
+
+
+def test_group_sums_the_members_that_existed(bundled_dataset: Dataset):
+    # before Nykvarn existed (regions.yaml valid_from 1999) its area is in Södertälje's figures:
+    # the other seven make the whole of Södertörn (population on 31 Dec from 1998, births from 1999)
+    seven = ["0127", "0136", "0126", "0192", "0128", "0181", "0138"]
+    for ind, year, n in (("population", 1997, 7), ("population", 1998, 8), ("births", 1998, 7), ("births", 1999, 8)):
+        row = one(bundled_dataset, ind, ("sodertorn",), year).iloc[0]
+        members = seven if n == 7 else [*seven, "0140"]
+        parts = one(bundled_dataset, ind, tuple(members), year)
+        assert row["value"] == parts["value"].sum() and row["status"] == "computed", (ind, year)
+        assert row["source_ref"] == f"Södertörn: summa av {n} kommuner"

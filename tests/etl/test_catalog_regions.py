@@ -175,7 +175,10 @@ def test_regions_codes_are_strings_with_leading_zeros():
     assert regions.get("00").level == "country"
     assert regions.get("01").level == "county"
     assert regions.get("0127").name("sv") == "Botkyrka"
-    assert regions.get("0140").since == 1998
+    assert regions.get("0140").valid_from == 1999
+    assert regions.get("0140").first_year("during_year") == 1999  # births, moves: from 1 January 1999
+    assert regions.get("0140").first_year("year_end") == 1998  # population on 31 December 1998, new borders
+    assert regions.get("0127").first_year("during_year") is None
     assert len(regions.municipalities(county="01")) == 26
     assert all(c.startswith("01") and len(c) == 4 for c in regions.municipalities(county="01"))
     assert regions.scb_code("0001") == "01"

@@ -100,7 +100,14 @@ def test_export_population_coverage(population_csv: list[str]):
     early = nykvarn[nykvarn["year"].astype(int) < 1998]
     assert len(early) == 30 * 3
     assert set(early["status"]) == {"missing"} and set(early["value"]) == {""}
-    assert (nykvarn[nykvarn["year"].astype(int) >= 1998]["status"] == "ok").all()
+    assert (nykvarn[nykvarn["year"].astype(int).between(1998, 2024)]["status"] == "ok").all()
+    assert set(early["source_ref"]) == {"SCB TAB638 BE0101N1 — kommunen fanns inte (bildades 1999)"}
+    # 2025 (TAB5557) has the total only: women and men are rows without a value, with the reason
+    late = nykvarn[(nykvarn["year"] == "2025") & nykvarn["sex"].isin(["K", "M"])]
+    assert (
+        late.loc[:, ["status", "value", "source", "source_ref"]].values.tolist()
+        == [["missing", "", "", "inget värde i datamängden"]] * 2
+    )
 
 
 def test_export_commuting_and_tax(db_url: str):
@@ -149,7 +156,7 @@ def test_status_lists_every_indicator(db_url: str):
         line.split()[0] for line in result.stdout.splitlines() if line and line.split()[0] in load_catalog().indicators
     }
     assert listed == set(load_catalog().indicators)
-    assert "population                   SCB        1950–2025 (8/8)" in result.stdout
+    assert "population                   SCB        1968–2025 (8/8)" in result.stdout
 
 
 def test_unknown_indicator_is_a_usage_error(db_url: str):

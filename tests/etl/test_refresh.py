@@ -179,8 +179,8 @@ def test_precedence_second_source_fills_only_gaps(store: Store):
     assert outcome.status == "published", outcome.error
     assert scb.calls == [
         ("TAB638", "BE0101N1", "municipalities"),
-        ("TAB638", "BE0101N1", "references"),
         ("TAB5557", "000007ME", "municipalities"),
+        ("TAB638", "BE0101N1", "references"),
         ("TAB5557", "000007ME", "references"),
     ]
     _, frame = store.read_observations()
