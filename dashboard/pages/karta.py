@@ -295,14 +295,14 @@ def register(app: dash.Dash) -> None:
             return dash.no_update
         point = click["points"][0]
         code = str(point.get("location") or "")
-        members = data.dataset().regions.groups[GROUP].members
-        if code not in members:
+        dataset = data.dataset()
+        if code not in dataset.regions.groups[GROUP].members:
             return dash.no_update
-        params = p["params"]
+        params, _ = parse_params(p["params"], spec(dataset))
         return f"/jamfor?indicator={params['indicator']}&regions={code}&sex={params['sex']}&lang={params['lang']}"
 
     def download_rows(dataset: Dataset, params: dict) -> tuple:
         label = dataset.catalog.indicators[params["indicator"]].label(params["lang"])
         return map_rows(dataset, params), view_state(params, dataset), f"{slug(label)}_karta_{params['year']}"
 
-    register_download(app, "ka", PATH, download_rows)
+    register_download(app, "ka", PATH, download_rows, spec)

@@ -182,9 +182,11 @@ def triggered_format(prefix: str, triggered: Any) -> str | None:
 DownloadBuilder = Callable[[Any, dict], tuple[pd.DataFrame, Any, str]]
 
 
-def register_download(app: dash.Dash, prefix: str, path: str, build: DownloadBuilder) -> None:
+def register_download(app: dash.Dash, prefix: str, path: str, build: DownloadBuilder, spec: Callable) -> None:
     """The download callback of a view: `build(dataset, params)` gives the rows shown, the view
-    state and the file name stem; the file is written by dashboard.downloads.export."""
+    state and the file name stem; the file is written by dashboard.downloads.export. The page's
+    parameter store is read through the page's parameter `spec(dataset)` first, so a stale or
+    altered store falls back to the defaults as the page's URL does."""
 
     @app.callback(
         Output(f"{prefix}-download", "data"),
@@ -197,7 +199,8 @@ def register_download(app: dash.Dash, prefix: str, path: str, build: DownloadBui
         if not fmt or not p:
             return dash.no_update
         dataset = data.dataset()
-        rows, state, stem = build(dataset, p["params"])
+        params, _ = parse_params(p["params"], spec(dataset))
+        rows, state, stem = build(dataset, params)
         name, content = export(rows, dataset.catalog, state, share_link(path, p["search"]), fmt)
         return dcc.send_bytes(content, stem + name[name.rfind(".") :])
 
