@@ -60,7 +60,9 @@ def _kind(value: Any) -> str:
 
 def text(max_chars: int = MAX_ID_CHARS) -> Check:
     def check(value: Any) -> str | None:
-        return None if isinstance(value, str) and len(value) <= max_chars else f"a text of at most {max_chars} characters"
+        return (
+            None if isinstance(value, str) and len(value) <= max_chars else f"a text of at most {max_chars} characters"
+        )
 
     return check
 

@@ -56,12 +56,23 @@ def spec(dataset: Dataset) -> Any:
     return params
 
 
+_YEARS: dict[tuple, tuple[int, ...]] = {}  # _eight_years per (dataset version, dataset, indicator)
+
+
 def _eight_years(dataset: Dataset, indicator: str) -> list[int]:
-    """Years with a value for at least one of the eight (what the slider offers)."""
-    rows = dataset.rows(indicator)
-    members = dataset.regions.groups[GROUP].members
-    rows = rows[rows["region_code"].isin(members) & rows["value"].notna()]
-    return sorted({int(y) for y in rows["year"]})
+    """Years with a value for at least one of the eight (what the slider offers); remembered per dataset
+    version (the page's parameter spec asks for every indicator's years on each request)."""
+    key = (dataset.version, id(dataset), indicator)
+    years = _YEARS.get(key)
+    if years is None:
+        rows = dataset.rows(indicator)
+        members = dataset.regions.groups[GROUP].members
+        rows = rows[rows["region_code"].isin(members) & rows["value"].notna()]
+        years = tuple(sorted({int(y) for y in rows["year"]}))
+        if _YEARS and next(iter(_YEARS))[:2] != key[:2]:
+            _YEARS.clear()  # a new dataset version: the years of the older one are not asked for again
+        _YEARS[key] = years
+    return list(years)
 
 
 def map_indicator_options(dataset: Dataset, lang: str) -> list[dict]:

@@ -52,13 +52,15 @@ def parse_params(raw: Mapping[str, Any], spec: Callable[[dict[str, str]], Sequen
         notices.append(Notice("lang", lang))
         lang = None
     chosen: dict[str, str] = {"lang": lang or DEFAULT_LANG}
-    for p in spec(chosen):
+    position = 0
+    while position < len(declared := spec(chosen)):  # asked again after each choice: later ones may depend on it
+        p = declared[position]
+        position += 1
         value = _one(raw, p.name)
         if value is not None and value not in p.allowed:
             notices.append(Notice(p.name, value or ""))
             value = None
         chosen[p.name] = value if value is not None else p.default
-        # later parameters may depend on this one
     ordered = {p.name: chosen[p.name] for p in spec(chosen)}
     ordered["lang"] = chosen["lang"]
     return ordered, tuple(notices)

@@ -88,9 +88,7 @@ scalars = st.one_of(
 )
 json_values = st.recursive(
     scalars,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=5), st.dictionaries(st.text(max_size=8), inner, max_size=5)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(st.text(max_size=8), inner, max_size=5)),
     max_leaves=12,
 )
 huge = st.one_of(
@@ -231,7 +229,9 @@ RAW_BODIES = [b"null", b"[]", b'"x"', b"1", b"{", b"", b"{}", b'{"output": 1}', 
 query_pairs = st.lists(
     st.tuples(
         st.one_of(
-            st.sampled_from(["indicator", "regions", "from", "to", "year", "mode", "base", "sex", "ref", "lang", "region"]),
+            st.sampled_from(
+                ["indicator", "regions", "from", "to", "year", "mode", "base", "sex", "ref", "lang", "region"]
+            ),
             st.text(max_size=8),
         ),
         st.one_of(scalars.map(lambda v: "" if v is None else str(v)), st.sampled_from(IDS)),
@@ -244,7 +244,10 @@ def _query(pairs) -> str:
     return "&".join(f"{quote(k, safe='')}={quote(v, safe=',')}" for k, v in pairs)
 
 
-header_values = st.one_of(st.text(max_size=40).map(lambda s: s.replace("\r", "").replace("\n", "")), st.sampled_from(["", "*", "gzip", "br;q=nan", "identity;q=0"]))
+header_values = st.one_of(
+    st.text(max_size=40).map(lambda s: s.replace("\r", "").replace("\n", "")),
+    st.sampled_from(["", "*", "gzip", "br;q=nan", "identity;q=0"]),
+)
 
 
 @st.composite
@@ -275,7 +278,10 @@ def layout_request(draw) -> Req:
     )
     headers = [("Referer", referer)] if referer is not None else []
     for name in draw(
-        st.lists(st.sampled_from(["Accept-Encoding", "If-None-Match", "Range", "Accept", "Cookie", "X-Forwarded-For"]), max_size=3)
+        st.lists(
+            st.sampled_from(["Accept-Encoding", "If-None-Match", "Range", "Accept", "Cookie", "X-Forwarded-For"]),
+            max_size=3,
+        )
     ):
         headers.append((name, draw(header_values)))
     return Req(f"GET {path}", "GET", path + (f"?{query}" if query else ""), tuple(headers))
@@ -290,13 +296,17 @@ def asset_request(draw, registered: dict[str, list[str]]) -> Req:
         file = draw(st.sampled_from(sorted(registered[package])))
         return Req("GET /_dash-component-suites", "GET", f"/_dash-component-suites/{package}/{quote(file)}")
     if kind == "hostile":
-        return Req("GET /_dash-component-suites", "GET", "/_dash-component-suites/" + draw(st.sampled_from(HOSTILE_ASSETS)))
+        return Req(
+            "GET /_dash-component-suites", "GET", "/_dash-component-suites/" + draw(st.sampled_from(HOSTILE_ASSETS))
+        )
     if kind == "random":
         rest = draw(st.text(max_size=30))
         return Req("GET /_dash-component-suites", "GET", "/_dash-component-suites/" + quote(rest, safe="/%."))
     name = draw(
         st.one_of(
-            st.sampled_from(["style.css", "a11y.js", "stale-page.js", "../etl/settings.py", "%2e%2e/app.py", "..%2fapp.py"]),
+            st.sampled_from(
+                ["style.css", "a11y.js", "stale-page.js", "../etl/settings.py", "%2e%2e/app.py", "..%2fapp.py"]
+            ),
             st.text(max_size=20).map(lambda s: quote(s, safe="/%.")),
         )
     )
@@ -312,17 +322,34 @@ def callback_request(draw, shapes: dict) -> Req:
         return Req("POST /_dash-update-component cb-malformed", "POST", CALLBACK, headers, body)
     label, body = draw(callback_body(shapes))
     data = json.dumps(body, ensure_ascii=draw(st.booleans())).encode("utf-8")
-    return Req(f"POST /_dash-update-component {label.split()[0]}", "POST", CALLBACK, (("Content-Type", "application/json"),), data)
+    return Req(
+        f"POST /_dash-update-component {label.split()[0]}",
+        "POST",
+        CALLBACK,
+        (("Content-Type", "application/json"),),
+        data,
+    )
 
 
 @st.composite
 def route_request(draw, rules: list[tuple[str, frozenset[str]]]) -> Req:
     """Any route of the URL map, with any method and a fuzzed query string (pages, API, health, …)."""
     rule, methods = draw(st.sampled_from(rules))
-    path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: quote(draw(st.sampled_from(["x", *IDS, "..", "%2e"])), safe=""), rule)
+    path = re.sub(
+        r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: quote(draw(st.sampled_from(["x", *IDS, "..", "%2e"])), safe=""), rule
+    )
     if rule == "/<path:path>":
-        path = "/" + draw(st.one_of(st.sampled_from([p.strip("/") for p in PAGES]), st.text(max_size=30).map(lambda s: quote(s, safe="/"))))
-    method = draw(st.one_of(st.sampled_from(sorted(methods - {"OPTIONS"}) or ["GET"]), st.sampled_from(["GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH"])))
+        path = "/" + draw(
+            st.one_of(
+                st.sampled_from([p.strip("/") for p in PAGES]), st.text(max_size=30).map(lambda s: quote(s, safe="/"))
+            )
+        )
+    method = draw(
+        st.one_of(
+            st.sampled_from(sorted(methods - {"OPTIONS"}) or ["GET"]),
+            st.sampled_from(["GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH"]),
+        )
+    )
     query = draw(st.one_of(st.just(""), query_pairs.map(_query)))
     body = draw(st.one_of(st.none(), st.sampled_from(RAW_BODIES[:6]))) if method in ("POST", "PUT", "PATCH") else None
     label = f"{method if method in ('GET', 'HEAD') else 'other-method'} {rule}"
@@ -372,7 +399,9 @@ def send_http(port: int, req: Req, timeout: float) -> Answer:
         conn.endheaders(req.body)
         resp = conn.getresponse()
         body = resp.read()
-        return Answer(resp.status, (resp.getheader("Content-Type") or "").split(";")[0], body, time.perf_counter() - started)
+        return Answer(
+            resp.status, (resp.getheader("Content-Type") or "").split(";")[0], body, time.perf_counter() - started
+        )
     finally:
         conn.close()
 
