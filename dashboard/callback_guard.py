@@ -235,7 +235,7 @@ class Shape:
     state: tuple[tuple[str, str, Check], ...]
 
 
-class Refused(ValueError):
+class RefusedError(ValueError):
     """A callback request that is not the shape of its callback; the message says what was wrong."""
 
 
@@ -281,31 +281,31 @@ def _check_deps(name: str, given: Any, declared: tuple[tuple[str, str, Check], .
     if given is None and not declared:
         return
     if not isinstance(given, list) or len(given) != len(declared):
-        raise Refused(f"{name}: expected a list of {len(declared)}, got {_kind(given)}")
+        raise RefusedError(f"{name}: expected a list of {len(declared)}, got {_kind(given)}")
     for i, (item, (component, prop, check)) in enumerate(zip(given, declared, strict=True)):
         where = f"{name}[{i}] ({component}.{prop})"
         if not isinstance(item, dict) or item.get("id") != component or item.get("property") != prop:
-            raise Refused(f"{where}: expected {{id: {component!r}, property: {prop!r}, value}}")
+            raise RefusedError(f"{where}: expected {{id: {component!r}, property: {prop!r}, value}}")
         if any(k not in ("id", "property", "value") for k in item):
-            raise Refused(f"{where}: unexpected fields besides id, property and value")
+            raise RefusedError(f"{where}: unexpected fields besides id, property and value")
         problem = check(item.get("value"))
         if problem:
-            raise Refused(f"{where}: expected {problem}, got {_kind(item.get('value'))}")
+            raise RefusedError(f"{where}: expected {problem}, got {_kind(item.get('value'))}")
 
 
 def check_body(body: Any, shapes: Mapping[str, Shape]) -> None:
-    """Raise Refused (with what was wrong) unless `body` is a callback request of one of `shapes`."""
+    """Raise RefusedError (with what was wrong) unless `body` is a callback request of one of `shapes`."""
     if not isinstance(body, dict):
-        raise Refused(f"the body is {_kind(body)}, not a callback request (a JSON object)")
+        raise RefusedError(f"the body is {_kind(body)}, not a callback request (a JSON object)")
     extra = sorted(k for k in body if k not in BODY_KEYS)
     if extra:
-        raise Refused(f"unexpected fields: {', '.join(extra)[:200]}")
+        raise RefusedError(f"unexpected fields: {', '.join(extra)[:200]}")
     output = body.get("output")
     if not isinstance(output, str):
-        raise Refused(f"output: expected the callback's output text, got {_kind(output)}")
+        raise RefusedError(f"output: expected the callback's output text, got {_kind(output)}")
     shape_ = shapes.get(output)
     if shape_ is None:
-        raise Refused(f"output: no server callback updates {output[:200]!r}")
+        raise RefusedError(f"output: no server callback updates {output[:200]!r}")
     outputs = body.get("outputs")
     listed = outputs if shape_.multi else [outputs]
     if (
@@ -321,14 +321,14 @@ def check_body(body: Any, shapes: Mapping[str, Shape]) -> None:
         )
     ):
         expected = ", ".join(f"{c}.{p}" for c, p in shape_.outputs)
-        raise Refused(f"outputs: expected {expected}")
+        raise RefusedError(f"outputs: expected {expected}")
     _check_deps("inputs", body.get("inputs"), shape_.inputs)
     _check_deps("state", body.get("state"), shape_.state)
     allowed = {f"{c}.{p}" for c, p, _ in shape_.inputs}
     for name in ("changedPropIds", "parsedChangedPropsIds"):
         changed = body.get(name, [])
         if not isinstance(changed, list) or len(changed) > len(allowed) or any(c not in allowed for c in changed):
-            raise Refused(f"{name}: expected a list of this callback's inputs")
+            raise RefusedError(f"{name}: expected a list of this callback's inputs")
 
 
 def refusal(message: str, lang: str) -> Response:
@@ -368,7 +368,7 @@ def install(app: dash.Dash) -> dash.Dash:
             return refusal("the body is not JSON", lang)
         try:
             check_body(body, shapes())
-        except Refused as exc:
+        except RefusedError as exc:
             return refusal(str(exc), lang)
         return None
 
