@@ -356,6 +356,15 @@ def route_request(draw, rules: list[tuple[str, frozenset[str]]]) -> Req:
     return Req(label, method, path + (f"?{query}" if query else ""), (), body)
 
 
+@st.composite
+def page_request(draw) -> Req:
+    """A page, as a browser or a shared link opens it, with a fuzzed query string."""
+    page = draw(st.sampled_from(PAGES))
+    method = draw(st.sampled_from(["GET", "GET", "GET", "HEAD"]))
+    query = draw(query_pairs.map(_query))
+    return Req(f"{method} {page}", method, page + (f"?{query}" if query else ""))
+
+
 def surface(app) -> tuple[dict, list[tuple[str, frozenset[str]]], dict[str, list[str]]]:
     """(callback shapes, URL rules with their methods, registered component assets) of a running app
     (call after the app has served its first page, so Dash has set up its callbacks and assets)."""
@@ -371,6 +380,7 @@ def requests(app) -> st.SearchStrategy[Req]:
         callback_request(shapes),
         callback_request(shapes),
         layout_request(),
+        page_request(),
         asset_request(registered),
         route_request(rules),
     )
