@@ -234,3 +234,29 @@ def test_a_request_past_its_limit_is_stopped() -> None:
     finally:
         deadline.stop()
     assert deadline.RequestTimedOut.code == 503
+
+
+@pytest.mark.parametrize("year", ["²", "١٢", "9" * 1500, "20 20", "+2020"])
+def test_a_year_that_is_not_ascii_digits_is_a_notice(served, client, year: str) -> None:
+    from urllib.parse import quote
+
+    from dashboard import data
+    from dashboard.state import context_from, parse_query
+
+    state = parse_query({"from": year}, context_from(data.dataset()))
+    assert [n.param for n in state.notices] == ["from"]
+    r = client.post(
+        "/_dash-update-component",
+        json={
+            "output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+            "inputs": [
+                {"id": "_pages_location", "property": "pathname", "value": "/jamfor"},
+                {"id": "_pages_location", "property": "search", "value": "?from=" + quote(year)},
+            ],
+            "state": [{"id": "url-written", "property": "data", "value": None}],
+            "changedPropIds": ["_pages_location.search"],
+        },
+    )
+    assert r.status_code == 200
+    assert "Ogiltigt värde för ”from”" in json.dumps(r.get_json(), ensure_ascii=False)
