@@ -155,15 +155,12 @@ def shape(fields: Mapping[str, Check], required: tuple[str, ...] = ()) -> Check:
     return check
 
 
-def anything(_value: Any) -> str | None:
-    return None
-
-
-def json_object(_max: int = MAX_LIST) -> Check:
+def json_object(max_len: int = MAX_LIST) -> Check:
     """Any JSON object (what a component reports about itself, e.g. a clicked point), of bounded size."""
 
     def check(value: Any) -> str | None:
-        return None if isinstance(value, dict) and len(value) <= _max else f"an object of at most {_max} entries"
+        ok = isinstance(value, dict) and len(value) <= max_len
+        return None if ok else f"an object of at most {max_len} entries"
 
     return check
 
@@ -327,7 +324,11 @@ def check_body(body: Any, shapes: Mapping[str, Shape]) -> None:
     allowed = {f"{c}.{p}" for c, p, _ in shape_.inputs}
     for name in ("changedPropIds", "parsedChangedPropsIds"):
         changed = body.get(name, [])
-        if not isinstance(changed, list) or len(changed) > len(allowed) or any(c not in allowed for c in changed):
+        if (
+            not isinstance(changed, list)
+            or len(changed) > len(allowed)
+            or any(not isinstance(c, str) or c not in allowed for c in changed)
+        ):
             raise RefusedError(f"{name}: expected a list of this callback's inputs")
 
 

@@ -260,3 +260,13 @@ def test_a_year_that_is_not_ascii_digits_is_a_notice(served, client, year: str) 
     )
     assert r.status_code == 200
     assert "Ogiltigt värde för ”from”" in json.dumps(r.get_json(), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("changed", [[{"a": 1}], [["jf-regions.value"]], "jf-regions.value", [None]])
+def test_changed_prop_ids_that_are_not_texts_are_400(served, client, changed) -> None:
+    body = view_body()
+    body["changedPropIds"] = changed
+    r = post(client, body)
+    assert (
+        r.status_code == 400 and r.get_json()["message"] == "changedPropIds: expected a list of this callback's inputs"
+    )
