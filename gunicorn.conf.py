@@ -118,3 +118,26 @@ def guard_slow_clients(worker) -> None:
         return inner(environ, start_response)
 
     worker.wsgi = guarded
+
+
+# ---- per-request time limit (issue 19, docs/hardening.md) ---------------------------------------
+# A request still running after NYCKELTAL_REQUEST_TIMEOUT seconds is stopped in its worker and answered
+# 503 (dashboard/deadline.py); the worker goes on serving. `timeout` above stays the backstop for a
+# worker stuck outside Python code, so the request limit must be shorter.
+request_timeout = settings.get_float("NYCKELTAL_REQUEST_TIMEOUT")
+if not 0 < request_timeout < timeout:
+    raise SystemExit(f"NYCKELTAL_REQUEST_TIMEOUT={request_timeout:g} must be above 0 and below timeout={timeout}")
+
+
+def pre_request(worker, req) -> None:
+    """Start this request's time limit (in the thread that serves it)."""
+    from dashboard import deadline
+
+    deadline.start(request_timeout)
+
+
+def post_request(worker, req, environ, resp) -> None:
+    """The answer is sent: end its time limit (the app already ended it once the answer was built)."""
+    from dashboard import deadline
+
+    deadline.stop()

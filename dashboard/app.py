@@ -17,7 +17,7 @@ import flask
 from dash import Input, Output, State, dcc, html
 from dash._pages import _parse_query_string, _path_to_page
 
-from dashboard import data
+from dashboard import asset_guard, callback_guard, data, deadline
 from dashboard.api import bp as api_blueprint
 from dashboard.components import header_children
 from dashboard.early_fetch import csp_hash, early_fetch_script
@@ -207,5 +207,8 @@ def create_app(database_url: str | None = None) -> dash.Dash:
     )
     early_fetch = early_fetch_script(app.config.requests_pathname_prefix)  # the layout asked for while scripts load
     arrange_page(app, head_scripts=(early_fetch,))
+    callback_guard.install(app)  # every callback request has the shape of its callback, else 400
+    asset_guard.install(app)  # component-suite URLs: registered component assets only, else 404
+    deadline.install(app)  # the per-request time limit (gunicorn.conf.py) ends once the answer is built
     install_serving(app)  # static files compressed once, cache headers (dashboard/serving.py)
     return harden(app, [csp_hash(early_fetch)])  # last: CSP hashes cover every inline script declared above

@@ -6,6 +6,7 @@ value falls back to its default and is reported as a `Notice` the page shows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
@@ -17,6 +18,7 @@ SEXES = ("T", "K", "M")
 REFERENCES = ("01", "00")
 GROUP = "sodertorn"
 DEFAULT_INDICATOR = "population"
+WHOLE = re.compile(r"-?[0-9]{1,9}")
 PARAM_ORDER = ("indicator", "regions", "from", "to", "year", "mode", "base", "sex", "ref", "lang")
 
 
@@ -91,7 +93,9 @@ def _one(raw: Mapping[str, object], key: str) -> str | None:
 
 
 def _int(text: str | None) -> int | None:
-    if text is None or not text.strip().lstrip("-").isdigit():
+    """A whole number written with ASCII digits (at most 9), else None (so '²', '١٢' or a 5 000-digit
+    year is an invalid value with a notice, not an error)."""
+    if text is None or not WHOLE.fullmatch(text.strip()):
         return None
     return int(text)
 

@@ -100,6 +100,13 @@ SETTINGS: tuple[Setting, ...] = (
         "-",
         "gunicorn.conf.py: where the access log goes: '-' for stdout, a file path, or 'off'.",
     ),
+    Setting(
+        "NYCKELTAL_REQUEST_TIMEOUT",
+        "20",
+        "gunicorn.conf.py: seconds one request may take; a request still running then is stopped and answered "
+        "503 (the worker goes on serving). Keep it below gunicorn's worker timeout (30 s), which stops a worker "
+        "stuck outside Python code.",
+    ),
     Setting("NYCKELTAL_HOST", "127.0.0.1", "Address the dashboard listens on (python app.py)."),
     Setting("NYCKELTAL_PORT", "8050", "Port the dashboard listens on (python app.py)."),
     Setting(

@@ -364,4 +364,4 @@ def register(app: dash.Dash) -> None:
         )
         return rows, state, f"befolkning_{params['region']}_{params['year']}"
 
-    register_download(app, "pop", PATH, download_rows)
+    register_download(app, "pop", PATH, download_rows, spec)

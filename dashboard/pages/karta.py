@@ -56,12 +56,23 @@ def spec(dataset: Dataset) -> Any:
     return params
 
 
+_YEARS: dict[tuple, tuple[int, ...]] = {}  # _eight_years per (dataset version, dataset, indicator)
+
+
 def _eight_years(dataset: Dataset, indicator: str) -> list[int]:
-    """Years with a value for at least one of the eight (what the slider offers)."""
-    rows = dataset.rows(indicator)
-    members = dataset.regions.groups[GROUP].members
-    rows = rows[rows["region_code"].isin(members) & rows["value"].notna()]
-    return sorted({int(y) for y in rows["year"]})
+    """Years with a value for at least one of the eight (what the slider offers); remembered per dataset
+    version (the page's parameter spec asks for every indicator's years on each request)."""
+    key = (dataset.version, id(dataset), indicator)
+    years = _YEARS.get(key)
+    if years is None:
+        rows = dataset.rows(indicator)
+        members = dataset.regions.groups[GROUP].members
+        rows = rows[rows["region_code"].isin(members) & rows["value"].notna()]
+        years = tuple(sorted({int(y) for y in rows["year"]}))
+        if _YEARS and next(iter(_YEARS))[:2] != key[:2]:
+            _YEARS.clear()  # a new dataset version: the years of the older one are not asked for again
+        _YEARS[key] = years
+    return list(years)
 
 
 def map_indicator_options(dataset: Dataset, lang: str) -> list[dict]:
@@ -295,14 +306,14 @@ def register(app: dash.Dash) -> None:
             return dash.no_update
         point = click["points"][0]
         code = str(point.get("location") or "")
-        members = data.dataset().regions.groups[GROUP].members
-        if code not in members:
+        dataset = data.dataset()
+        if code not in dataset.regions.groups[GROUP].members:
             return dash.no_update
-        params = p["params"]
+        params, _ = parse_params(p["params"], spec(dataset))
         return f"/jamfor?indicator={params['indicator']}&regions={code}&sex={params['sex']}&lang={params['lang']}"
 
     def download_rows(dataset: Dataset, params: dict) -> tuple:
         label = dataset.catalog.indicators[params["indicator"]].label(params["lang"])
         return map_rows(dataset, params), view_state(params, dataset), f"{slug(label)}_karta_{params['year']}"
 
-    register_download(app, "ka", PATH, download_rows)
+    register_download(app, "ka", PATH, download_rows, spec)

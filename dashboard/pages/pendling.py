@@ -366,4 +366,4 @@ def register(app: dash.Dash) -> None:
         stem = f"pendling_{params['region']}_{state.year_from}-{state.year_to}"
         return chart_rows(dataset, params["region"], params["lang"]), state, stem
 
-    register_download(app, "pd", PATH, download_rows)
+    register_download(app, "pd", PATH, download_rows, spec)

@@ -52,13 +52,15 @@ def parse_params(raw: Mapping[str, Any], spec: Callable[[dict[str, str]], Sequen
         notices.append(Notice("lang", lang))
         lang = None
     chosen: dict[str, str] = {"lang": lang or DEFAULT_LANG}
-    for p in spec(chosen):
+    position = 0
+    while position < len(declared := spec(chosen)):  # asked again after each choice: later ones may depend on it
+        p = declared[position]
+        position += 1
         value = _one(raw, p.name)
         if value is not None and value not in p.allowed:
             notices.append(Notice(p.name, value or ""))
             value = None
         chosen[p.name] = value if value is not None else p.default
-        # later parameters may depend on this one
     ordered = {p.name: chosen[p.name] for p in spec(chosen)}
     ordered["lang"] = chosen["lang"]
     return ordered, tuple(notices)
@@ -182,9 +184,11 @@ def triggered_format(prefix: str, triggered: Any) -> str | None:
 DownloadBuilder = Callable[[Any, dict], tuple[pd.DataFrame, Any, str]]
 
 
-def register_download(app: dash.Dash, prefix: str, path: str, build: DownloadBuilder) -> None:
+def register_download(app: dash.Dash, prefix: str, path: str, build: DownloadBuilder, spec: Callable) -> None:
     """The download callback of a view: `build(dataset, params)` gives the rows shown, the view
-    state and the file name stem; the file is written by dashboard.downloads.export."""
+    state and the file name stem; the file is written by dashboard.downloads.export. The page's
+    parameter store is read through the page's parameter `spec(dataset)` first, so a stale or
+    altered store falls back to the defaults as the page's URL does."""
 
     @app.callback(
         Output(f"{prefix}-download", "data"),
@@ -197,7 +201,8 @@ def register_download(app: dash.Dash, prefix: str, path: str, build: DownloadBui
         if not fmt or not p:
             return dash.no_update
         dataset = data.dataset()
-        rows, state, stem = build(dataset, p["params"])
+        params, _ = parse_params(p["params"], spec(dataset))
+        rows, state, stem = build(dataset, params)
         name, content = export(rows, dataset.catalog, state, share_link(path, p["search"]), fmt)
         return dcc.send_bytes(content, stem + name[name.rfind(".") :])
 
