@@ -19,8 +19,14 @@ import numpy as np
 
 from dashboard.i18n import t
 
+try:  # why a row has no value: etl.query puts it in the row's source_ref, after REASON_SEP (issue 15's ETL part)
+    from etl.query import REASON_SEP, REASONS
+
+    UNSAID = frozenset(REASONS["no_row"].values())  # "no value in the dataset": the gap note says as much
+except ImportError:  # an etl.query that gives no reasons: the notes name the gaps without one
+    REASON_SEP, UNSAID = " — ", frozenset()
+
 Columns = Mapping[str, np.ndarray]  # query_columns(): one array per export column
-REASON_SEP = " — "  # etl.query puts why a row has no value after this in its source_ref
 PER1000_DENOMINATOR = "population"  # "per 1 000 inhabitants" divides by this indicator
 CONSTANT = ("indicator_id", "indicator", "sex", "unit")  # one value in every row of a query
 MODE_CAUSE = {"index": "base", "change": "previous", "per1000": "population"}
@@ -34,7 +40,7 @@ class Gap:
     name: str
     years: tuple[int, ...]  # years without a value at all (in mode "value")
     derived: tuple[int, ...] = ()  # years with a value whose shown mode cannot be computed
-    reason: str = ""  # why there is no value (from the rows' source_ref), if the rows say
+    reasons: tuple[tuple[str, tuple[int, ...]], ...] = ()  # `years` by why they have no value ("" unsaid)
     whole: bool = False  # no value for any year shown
 
 
@@ -97,9 +103,18 @@ def drawn(cols: Columns) -> dict:
     return {k: np.asarray(v)[keep] for k, v in cols.items()}
 
 
-def _reason(refs: Sequence[Any]) -> str:
-    found = [str(r).split(REASON_SEP, 1)[1] for r in refs if REASON_SEP in str(r or "")]
-    return found[0] if found else ""
+def _reason(ref: Any) -> str:
+    """Why a row has no value, from its source_ref ("" when it does not say, or says only that)."""
+    text = str(ref or "")
+    why = text.split(REASON_SEP, 1)[1] if REASON_SEP in text else ""
+    return "" if why in UNSAID else why
+
+
+def _by_reason(years: Sequence[int], reasons: Sequence[str]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    grouped: dict[str, list[int]] = {}
+    for year, why in zip(years, reasons, strict=True):
+        grouped.setdefault(why, []).append(year)
+    return tuple((why, tuple(ys)) for why, ys in grouped.items())
 
 
 def region_gaps(cols: Columns, values: Columns | None, codes: Sequence[str], years: Sequence[int]) -> list[Gap]:
@@ -127,32 +142,32 @@ def region_gaps(cols: Columns, values: Columns | None, codes: Sequence[str], yea
         if not empty.any():
             continue
         empty_years = [int(y) for y in year_col[empty].tolist()]
+        empty_refs = refs[empty].tolist() if refs is not None else [""] * len(empty_years)
         derived = [y for y in empty_years if has_value is not None and (code, y) in has_value]
-        missing = [y for y in empty_years if y not in derived]
-        reason = _reason(refs[empty].tolist()) if refs is not None and missing else ""
+        missing = [(y, _reason(r)) for y, r in zip(empty_years, empty_refs, strict=True) if y not in derived]
         gaps.append(
             Gap(
                 code,
                 str(names.get(code, code)),
-                tuple(missing),
+                tuple(y for y, _ in missing),
                 tuple(derived),
-                reason,
+                _by_reason([y for y, _ in missing], [why for _, why in missing]),
                 whole=bool(mine.any()) and bool(empty.sum() == mine.sum()),
             )
         )
     return gaps
 
 
-def gap_texts(gaps: Sequence[Gap], indicator: str, mode: str, base: int | None, lang: str) -> list[str]:
-    """One sentence per gap, naming the region, the indicator and the years (sv/en)."""
-    out: list[str] = []
+def gap_texts(gaps: Sequence[Gap], indicator: str, mode: str, base: int | None, lang: str) -> list[tuple[str, str]]:
+    """(region code, sentence) per gap and reason, naming the region, the indicator and the years (sv/en)."""
+    out: list[tuple[str, str]] = []
     for g in gaps:
-        if g.years:
-            text = t("gap_none", lang, region=g.name, indicator=indicator, years=year_spans(g.years))
-            out.append(f"{text} – {g.reason}" if g.reason else text)
+        for why, years in g.reasons or ((("", g.years),) if g.years else ()):
+            text = t("gap_none", lang, region=g.name, indicator=indicator, years=year_spans(years))
+            out.append((g.code, f"{text} – {why}" if why else text))
         if g.derived:
             cause = MODE_CAUSE.get(mode, "base")
-            out.append(t(f"gap_{cause}", lang, region=g.name, years=year_spans(g.derived), base=base))
+            out.append((g.code, t(f"gap_{cause}", lang, region=g.name, years=year_spans(g.derived), base=base)))
     return out
 
 

@@ -181,14 +181,8 @@ def gap_block(cols: Columns, dataset: Dataset, state: ViewState) -> list:
         return []
     return [
         html.P(t("gap_lead", state.lang)),
-        html.Ul([html.Li(text, **{"data-region": g}) for g, text in _gap_codes(found, texts)]),
+        html.Ul([html.Li(text, **{"data-region": code}) for code, text in texts]),
     ]
-
-
-def _gap_codes(found: list[gaps.Gap], texts: list[str]) -> list[tuple[str, str]]:
-    """(region code, sentence) pairs: gap_texts gives one or two sentences per gap, in order."""
-    codes = [g.code for g in found for part in (g.years, g.derived) if part]
-    return list(zip(codes, texts, strict=True))
 
 
 def notes_block(dataset: Dataset, state: ViewState) -> list:

@@ -162,3 +162,31 @@ def test_overview_marks_a_figure_older_than_its_cadence(bundled_dataset: Dataset
         stats = card.children[2].children
         assert _text(stats[2].children[1]).endswith(marker)  # net commuting, beside its value
         assert "senaste år" not in _text(stats[0]) and "latest year" not in _text(stats[0])
+
+
+def test_gap_notes_say_why_per_reason_from_the_rows() -> None:
+    # rows as etl.query gives them: a missing row's source_ref says why after the separator
+    sep = gaps.REASON_SEP
+    cols = {
+        "region_code": np.array(["0140"] * 5, dtype=object),
+        "region": np.array(["Nykvarn"] * 5, dtype=object),
+        "year": np.array([1997, 1998, 1999, 2000, 2001]),
+        "value": np.array([np.nan, np.nan, 120.0, np.nan, 131.0]),
+        "status": np.array(["missing", "missing", "ok", "missing", "ok"], dtype=object),
+        "source_ref": np.array(
+            [
+                f"SCB TAB1264{sep}kommunen fanns inte (bildades 1999)",
+                f"SCB TAB1264{sep}kommunen fanns inte (bildades 1999)",
+                "SCB TAB1264",
+                "SCB TAB1264",
+                "SCB TAB1264",
+            ],
+            dtype=object,
+        ),
+    }
+    found = gaps.region_gaps(cols, None, ("0140",), range(1997, 2002))
+    assert [(g.years, g.whole) for g in found] == [((1997, 1998, 2000), False)]
+    assert gaps.gap_texts(found, "Födda", "value", None, "sv") == [
+        ("0140", "Nykvarn: inga värden för Födda 1997–1998 – kommunen fanns inte (bildades 1999)"),
+        ("0140", "Nykvarn: inga värden för Födda 2000"),
+    ]
