@@ -120,12 +120,14 @@ def test_about_page_shows_a_failed_run_right_after_it_is_recorded(page: Page, se
     assert "misslyckad, inget publicerat" in row and "schema" in row
     assert "SCB TAB638: HTTP 503 Service Unavailable" in row
     # the language switch (client-side navigation) shows the same run in English
-    page.click("#lang-switch")
-    page.wait_for_function("() => location.search.includes('lang=en')", timeout=20000)
+    switch = page.locator("#lang-switch[href*='lang=en']")
+    switch.wait_for(timeout=30000)
+    switch.click()
+    page.wait_for_function("() => location.search.includes('lang=en')", timeout=30000)
     page.wait_for_function(
         "() => { const r = document.querySelector('#om-runs tbody tr');"
         " return r && r.textContent.includes('failed, nothing published'); }",
-        timeout=20000,
+        timeout=30000,
     )
     assert "schedule" in page.locator("#om-runs tbody tr").first.inner_text()
     page.goto(f"{base}/om?lang=en")  # and a fresh load of the English page
