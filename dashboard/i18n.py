@@ -110,7 +110,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "cmp_col_source": "Källa",
         "cmp_notes": "Om nyckeltalet",
         "cmp_breaks": "Serieavbrott",
-        "cmp_missing_explained": "Saknade värden visas som luckor, aldrig som noll: {items}.",
         "cmp_not_aggregable": "Södertörn kan inte räknas fram för detta nyckeltal: {reason}",
         # gaps (issue 15): every region shown without a value is named (dashboard/gaps.py)
         "gap_lead": "Saknade värden visas som luckor, aldrig som noll:",
@@ -353,7 +352,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "cmp_col_source": "Source",
         "cmp_notes": "About this key figure",
         "cmp_breaks": "Series breaks",
-        "cmp_missing_explained": "Missing values are shown as gaps, never as zero: {items}.",
         "cmp_not_aggregable": "Södertörn cannot be computed for this key figure: {reason}",
         "gap_lead": "Missing values are shown as gaps, never as zero:",
         "gap_none": "{region}: no values for {indicator} {years}",
