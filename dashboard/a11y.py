@@ -223,8 +223,14 @@ def series_summary(frame: pd.DataFrame | Mapping[str, Any], title: str, unit: st
     return " ".join(parts)
 
 
-def ranking_summary(values: Mapping[str, Any], title: str, unit: str, decimals: int, lang: str) -> str:
-    """What a ranking (one value per region) shows: the highest, the lowest, how many have a value."""
+def ranking_summary(
+    values: Mapping[str, Any], title: str, unit: str, decimals: int, lang: str, year: int | None = None
+) -> str:
+    """What a ranking (one value per region) shows: the highest, the lowest, how many of all have a value
+    ("3 av 8 kommuner har värden") and which have none, by name. `values`: every ranked region, None
+    for one without a value."""
+    from dashboard.gaps import count_text
+
     clean = {name: None if v is None or pd.isna(v) else float(v) for name, v in values.items()}
     present = sorted(((v, name) for name, v in clean.items() if v is not None), key=lambda p: (-p[0], p[1]))
     missing = [name for name, v in clean.items() if v is None]
@@ -232,14 +238,14 @@ def ranking_summary(values: Mapping[str, Any], title: str, unit: str, decimals: 
         return t("a11y_no_data", lang, title=title)
     (hv, hn), (lv, ln) = present[0], present[-1]
     text = t(
-        "a11y_ranking",
+        "a11y_ranking" if len(present) > 1 else "a11y_ranking_one",
         lang,
         title=title,
         high=hn,
         high_value=_fmt(hv, decimals, unit, lang),
         low=ln,
         low_value=_fmt(lv, decimals, unit, lang),
-        n=len(present),
+        count=count_text(len(present), len(clean), lang, year),
     )
     return text + (" " + t("a11y_missing", lang, regions=_join(missing, lang)) if missing else "")
 

@@ -224,13 +224,15 @@ def ranking_spec(
     order = sorted(values, key=lambda c: (rank[c] is None, rank[c] or 0))
     order = list(reversed(order))  # plotly draws the first category at the bottom
     fmt_missing = t("cmp_rank_missing", lang)
+    ranked = sum(1 for r in rank.values() if r is not None)
     bar = {
         "type": "bar",
         "x": [values[c] for c in order],
         "y": [names[c] for c in order],
         "orientation": "h",
         "marker": {"color": [colours.get(c, OTHER_BAR) if c in highlight else OTHER_BAR for c in order]},
-        "text": [t("cmp_rank_text", lang, rank=rank[c]) if rank[c] else fmt_missing for c in order],
+        # ranked among those with a value: "1 av 3" when 3 of the 8 have one
+        "text": [t("cmp_rank_text", lang, rank=rank[c], n=ranked) if rank[c] else fmt_missing for c in order],
         "textposition": "outside",
         "textangle": 0,
         "cliponaxis": False,

@@ -33,6 +33,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import brotli
 import dash
@@ -59,6 +60,9 @@ CONDITIONAL = ("Range", "If-None-Match", "If-Modified-Since", "If-Range")
 # callbacks whose answer depends only on the request body, the dataset, the host and the encoding
 CACHEABLE_OUTPUTS = ("ts-graph.figure", "jf-sex.options", "jf-base.options", "download.data")
 ANSWER_CACHE_SIZE = 512  # answers kept per process (a new dataset version starts afresh)
+# pages whose layout reads more than the dataset version (/om: the runs table and the source stamps, which a
+# failed refresh changes without a new version): their initial layout is never kept (issue 15)
+LIVE_PAGES = ("/om",)
 VERSIONED = ("callback", "layout")  # answer keys (kind, dataset version, ...): see answer_key and get_key
 ANSWER_MAX_BYTES = 512 * 1024  # larger answers are not kept
 
@@ -250,8 +254,16 @@ def get_key() -> tuple | None:
         from dashboard import data
 
         referrer = request.headers.get("Referer")
+        if is_live_page(referrer):
+            return None
         return ("layout", data.dataset().version, request.host_url, encoding, referrer)
     return None
+
+
+def is_live_page(referrer: str | None) -> bool:
+    """True when the page a layout request is for (its Referer) is one of LIVE_PAGES."""
+    path = urlsplit(referrer or "").path.rstrip("/") or "/"
+    return path in LIVE_PAGES
 
 
 def _answer_from_cache() -> Response | None:

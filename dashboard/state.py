@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
+from dashboard.gaps import allowed_modes
 from dashboard.i18n import DEFAULT_LANG, LANGS
 
 MODES = ("value", "per1000", "index", "change")
@@ -29,6 +30,7 @@ class IndicatorInfo:
     sexes: tuple[str, ...]
     count: bool
     years: tuple[int, int] | None
+    modes: tuple[str, ...] = MODES  # the view modes that mean something for it (dashboard.gaps.allowed_modes)
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ def parse_query(raw: Mapping[str, object] | str, ctx: Context) -> ViewState:
 
     mode = _one(raw, "mode")
     if mode is not None:
-        if mode not in MODES or (mode == "per1000" and not info.count):
+        if mode not in info.modes or (mode == "per1000" and not info.count):
             bad("mode", mode)
         else:
             state = replace(state, mode=mode)
@@ -225,7 +227,7 @@ def lang_of(search: str | None) -> str:
 def context_from(dataset) -> Context:
     """The Context of a Dataset (the one place state meets the catalog)."""
     indicators = {
-        ind.id: IndicatorInfo(tuple(ind.sexes), bool(ind.unit.count), dataset.years(ind.id))
+        ind.id: IndicatorInfo(tuple(ind.sexes), bool(ind.unit.count), dataset.years(ind.id), allowed_modes(ind, MODES))
         for ind in dataset.catalog.indicators.values()
     }
     return Context(indicators, tuple(dataset.regions.groups[GROUP].members))

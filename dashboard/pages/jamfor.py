@@ -17,7 +17,7 @@ import flask
 import numpy as np
 from dash import Input, Output, State, ctx, dcc, html
 
-from dashboard import data
+from dashboard import data, gaps
 from dashboard.a11y import ranking_summary, series_summary
 from dashboard.components import download_buttons, field
 from dashboard.downloads import export, unit_label
@@ -77,21 +77,31 @@ def year_options(first: int, last: int) -> list[dict]:
 
 
 def mode_options(dataset: Dataset, indicator: str, lang: str) -> list[dict]:
-    count = dataset.catalog.indicators[indicator].unit.count
-    return [{"label": t(f"mode_{m}", lang), "value": m, "disabled": m == "per1000" and not count} for m in MODES]
+    """Only the modes that mean something for the indicator (dashboard.gaps.allowed_modes)."""
+    allowed = gaps.allowed_modes(dataset.catalog.indicators[indicator], MODES)
+    return [{"label": t(f"mode_{m}", lang), "value": m} for m in allowed]
 
 
 def sex_options(dataset: Dataset, indicator: str, lang: str) -> list[dict]:
     return [{"label": t(f"sex_{s}", lang), "value": s} for s in dataset.catalog.indicators[indicator].sexes]
 
 
-def region_options(dataset: Dataset, lang: str) -> list[dict]:
+def _label(text: str, code: str, empty: frozenset[str], lang: str) -> Any:
+    """An option's label, marked when the region has no value in the view ("Riket (inga värden)")."""
+    return html.Span(gaps.option_mark(text, lang), className="no-values") if code in empty else text
+
+
+def region_options(dataset: Dataset, lang: str, empty: frozenset[str] = frozenset()) -> list[dict]:
+    """Södertörn and the eight, each with its colour; those without a value in the view are marked."""
     group = dataset.regions.groups[GROUP]
     colours = region_colours(group.members)
     opts = [
         {
             "label": html.Span(
-                [html.Span(className="swatch", style={"background": colours[GROUP]}), t("cmp_sodertorn_series", lang)]
+                [
+                    html.Span(className="swatch", style={"background": colours[GROUP]}),
+                    _label(t("cmp_sodertorn_series", lang), GROUP, empty, lang),
+                ]
             ),
             "value": GROUP,
         }
@@ -99,7 +109,10 @@ def region_options(dataset: Dataset, lang: str) -> list[dict]:
     opts += [
         {
             "label": html.Span(
-                [html.Span(className="swatch", style={"background": colours[c]}), dataset.regions.name(c, lang)]
+                [
+                    html.Span(className="swatch", style={"background": colours[c]}),
+                    _label(dataset.regions.name(c, lang), c, empty, lang),
+                ]
             ),
             "value": c,
         }
@@ -108,24 +121,37 @@ def region_options(dataset: Dataset, lang: str) -> list[dict]:
     return opts
 
 
-def _year_spans(years: list[int]) -> str:
-    spans: list[str] = []
-    start = prev = None
-    for y in sorted(years):
-        if start is None:
-            start = prev = y
-        elif y == prev + 1:
-            prev = y
-        else:
-            spans.append(f"{start}" if start == prev else f"{start}–{prev}")
-            start = prev = y
-    if start is not None:
-        spans.append(f"{start}" if start == prev else f"{start}–{prev}")
-    return ", ".join(spans)
+def reference_options(dataset: Dataset, lang: str, empty: frozenset[str] = frozenset()) -> list[dict]:
+    """Stockholms län and Riket; one without a value in the view is marked."""
+    return [{"label": _label(dataset.regions.name(c, lang), c, empty, lang), "value": c} for c in REFERENCES]
+
+
+def region_names(dataset: Dataset, lang: str) -> dict[str, str]:
+    """Code -> name as query() names it, for every region the view can show."""
+    group = dataset.regions.groups[GROUP]
+    return {GROUP: group.name(lang), **{c: dataset.regions.name(c, lang) for c in (*group.members, *REFERENCES)}}
+
+
+def without_values(dataset: Dataset, state: ViewState) -> frozenset[str]:
+    """The regions (Södertörn, the eight, the references) with no value at all in the view's years and mode."""
+    members = tuple(dataset.regions.groups[GROUP].members)
+    sel = Selection(
+        state.indicator,
+        (GROUP, *members, *REFERENCES),
+        state.year_from,
+        state.year_to,
+        state.sex,
+        state.mode,
+        state.base,
+    )
+    cols = cached_columns(dataset, sel, state.lang)
+    codes = np.asarray(cols["region_code"], dtype=object)
+    valued = set(codes[~np.isnan(np.asarray(cols["value"], dtype=float))].tolist())
+    return frozenset(c for c in sel.regions if c not in valued)
 
 
 def explanations(cols: Columns, dataset: Dataset, state: ViewState) -> list:
-    """Why values are missing (status and years per region) and why Södertörn is not computed."""
+    """Why Södertörn is not computed (the gaps themselves are named under the chart: gap_block)."""
     lang = state.lang
     ind = dataset.catalog.indicators[state.indicator]
     out: list = []
@@ -137,22 +163,26 @@ def explanations(cols: Columns, dataset: Dataset, state: ViewState) -> list:
                 id="jf-not-aggregable",
             )
         )
-    missing = np.flatnonzero(np.isnan(cols["value"])).tolist()
-    if missing:
-        by_region: dict[str, tuple[str, str, list[int]]] = {}  # code -> (name, first status, years), in order
-        for i in missing:
-            entry = by_region.setdefault(
-                str(cols["region_code"][i]), (str(cols["region"][i]), str(cols["status"][i]), [])
-            )
-            entry[2].append(int(cols["year"][i]))
-        items = [
-            f"{name} {_year_spans(years)} ({t('status_' + status, lang) if status in ('ok', 'computed', 'missing') else status})"
-            for name, status, years in by_region.values()
-        ]
-        out.append(
-            html.P(t("cmp_missing_explained", lang, items="; ".join(items)), className="notice", id="jf-missing")
-        )
     return out
+
+
+def gap_block(cols: Columns, dataset: Dataset, state: ViewState) -> list:
+    """Under the chart: every shown region without a value for some shown year, by name, with the years
+    and why (a missing value, or a mode that cannot be computed for a year that has a value)."""
+    years = list(range(state.year_from, state.year_to + 1))
+    values = None
+    if state.mode != "value":
+        value_sel = Selection(state.indicator, state.all_regions, state.year_from, state.year_to, state.sex)
+        values = gaps.complete(cached_columns(dataset, value_sel, state.lang), state.all_regions, {}, years)
+    found = gaps.region_gaps(cols, values, state.all_regions, years)
+    label = dataset.catalog.indicators[state.indicator].label(state.lang)
+    texts = gaps.gap_texts(found, label, state.mode, state.base, state.lang)
+    if not texts:
+        return []
+    return [
+        html.P(t("gap_lead", state.lang)),
+        html.Ul([html.Li(text, **{"data-region": code}) for code, text in texts]),
+    ]
 
 
 def notes_block(dataset: Dataset, state: ViewState) -> list:
@@ -213,26 +243,43 @@ def render_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
 
 
 def build_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
-    """Figures (plain plotly.js dicts), table and texts for `state`."""
+    """Figures (plain plotly.js dicts), table, texts and the controls' gap marks for `state`."""
     lang = state.lang
     ind = dataset.catalog.indicators[state.indicator]
     unit = unit_label(dataset.catalog, state)
     decimals = decimals_for(dataset, state)
-    colours = region_colours(dataset.regions.groups[GROUP].members)
+    members = tuple(dataset.regions.groups[GROUP].members)
+    colours = region_colours(members)
+    names = region_names(dataset, lang)
     title = t("cmp_ts_title", lang, indicator=ind.label(lang), unit=unit)
+    years = list(range(state.year_from, state.year_to + 1))
     if not state.all_regions:
         frame = None
         ts = empty_spec(t("cmp_no_regions", lang), lang)
     else:
-        frame = cached_columns(dataset, ts_selection(state), lang)
+        # every region and year shown has a row (a missing one: empty value, status missing)
+        frame = gaps.complete(cached_columns(dataset, ts_selection(state), lang), state.all_regions, names, years)
+        lines = gaps.drawn(frame)
         breaks = [(b.year, b.label(lang)) for b in ind.breaks]
-        ts = timeseries_spec(
-            frame, lang, title, unit, decimals, colours, breaks, years=list(range(state.year_from, state.year_to + 1))
+        ts = (
+            timeseries_spec(lines, lang, title, unit, decimals, colours, breaks, years=years)
+            if len(lines["year"])
+            else empty_spec(t("cmp_no_data", lang), lang)
         )
-    rank_frame = cached_columns(dataset, rank_selection(state, dataset), lang)
-    rank = ranking_spec(
-        rank_frame, state.year, lang, t("cmp_rank_title", lang, year=state.year), unit, decimals, colours, state.regions
+    rank_title = t("cmp_rank_title", lang, year=state.year)
+    rank_frame = gaps.complete(
+        cached_columns(dataset, rank_selection(state, dataset), lang), members, names, [state.year]
     )
+    rank = ranking_spec(rank_frame, state.year, lang, rank_title, unit, decimals, colours, state.regions)
+    at_year = np.asarray(rank_frame["year"]) == state.year
+    rank_values = dict(
+        zip(
+            np.asarray(rank_frame["region"])[at_year].tolist(),
+            np.asarray(rank_frame["value"])[at_year].tolist(),
+            strict=True,
+        )
+    )
+    ranked = sum(1 for v in rank_values.values() if not np.isnan(v))
     return {
         "ts": ts,
         "rank": rank,
@@ -251,19 +298,17 @@ def build_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
                 else []
             ),
             html.P(
-                ranking_summary(
-                    dict(zip(rank_frame["region"], rank_frame["value"], strict=True)),
-                    t("cmp_rank_title", lang, year=state.year),
-                    unit,
-                    decimals,
-                    lang,
-                ),
+                ranking_summary(rank_values, rank_title, unit, decimals, lang, state.year),
                 className="chart-summary",
                 id="jf-rank-summary",
             ),
             *(explanations(frame, dataset, state) if frame is not None else []),
         ],
         "notes": notes_block(dataset, state),
+        # issue 15: the gaps by name under the chart, the ranking's count, the controls' marks
+        "gaps": gap_block(frame, dataset, state) if frame is not None else [],
+        "rank_count": gaps.count_text(ranked, len(members), lang, state.year),
+        "empty": without_values(dataset, state),
     }
 
 
@@ -285,7 +330,9 @@ def layout(written: Any = None, **params: Any) -> Any:
     lang = state.lang
     first, last = dataset.years(state.indicator) or (state.year_from, state.year_to)
     # the first view is part of the page: the chart is drawn without waiting for a callback
-    ts, rank, table, explain, notes, error, link, _, written_params = view_outputs(dataset, state)
+    outputs = view_outputs(dataset, state)
+    ts, rank, table, explain, notes, error, link, _, written_params = outputs[:9]
+    gap_notes, rank_count, region_opts, ref_opts = outputs[9:]
     return html.Div(
         [
             html.H1(t("page_compare", lang)),
@@ -321,7 +368,7 @@ def layout(written: Any = None, **params: Any) -> Any:
                                 ),
                                 dcc.Checklist(
                                     id="jf-regions",
-                                    options=region_options(dataset, lang),
+                                    options=region_opts,
                                     value=list(state.regions),
                                     className="checks",
                                     inline=True,
@@ -334,7 +381,7 @@ def layout(written: Any = None, **params: Any) -> Any:
                         t("cmp_reference", lang),
                         dcc.Checklist(
                             id="jf-ref",
-                            options=[{"label": dataset.regions.name(c, lang), "value": c} for c in REFERENCES],
+                            options=ref_opts,
                             value=list(state.ref),
                             inline=True,
                             className="checks",
@@ -409,7 +456,9 @@ def layout(written: Any = None, **params: Any) -> Any:
             html.Div(error, id="jf-error"),
             html.Div(explain, id="jf-explain"),
             dcc.Loading(dcc.Graph(id="ts-graph", figure=ts, config=GRAPH_CONFIG), type="circle", delay_show=300),
+            html.Div(gap_notes, id="jf-gaps", className="notice gaps", **{"aria-live": "polite"}),
             dcc.Loading(dcc.Graph(id="rank-graph", figure=rank, config=GRAPH_CONFIG), type="circle", delay_show=300),
+            html.P(rank_count, id="jf-rank-count", className="rank-count"),
             download_buttons(lang),
             html.P([t("cmp_share", lang) + ": ", html.A(link, id="jf-share", href=link)], className="share"),
             html.Div(notes, id="jf-notes", className="notes"),
@@ -447,7 +496,8 @@ def _state_from_controls(lang, indicator, regions, ref, mode, base, sex, year_fr
 
 def view_outputs(dataset: Dataset, state: ViewState) -> tuple:
     """The main callback's outputs for `state` (also put into the page layout for the first view):
-    ts figure, rank figure, table, explanations, notes, error, share href, share text, jf-params."""
+    ts figure, rank figure, table, explanations, notes, error, share href, share text, jf-params,
+    the gap notes, the ranking's count, the region and reference options (marked where no value)."""
     search = to_query(state)
     link = share_link(search)
     params = {"search": search, "params": to_params(state)}
@@ -456,8 +506,23 @@ def view_outputs(dataset: Dataset, state: ViewState) -> tuple:
     except QueryError as exc:
         empty = empty_spec(t("cmp_no_data", state.lang), state.lang)
         error = html.P(t("notice_query", state.lang, message=str(exc)), className="notice warn")
-        return (empty, empty, no_table(), [], notes_block(dataset, state), error, link, link, params)
-    return (view["ts"], view["rank"], view["table"], view["explain"], view["notes"], [], link, link, params)
+        options = (region_options(dataset, state.lang), reference_options(dataset, state.lang))
+        return (empty, empty, no_table(), [], notes_block(dataset, state), error, link, link, params, [], "", *options)
+    return (
+        view["ts"],
+        view["rank"],
+        view["table"],
+        view["explain"],
+        view["notes"],
+        [],
+        link,
+        link,
+        params,
+        view["gaps"],
+        view["rank_count"],
+        region_options(dataset, state.lang, view["empty"]),
+        reference_options(dataset, state.lang, view["empty"]),
+    )
 
 
 def share_link(search: str) -> str:
@@ -556,6 +621,10 @@ def register(app: dash.Dash) -> None:
         Output("jf-share", "href"),
         Output("jf-share", "children"),
         Output("jf-params", "data"),
+        Output("jf-gaps", "children"),
+        Output("jf-rank-count", "children"),
+        Output("jf-regions", "options"),
+        Output("jf-ref", "options"),
         Input("jf-indicator", "value"),
         Input("jf-regions", "value"),
         Input("jf-ref", "value"),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import dash
@@ -13,6 +14,7 @@ from dashboard import data
 from dashboard.figures import ranks, region_colours
 from dashboard.i18n import fmt_number, fmt_percent, norm_lang, t
 from dashboard.state import GROUP
+from etl.freshness import expected_year
 from etl.query import Dataset, QueryError, Selection, query
 from etl.urls import is_url, url_part
 
@@ -25,6 +27,7 @@ class Figure:
     year: int | None
     source: str
     url: str | None = None
+    old: bool = False  # from a year older than the indicator's cadence expects by now (shown with its year)
 
 
 def _source_label(row: Any, lang: str) -> tuple[str, str | None]:
@@ -54,8 +57,18 @@ def _safe_query(dataset: Dataset, sel: Selection, lang: str) -> pd.DataFrame:
         return pd.DataFrame(columns=["region_code", "year", "value", "source", "source_ref", "status", "region"])
 
 
-def overview_figures(dataset: Dataset, lang: str) -> dict[str, Any]:
-    """Headline figures per region code (the eight, Södertörn, 01, 00) and the growth ranking."""
+def dated(fig: Figure, cadence_months: int, now: datetime) -> Figure:
+    """`fig` marked old when its year is before the newest year its source's cadence expects by `now`."""
+    return replace(
+        fig, old=fig.value is not None and fig.year is not None and fig.year < expected_year(cadence_months, now)
+    )
+
+
+def overview_figures(dataset: Dataset, lang: str, now: datetime | None = None) -> dict[str, Any]:
+    """Headline figures per region code (the eight, Södertörn, 01, 00) and the growth ranking; each figure
+    marked `old` when its year is older than its indicator's cadence expects at `now` (default: now)."""
+    now = now or datetime.now(UTC)
+    cadence = {i.id: i.cadence_months for i in dataset.catalog.indicators.values()}
     members = tuple(dataset.regions.groups[GROUP].members)
     codes = (GROUP, *members, *REFS)
     pop = _safe_query(dataset, Selection("population", codes), lang)
@@ -70,13 +83,20 @@ def overview_figures(dataset: Dataset, lang: str) -> dict[str, Any]:
         p = latest(pop, code, lang, year)
         prev = latest(pop, code, lang, year - 1 if year else None)
         out[code] = {
-            "population": p,
-            "change": Figure(
-                p.value - prev.value if p.value is not None and prev.value is not None else None, year, p.source, p.url
+            "population": dated(p, cadence["population"], now),
+            "change": dated(
+                Figure(
+                    p.value - prev.value if p.value is not None and prev.value is not None else None,
+                    year,
+                    p.source,
+                    p.url,
+                ),
+                cadence["population"],
+                now,
             ),
-            "growth": latest(growth, code, lang, year),
-            "net_commuting": latest(commuting, code, lang),
-            "tax": latest(tax, code, lang),
+            "growth": dated(latest(growth, code, lang, year), cadence["population"], now),
+            "net_commuting": dated(latest(commuting, code, lang), cadence["net_commuting"], now),
+            "tax": dated(latest(tax, code, lang), cadence["tax_rate_total"], now),
         }
     growth_rank = ranks({c: out[c]["growth"].value for c in members})
     return {"year": year, "figures": out, "rank": growth_rank, "members": members}
@@ -108,6 +128,8 @@ def _stat(label: str, value: str, fig: Figure, lang: str, extra: str | None = No
         if fig.value is not None
         else [t("ov_missing", lang)]
     )
+    if fig.old:  # an old year says so beside the figure, not only in its small print
+        value = [value, html.Span(t("ov_latest_year", lang, year=fig.year), className="stat-age")]
     parts = [html.Div(label, className="stat-label"), html.Div(value, className="stat-value")]
     if extra:
         parts.append(html.Div(extra, className="stat-extra"))

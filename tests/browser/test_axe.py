@@ -71,6 +71,6 @@ def test_charts_have_a_summary_and_a_keyboard_reachable_table(page: Page, base_u
     assert "Botkyrka ökade från 73\u202f097 (2000) till 95\u202f905 (2024)" in summary
     assert page.locator("#jf-rank-summary").inner_text() == (
         "Rangordning 2024 bland de åtta kommunerna: högst Huddinge (114\u202f304 personer), "
-        "lägst Nykvarn (12\u202f342 personer); 8 kommuner med värde."
+        "lägst Nykvarn (12\u202f342 personer); 8 av 8 kommuner har värden för 2024."
     )
     assert page.locator("#jf-table").get_attribute("tabindex") == "0"

@@ -111,7 +111,7 @@ def test_map_from_share_link_sv_and_en(page: Page, base_url: str) -> None:
     assert page.locator("#ka-notice .notice").count() == 0
     assert page.locator("#ka-summary").inner_text() == (
         "Folkmängd 2024, personer: högst Huddinge (114\u202f304 personer), lägst Nykvarn (12\u202f342 personer); "
-        "8 kommuner med värde."
+        "8 av 8 kommuner har värden."
     )
     # the year slider is keyboard operable and shows years, not its positions
     assert page.locator("#ka-year input").count() == 0  # no number box with a position in it

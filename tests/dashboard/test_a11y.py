@@ -98,10 +98,17 @@ def test_ranking_summary_exact(bundled_dataset: Dataset) -> None:
     values = dict(zip(frame["region"], frame["value"], strict=True))
     assert ranking_summary(values, "Folkmängd 2024", "personer", 0, "sv") == (
         f"Folkmängd 2024: högst Huddinge (114{NNBSP}304 personer), lägst Nykvarn (12{NNBSP}342 personer); "
-        "8 kommuner med värde."
+        "8 av 8 kommuner har värden."
     )
+    # one with a value: no "highest ... lowest" of one, and the grammar of one (issue 15)
     assert ranking_summary({"A": 2.0, "B": None}, "X", "", 1, "en") == (
-        "X: highest A (2.0), lowest A (2.0); 1 municipalities with a value. No value: B."
+        "X: A (2.0); 1 of 2 municipalities has a value. No value: B."
+    )
+    assert ranking_summary({"A": 2.0, "B": None, "C": None}, "X", "", 1, "sv", 2024) == (
+        "X: A (2,0); 1 av 3 kommuner har ett värde för 2024. Saknar värde: B och C."
+    )
+    assert ranking_summary({"A": 2.0, "B": None, "C": 1.0}, "X", "u", 1, "en", 2024) == (
+        "X: highest A (2.0 u), lowest C (1.0 u); 2 of 3 municipalities have values for 2024. No value: B."
     )
     assert ranking_summary({"A": None}, "X", "", 1, "sv") == "X: inga värden att visa."
 
@@ -154,7 +161,7 @@ def test_map_summary_exact(bundled_dataset: Dataset) -> None:
     params, _ = parse_params({"indicator": "population", "year": "2024", "lang": "sv"}, karta.spec(bundled_dataset))
     assert karta.render(bundled_dataset, params)["summary"] == (
         f"Folkmängd 2024, personer: högst Huddinge (114{NNBSP}304 personer), lägst Nykvarn (12{NNBSP}342 personer); "
-        "8 kommuner med värde."
+        "8 av 8 kommuner har värden."
     )
 
 
@@ -175,7 +182,7 @@ def test_commuting_summaries_exact(bundled_dataset: Dataset) -> None:
     )
     assert text["ranking_text"] == (
         "Net commuting 2015, the eight municipalities and Södertörn as a region: highest Södertälje (6,528 persons), "
-        "lowest Botkyrka (-15,939 persons); 8 municipalities with a value. Södertörn as a region: -54,034 persons."
+        "lowest Botkyrka (-15,939 persons); 8 of 8 municipalities have values. Södertörn as a region: -54,034 persons."
     )
     assert text["flows_text"] == (
         "Commuting flows 2015, Botkyrka: 2 flows, 19,842 persons in all. Largest: Botkyrka → Stockholm "

@@ -277,7 +277,7 @@ def test_method_and_body_limits(client) -> None:
     "search",
     [
         "?indicator=population&regions=0127,0181&from=2000&to=2024&ref=01",
-        "?indicator=net_commuting&regions=sodertorn,0136&from=2010&to=2021&mode=change",
+        "?indicator=day_population&regions=sodertorn,0136&from=2010&to=2021&mode=change",  # (net commuting: no % change)
         "?indicator=births&regions=0127,0140&from=2008&to=2024&mode=per1000&ref=00",
         "?indicator=population&regions=0126,0192&from=2000&to=2020&mode=index&base=2005",
     ],

@@ -386,3 +386,31 @@ def test_initial_layout_holds_the_opened_pages_header_so_it_is_not_redrawn_on_lo
     links = _components(moved["site-header"]["children"], {})
     assert links["nav-karta"]["props"]["className"] == "nav-link active"
     assert links["nav-karta"]["props"]["children"] == "Karta"
+
+
+def test_about_page_shows_a_failed_run_at_once_in_both_languages(client, app) -> None:
+    """/om reads the runs table on every request (issue 15): its layout is never kept, though the dataset
+    version stays the same after a failed refresh; the pages that depend only on the version still are."""
+    from etl.store import Store
+
+    def runs_text(lang: str) -> str:
+        referrer = "http://localhost/om" + ("?lang=en" if lang == "en" else "")
+        resp = client.get("/_dash-layout", headers={"Accept-Encoding": "identity", "Referer": referrer})
+        assert resp.status_code == 200
+        return json.dumps(resp.get_json(), ensure_ascii=False)
+
+    assert serving.is_live_page("http://localhost/om?lang=en") and not serving.is_live_page("http://localhost/jamfor")
+    version = data.dataset().version
+    before = {lang: runs_text(lang) for lang in ("sv", "en")}
+    store = Store(app.store_url)
+    try:
+        run = store.start_run("manual")
+        store.finish_run(run, "failed", error="SCB TAB638: HTTP 503 Service Unavailable")
+    finally:
+        store.dispose()
+    assert data.dataset().version == version  # nothing was published
+    after = {lang: runs_text(lang) for lang in ("sv", "en")}
+    for lang, status in (("sv", "misslyckad, inget publicerat"), ("en", "failed, nothing published")):
+        assert status not in before[lang] and status in after[lang]
+        assert "SCB TAB638: HTTP 503 Service Unavailable" in after[lang]
+    assert not any(k[0] == "layout" and "/om" in str(k[-1]) for k in serving._gets)
