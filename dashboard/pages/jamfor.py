@@ -10,6 +10,7 @@ The first view is rendered into the page layout, so the first paint needs no cal
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import dash
@@ -18,11 +19,14 @@ import numpy as np
 from dash import Input, Output, State, ctx, dcc, html
 
 from dashboard import data
+from dashboard.a11y import _join as join_names
 from dashboard.a11y import ranking_summary, series_summary
+from dashboard.annotations import break_list, marks_of
 from dashboard.components import download_buttons, field
 from dashboard.downloads import export, unit_label
 from dashboard.figures import GRAPH_CONFIG, empty_spec, ranking_spec, region_colours, timeseries_spec
 from dashboard.i18n import fmt_number, t
+from dashboard.references import fitting_modes, flattening_ratio, needs_panel
 from dashboard.state import GROUP, MODES, REFERENCES, ViewState, context_from, parse_query, to_params, to_query
 from etl.query import Dataset, QueryError, Selection, query, query_columns
 
@@ -226,15 +230,16 @@ def build_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
     else:
         frame = cached_columns(dataset, ts_selection(state), lang)
         breaks = [(b.year, b.label(lang)) for b in ind.breaks]
-        ts = timeseries_spec(
-            frame, lang, title, unit, decimals, colours, breaks, years=list(range(state.year_from, state.year_to + 1))
-        )
+        grid = list(range(state.year_from, state.year_to + 1))
+        panel = needs_panel(_values_by_region(frame), bool(ind.unit.count), state.mode)
+        ts = timeseries_spec(frame, lang, title, unit, decimals, colours, breaks, years=grid, ref_panel=panel)
     rank_frame = cached_columns(dataset, rank_selection(state, dataset), lang)
     rank = ranking_spec(
         rank_frame, state.year, lang, t("cmp_rank_title", lang, year=state.year), unit, decimals, colours, state.regions
     )
     return {
         "ts": ts,
+        "ts_breaks": break_list(marks_of(ts), lang, "jf-ts-breaks"),
         "rank": rank,
         "table": table_block(frame, decimals, lang) if frame is not None else no_table(t("cmp_no_regions", lang)),
         # the charts' text alternative (issue 9): what is shown, highest and lowest, trend; the data is the table
@@ -262,9 +267,43 @@ def build_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
                 id="jf-rank-summary",
             ),
             *(explanations(frame, dataset, state) if frame is not None else []),
+            *(reference_note(frame, dataset, state) if frame is not None and ts["layout"]["meta"]["ref_panel"] else []),
         ],
         "notes": notes_block(dataset, state),
     }
+
+
+def _values_by_region(cols: Columns) -> dict[str, list[float | None]]:
+    out: dict[str, list[float | None]] = {}
+    for code, value in zip(cols["region_code"].tolist(), cols["value"].tolist(), strict=True):
+        out.setdefault(str(code), []).append(None if value != value else float(value))
+    return out
+
+
+def reference_note(cols: Columns, dataset: Dataset, state: ViewState) -> list:
+    """Why the references have their own panel, and the fitting alternative in one click (a link to the
+    same view in that mode: the URL holds the choice)."""
+    lang = state.lang
+    ind = dataset.catalog.indicators[state.indicator]
+    ratio = flattening_ratio(_values_by_region(cols)) or 0
+    refs = join_names([dataset.regions.name(c, lang) for c in state.ref], lang)
+    links: list = []
+    for mode in fitting_modes(state.indicator, bool(ind.unit.count)):
+        target = replace(state, mode=mode, base=state.year_from if mode == "index" else None, notices=())
+        label = t("ref_switch_index", lang, base=state.year_from) if mode == "index" else t("ref_switch_per1000", lang)
+        links += [" ", dcc.Link(label, href=PATH + to_query(target), className="btn small", id=f"jf-switch-{mode}")]
+    return [
+        html.P(
+            [
+                t("ref_panel_note", lang, refs=refs, ratio=fmt_number(ratio, 0, lang)),
+                " ",
+                html.Strong(t("ref_switch_lead", lang)),
+                *links,
+            ],
+            className="notice",
+            id="jf-ref-panel",
+        )
+    ]
 
 
 def notice_block(state: ViewState) -> list:
@@ -285,7 +324,7 @@ def layout(written: Any = None, **params: Any) -> Any:
     lang = state.lang
     first, last = dataset.years(state.indicator) or (state.year_from, state.year_to)
     # the first view is part of the page: the chart is drawn without waiting for a callback
-    ts, rank, table, explain, notes, error, link, _, written_params = view_outputs(dataset, state)
+    ts, rank, table, explain, notes, error, link, _, written_params, ts_breaks = view_outputs(dataset, state)
     return html.Div(
         [
             html.H1(t("page_compare", lang)),
@@ -409,6 +448,7 @@ def layout(written: Any = None, **params: Any) -> Any:
             html.Div(error, id="jf-error"),
             html.Div(explain, id="jf-explain"),
             dcc.Loading(dcc.Graph(id="ts-graph", figure=ts, config=GRAPH_CONFIG), type="circle", delay_show=300),
+            html.Div(ts_breaks, id="jf-ts-breaks-box"),
             dcc.Loading(dcc.Graph(id="rank-graph", figure=rank, config=GRAPH_CONFIG), type="circle", delay_show=300),
             download_buttons(lang),
             html.P([t("cmp_share", lang) + ": ", html.A(link, id="jf-share", href=link)], className="share"),
@@ -447,7 +487,8 @@ def _state_from_controls(lang, indicator, regions, ref, mode, base, sex, year_fr
 
 def view_outputs(dataset: Dataset, state: ViewState) -> tuple:
     """The main callback's outputs for `state` (also put into the page layout for the first view):
-    ts figure, rank figure, table, explanations, notes, error, share href, share text, jf-params."""
+    ts figure, rank figure, table, explanations, notes, error, share href, share text, jf-params,
+    the list of the ts figure's series breaks."""
     search = to_query(state)
     link = share_link(search)
     params = {"search": search, "params": to_params(state)}
@@ -456,8 +497,19 @@ def view_outputs(dataset: Dataset, state: ViewState) -> tuple:
     except QueryError as exc:
         empty = empty_spec(t("cmp_no_data", state.lang), state.lang)
         error = html.P(t("notice_query", state.lang, message=str(exc)), className="notice warn")
-        return (empty, empty, no_table(), [], notes_block(dataset, state), error, link, link, params)
-    return (view["ts"], view["rank"], view["table"], view["explain"], view["notes"], [], link, link, params)
+        return (empty, empty, no_table(), [], notes_block(dataset, state), error, link, link, params, [])
+    return (
+        view["ts"],
+        view["rank"],
+        view["table"],
+        view["explain"],
+        view["notes"],
+        [],
+        link,
+        link,
+        params,
+        view["ts_breaks"],
+    )
 
 
 def share_link(search: str) -> str:
@@ -556,6 +608,7 @@ def register(app: dash.Dash) -> None:
         Output("jf-share", "href"),
         Output("jf-share", "children"),
         Output("jf-params", "data"),
+        Output("jf-ts-breaks-box", "children"),
         Input("jf-indicator", "value"),
         Input("jf-regions", "value"),
         Input("jf-ref", "value"),

@@ -17,6 +17,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard import data
 from dashboard.a11y import flows_summary, ranking_summary, series_summary
+from dashboard.annotations import break_list, marks_of
 from dashboard.components import field, simple_table
 from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure, ranks
 from dashboard.figures_maps import (
@@ -186,11 +187,11 @@ def render(dataset: Dataset, params: dict[str, str], flows: pd.DataFrame | None 
     )
     return {
         "lines": lines,
-        "lines_text": chart_text(
-            "pd-lines", indicator_summary(rows, COMMUTING_SERIES, lines_title, unit, lang), lines_title, lang
-        ),
+        "lines_text": break_list(marks_of(lines), lang, "pd-lines-breaks")
+        + chart_text("pd-lines", indicator_summary(rows, COMMUTING_SERIES, lines_title, unit, lang), lines_title, lang),
         "day_night": day_night,
-        "day_night_text": chart_text(
+        "day_night_text": break_list(marks_of(day_night), lang, "pd-day-night-breaks")
+        + chart_text(
             "pd-day-night", indicator_summary(rows, DAY_NIGHT, day_night_title, unit, lang), day_night_title, lang
         ),
         "ranking": ranking,
