@@ -101,7 +101,7 @@ def test_breaks_drawn_as_vertical_lines(bundled_dataset: Dataset) -> None:
 
 def test_year_axis_is_fixed_to_the_years_with_data(bundled_dataset: Dataset) -> None:
     # a label near the end can no longer widen the year axis: the range is the data's, half a year padded
-    frame, fig = _ts(bundled_dataset, Selection("net_commuting", ("0127",), 1993, 2021), breaks=[(2019, "Ny källa")])
+    _, fig = _ts(bundled_dataset, Selection("net_commuting", ("0127",), 1993, 2021), breaks=[(2019, "Ny källa")])
     assert tuple(fig.layout.xaxis.range) == (1992.5, 2021.5) and fig.layout.xaxis.autorange is False
 
 
