@@ -96,7 +96,7 @@ def test_share_link_indicator_language_download(page: Page, base_url: str, tmp_p
     with page.expect_download(timeout=20000) as info:
         page.click("#dl-csv-sv")
     download = info.value
-    assert download.suggested_filename == "population_0127-0181-01_2000-2024.csv"
+    assert download.suggested_filename == "population_0127-0181-01_2000-2024_excel.csv"
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     raw = target.read_bytes()
@@ -108,6 +108,10 @@ def test_share_link_indicator_language_download(page: Page, base_url: str, tmp_p
     for row, (region, year, value) in zip(data, table, strict=True):
         assert (row[3], row[4]) == (region, year)
         assert (row[6].replace(",", ".") or "–") == value.replace(",", "")
+    # the plain CSV has a name of its own (the second download is no "(1)")
+    with page.expect_download(timeout=20000) as info:
+        page.click("#dl-csv")
+    assert info.value.suggested_filename == "population_0127-0181-01_2000-2024.csv"
     assert page.errors == []  # type: ignore[attr-defined]
 
 
