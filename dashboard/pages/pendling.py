@@ -29,6 +29,7 @@ from dashboard.figures_maps import (
 )
 from dashboard.geo import municipality_names
 from dashboard.i18n import fmt_number, t
+from dashboard.opening import flows_touching, newest_with
 from dashboard.pages.views_common import (
     Param,
     chart_text,
@@ -59,14 +60,24 @@ def commuting_years(dataset: Dataset) -> list[int]:
     return sorted({int(y) for y in rows.loc[rows["region_code"].isin(members) & rows["value"].notna(), "year"]})
 
 
-def spec(dataset: Dataset) -> Any:
+def spec(dataset: Dataset, flows: pd.DataFrame | None = None) -> Any:
+    """The URL parameters. The year defaults to the newest with flows for the chosen region (with `flows`)."""
     members = list(dataset.regions.groups[GROUP].members)
-    years = [str(y) for y in commuting_years(dataset)]
+    all_years = commuting_years(dataset)
+    years = [str(y) for y in all_years]
 
-    def params(_chosen: dict[str, str]) -> list[Param]:
-        return [Param("region", [GROUP, *members], members[0]), Param("year", years, years[-1])]
+    def params(chosen: dict[str, str]) -> list[Param]:
+        region = chosen.get("region", members[0])
+        touching = flows_touching(flows, region, members, GROUP) if flows is not None else None
+        default = newest_with(all_years, flow_years(touching)) if touching is not None else all_years[-1]
+        return [Param("region", [GROUP, *members], members[0]), Param("year", years, str(default))]
 
     return params
+
+
+def live_spec(dataset: Dataset) -> Any:
+    """spec() with the store's flows (the page and its callback)."""
+    return spec(dataset, side_tables()[0])
 
 
 def names_for(dataset: Dataset, lang: str) -> dict[str, str]:
@@ -161,12 +172,15 @@ def render(dataset: Dataset, params: dict[str, str], flows: pd.DataFrame | None 
             notes.append(html.P(why, className="notice", id="pd-region-own"))
     notes.append(html.P(t("pd_internal_note", lang), className="note"))
     # flows
-    if region == GROUP:
-        touching = flows[flows["from_code"].isin(members) | flows["to_code"].isin(members)]
-    else:
-        touching = flows[(flows["from_code"] == region) | (flows["to_code"] == region)]
+    touching = flows_touching(flows, region, members, GROUP)
     in_year = touching[(touching["year"] == year) & touching["value"].notna()]
     available = flow_years(touching)
+    last = commuting_years(dataset)[-1]
+    if available and year == available[-1]:  # why this year (the view opens on it)
+        key = "pd_year_chosen" if year < last else "pd_year_chosen_last"
+        notes.insert(
+            0, html.P(t(key, lang, year=year, name=names[region], last=last), className="notice", id="pd-year-why")
+        )
     flows_title = t("pd_flows_title", lang, year=year, name=names[region])
     if in_year.empty:
         sankey = empty_figure(t("pd_no_flows", lang, year=year), lang)
@@ -187,13 +201,15 @@ def render(dataset: Dataset, params: dict[str, str], flows: pd.DataFrame | None 
     )
     return {
         "lines": lines,
-        "lines_text": break_list(marks_of(lines), lang, "pd-lines-breaks")
-        + chart_text("pd-lines", indicator_summary(rows, COMMUTING_SERIES, lines_title, unit, lang), lines_title, lang),
+        "lines_text": chart_text(
+            "pd-lines", indicator_summary(rows, COMMUTING_SERIES, lines_title, unit, lang), lines_title, lang
+        )
+        + break_list(marks_of(lines), lang, "pd-lines-breaks"),
         "day_night": day_night,
-        "day_night_text": break_list(marks_of(day_night), lang, "pd-day-night-breaks")
-        + chart_text(
+        "day_night_text": chart_text(
             "pd-day-night", indicator_summary(rows, DAY_NIGHT, day_night_title, unit, lang), day_night_title, lang
-        ),
+        )
+        + break_list(marks_of(day_night), lang, "pd-day-night-breaks"),
         "ranking": ranking,
         "ranking_text": ranking_block(values, names, members, rank_title, unit, lang),
         "flows_text": flows_text,
@@ -253,7 +269,7 @@ def flows_block(in_year: pd.DataFrame, names: dict[str, str], title: str, unit: 
 
 
 def layout(written: Any = None, **raw: Any) -> Any:
-    view = read_view_url(raw, written, spec)
+    view = read_view_url(raw, written, live_spec)
     if view is None:
         return dash.no_update
     dataset, params, notices = view
@@ -341,7 +357,7 @@ def register(app: dash.Dash) -> None:
     )
     def update(region, year, lang):
         dataset = data.dataset()
-        params, _ = parse_params({"region": region, "year": year, "lang": lang}, spec(dataset))
+        params, _ = parse_params({"region": region, "year": year, "lang": lang}, live_spec(dataset))
         search = to_search(params)
         link = share_link(PATH, search)
         v = render(dataset, params)

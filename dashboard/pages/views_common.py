@@ -53,7 +53,10 @@ def parse_params(raw: Mapping[str, Any], spec: Callable[[dict[str, str]], Sequen
         notices.append(Notice("lang", lang))
         lang = None
     chosen: dict[str, str] = {"lang": lang or DEFAULT_LANG}
-    for p in spec(chosen):
+    i = 0
+    while i < len(params := spec(chosen)):  # asked again after each choice: a default may follow an earlier one
+        p = params[i]
+        i += 1
         value = _one(raw, p.name)
         if value is not None and value not in p.allowed:
             notices.append(Notice(p.name, value or ""))
