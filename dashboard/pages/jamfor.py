@@ -26,6 +26,7 @@ from dashboard.components import download_buttons, field
 from dashboard.downloads import export, unit_label
 from dashboard.figures import GRAPH_CONFIG, empty_spec, ranking_spec, region_colours, timeseries_spec
 from dashboard.i18n import fmt_number, t
+from dashboard.picker import MENU_HEIGHT, OPTION_HEIGHT, coverage_for, picker_options
 from dashboard.references import fitting_modes, flattening_ratio, needs_panel
 from dashboard.state import GROUP, MODES, REFERENCES, ViewState, context_from, parse_query, to_params, to_query
 from etl.query import Dataset, QueryError, Selection, query, query_columns
@@ -65,15 +66,10 @@ def rank_selection(state: ViewState, dataset: Dataset) -> Selection:
 
 
 def indicator_options(dataset: Dataset, lang: str) -> list[dict]:
-    """Indicators grouped by theme (a disabled heading per theme); indicators without data are left out."""
-    options: list[dict] = []
-    for theme_id, theme in dataset.catalog.themes.items():
-        members = [i for i in dataset.catalog.indicators.values() if i.theme == theme_id and dataset.years(i.id)]
-        if not members:
-            continue
-        options.append({"label": f"— {theme(lang)} —", "value": f"__theme_{theme_id}", "disabled": True})
-        options += [{"label": "\u2003" + i.label(lang), "value": i.id} for i in members]
-    return options
+    """The picker: indicators grouped by theme, each with its coverage for the eight (dashboard.picker)."""
+    members = dataset.regions.groups[GROUP].members
+    coverage = {i: coverage_for(dataset, i, members) for i in dataset.catalog.indicators}
+    return picker_options(dataset.catalog, coverage, lang)
 
 
 def year_options(first: int, last: int) -> list[dict]:
@@ -341,6 +337,10 @@ def layout(written: Any = None, **params: Any) -> Any:
                             value=state.indicator,
                             clearable=False,
                             searchable=True,
+                            search_order="original",  # matches stay under their theme
+                            optionHeight=OPTION_HEIGHT,
+                            maxHeight=MENU_HEIGHT,
+                            className="indicator-picker",
                         ),
                         class_name="field wide",
                     ),
