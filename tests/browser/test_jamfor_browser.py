@@ -179,14 +179,15 @@ def test_cold_page_loads_only_what_its_charts_and_controls_need(page: Page, base
 
 
 def test_year_axis_ends_with_the_data_beside_a_late_break(page: Page, base_url: str) -> None:
-    """A break in the last years (population: SCB's new table from 2025) is labelled leftwards, so the year
-    axis ends at the last year with data instead of running on to years with no data."""
+    """A break in the last years (population: SCB's new table from 2025) is a numbered marker with its text
+    listed under the chart, and the year axis ends at the last year with data instead of running on."""
     page.goto(base_url + "/jamfor?indicator=population&regions=0127&from=2001&to=2025&lang=sv")
     _wait_traces(page, ["Botkyrka"])
     axis = page.evaluate(
         "() => { const g = document.querySelector('#ts-graph .js-plotly-plot');"
         " return {range: g._fullLayout.xaxis.range, labels: g.layout.annotations.map(a => a.text)}; }"
     )
-    assert axis["labels"] == ["Ny tabell med CKM-brus (TAB5557)"]
+    assert axis["labels"] == ["1"]
+    assert page.locator("#jf-ts-breaks li").all_inner_texts() == ["2025: Ny tabell med CKM-brus (TAB5557)"]
     low, high = axis["range"]
     assert 2025 < high < 2027 and abs((high - 2025) - (2001 - low)) < 0.01  # the same padding at both ends
