@@ -326,3 +326,29 @@ GRAPH_CONFIG = {
     "modeBarButtons": [["toImage", "resetScale2d"]],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
+
+# plotly.js's own interface texts (the mode bar's tooltips, the zoom hint), in Swedish: plotly's locale files
+# are not in the bundle, so the dictionary goes with each graph's config (config.locales)
+PLOTLY_SV = {
+    "Download plot as a PNG": "Ladda ner diagrammet som PNG",
+    "Download plot": "Ladda ner diagrammet",
+    "Reset axes": "Återställ axlarna",
+    "Reset view": "Återställ vyn",
+    "Autoscale": "Skala automatiskt",
+    "Zoom": "Zooma",
+    "Zoom in": "Zooma in",
+    "Zoom out": "Zooma ut",
+    "Pan": "Panorera",
+    "Double-click to zoom back out": "Dubbelklicka för att zooma ut igen",
+    "Taking snapshot - this may take a few seconds": "Sparar bilden – det kan ta några sekunder",
+    "Snapshot succeeded": "Bilden är sparad",
+    "Sorry, there was a problem downloading your snapshot!": "Bilden kunde inte sparas.",
+    "Produced with Plotly.js": "Gjord med Plotly.js",
+}
+
+
+def graph_config(lang: str) -> dict:
+    """GRAPH_CONFIG with plotly's interface texts in `lang`."""
+    if norm_lang(lang) != "sv":
+        return GRAPH_CONFIG
+    return {**GRAPH_CONFIG, "locale": "sv", "locales": {"sv": {"dictionary": PLOTLY_SV}}}

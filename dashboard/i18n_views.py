@@ -39,6 +39,8 @@ VIEW_TEXTS: dict[str, dict[str, str]] = {
         "ref_report_year": "rapportår",
         "ref_source": "Källa",
         "dl_for_excel": "för Excel",
+        "origin_snapshot": "medföljande ögonblicksbild",
+        "origin_refresh": "uppdatering från källorna",
     },
     "en": {
         "ref_panel_label": "References, own scale",
@@ -73,5 +75,7 @@ VIEW_TEXTS: dict[str, dict[str, str]] = {
         "ref_report_year": "report year",
         "ref_source": "Source",
         "dl_for_excel": "for Excel",
+        "origin_snapshot": "bundled snapshot",
+        "origin_refresh": "refresh from the sources",
     },
 }

@@ -16,7 +16,7 @@ from dash import Input, Output, State, dcc, html
 from dashboard import data
 from dashboard.a11y import components_summary, pyramid_summary, series_summary
 from dashboard.components import field
-from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure, region_colours, timeseries_figure
+from dashboard.figures import _clean, empty_figure, graph_config, region_colours, timeseries_figure
 from dashboard.figures_maps import components_figure, pyramid_figure
 from dashboard.i18n import fmt_number, t
 from dashboard.opening import newest_with
@@ -302,13 +302,13 @@ def layout(written: Any = None, **raw: Any) -> Any:
                 className="controls",
             ),
             html.Div(id="pop-pyr-note"),
-            dcc.Loading(dcc.Graph(id="pop-pyramid", config=GRAPH_CONFIG), type="circle", delay_show=300),
+            dcc.Loading(dcc.Graph(id="pop-pyramid", config=graph_config(lang)), type="circle", delay_show=300),
             html.Div(id="pop-pyr-text"),
             html.Div(id="pop-check"),
-            dcc.Graph(id="pop-components", config=GRAPH_CONFIG),
+            dcc.Graph(id="pop-components", config=graph_config(lang)),
             html.Div(id="pop-comp-text"),
             html.P(id="pop-comp-note", className="note"),
-            dcc.Graph(id="pop-index", config=GRAPH_CONFIG),
+            dcc.Graph(id="pop-index", config=graph_config(lang)),
             html.Div(id="pop-index-text"),
             download_block("pop", lang),
             html.P([t("cmp_share", lang) + ": ", html.A(id="pop-share", href="#")], className="share"),

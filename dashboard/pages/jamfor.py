@@ -24,10 +24,11 @@ from dashboard.a11y import ranking_summary, series_summary
 from dashboard.annotations import break_list, marks_of
 from dashboard.components import download_buttons, field
 from dashboard.downloads import export, unit_label
-from dashboard.figures import GRAPH_CONFIG, empty_spec, ranking_spec, region_colours, timeseries_spec
+from dashboard.figures import empty_spec, graph_config, ranking_spec, region_colours, timeseries_spec
 from dashboard.i18n import fmt_number, t
 from dashboard.picker import MENU_HEIGHT, OPTION_HEIGHT, coverage_for, picker_options
 from dashboard.references import fitting_modes, flattening_ratio, needs_panel
+from dashboard.sources_text import source_name
 from dashboard.state import GROUP, MODES, REFERENCES, ViewState, context_from, parse_query, to_params, to_query
 from etl.query import Dataset, QueryError, Selection, query, query_columns
 
@@ -179,7 +180,13 @@ def table_block(cols: Columns, decimals: int, lang: str) -> str:
     components, which the browser's Dash renderer would take seconds to set up before any chart)."""
     status_text = {s: t(f"status_{s}", lang) for s in ("ok", "computed", "missing")}
     rows = [
-        [region, str(year), fmt_number(value, decimals, lang), status_text.get(status, status), source]
+        [
+            region,
+            str(year),
+            fmt_number(value, decimals, lang),
+            status_text.get(status, status),
+            source_name(source, lang),
+        ]
         for region, year, value, status, source in zip(
             cols["region"].tolist(),
             cols["year"].tolist(),
@@ -447,9 +454,11 @@ def layout(written: Any = None, **params: Any) -> Any:
             ),
             html.Div(error, id="jf-error"),
             html.Div(explain, id="jf-explain"),
-            dcc.Loading(dcc.Graph(id="ts-graph", figure=ts, config=GRAPH_CONFIG), type="circle", delay_show=300),
+            dcc.Loading(dcc.Graph(id="ts-graph", figure=ts, config=graph_config(lang)), type="circle", delay_show=300),
             html.Div(ts_breaks, id="jf-ts-breaks-box"),
-            dcc.Loading(dcc.Graph(id="rank-graph", figure=rank, config=GRAPH_CONFIG), type="circle", delay_show=300),
+            dcc.Loading(
+                dcc.Graph(id="rank-graph", figure=rank, config=graph_config(lang)), type="circle", delay_show=300
+            ),
             download_buttons(lang),
             html.P([t("cmp_share", lang) + ": ", html.A(link, id="jf-share", href=link)], className="share"),
             html.Div(notes, id="jf-notes", className="notes"),

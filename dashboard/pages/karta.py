@@ -16,7 +16,7 @@ from dashboard import data
 from dashboard.a11y import ranking_summary
 from dashboard.components import field, simple_table
 from dashboard.downloads import slug
-from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure, ranks
+from dashboard.figures import _clean, empty_figure, graph_config, ranks
 from dashboard.figures_maps import choropleth_figure
 from dashboard.geo import county_geojson
 from dashboard.i18n import fmt_number, t
@@ -191,7 +191,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
                 className="controls",
             ),
             html.P(t("map_keyboard", lang), className="note"),
-            dcc.Loading(dcc.Graph(id="ka-map", config=GRAPH_CONFIG), type="circle", delay_show=300),
+            dcc.Loading(dcc.Graph(id="ka-map", config=graph_config(lang)), type="circle", delay_show=300),
             html.P(id="ka-summary", className="chart-summary"),
             download_block("ka", lang),
             html.P([t("cmp_share", lang) + ": ", html.A(id="ka-share", href="#")], className="share"),

@@ -19,7 +19,7 @@ from dashboard import data
 from dashboard.a11y import flows_summary, ranking_summary, series_summary
 from dashboard.annotations import break_list, marks_of
 from dashboard.components import field, simple_table
-from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure, ranks
+from dashboard.figures import _clean, empty_figure, graph_config, ranks
 from dashboard.figures_maps import (
     COMMUTING_SERIES,
     DAY_NIGHT_SERIES,
@@ -44,6 +44,7 @@ from dashboard.pages.views_common import (
     view_header,
     view_params,
 )
+from dashboard.sources_text import source_ref_text
 from dashboard.state import GROUP, ViewState
 from etl.flows import flow_years, region_commuting
 from etl.query import Dataset, Selection, query
@@ -190,8 +191,12 @@ def render(dataset: Dataset, params: dict[str, str], flows: pd.DataFrame | None 
         flows_text: list = []
     else:
         sankey = sankey_figure(in_year, names, year, lang, flows_title)
-        sources = sorted(set(in_year["source_ref"]))
-        flow_note = t("pd_flows_source", lang, n=len(in_year), sources="; ".join(sources))
+        sources = sorted({source_ref_text(r, lang) for r in in_year["source_ref"]})
+        # the sources are cited as published (a table's title is its name)
+        flow_note = [
+            t("pd_flows_source", lang, n=len(in_year), sources="").rstrip() + " ",
+            html.Cite("; ".join(sources)),
+        ]
         flows_text = flows_block(in_year, names, flows_title, unit, lang)
     table = simple_table(
         [t("cmp_col_region", lang), t("pd_col_indicator", lang), t("cmp_col_year", lang), t("cmp_col_value", lang)],
@@ -306,14 +311,14 @@ def layout(written: Any = None, **raw: Any) -> Any:
                 className="controls",
             ),
             html.Div(id="pd-notes"),
-            dcc.Loading(dcc.Graph(id="pd-lines", config=GRAPH_CONFIG), type="circle", delay_show=300),
+            dcc.Loading(dcc.Graph(id="pd-lines", config=graph_config(lang)), type="circle", delay_show=300),
             html.Div(id="pd-lines-text"),
-            dcc.Graph(id="pd-day-night", config=GRAPH_CONFIG),
+            dcc.Graph(id="pd-day-night", config=graph_config(lang)),
             html.Div(id="pd-day-night-text"),
-            dcc.Graph(id="pd-ranking", config=GRAPH_CONFIG),
+            dcc.Graph(id="pd-ranking", config=graph_config(lang)),
             html.Div(id="pd-rank-text"),
             html.H2(t("pd_flows_heading", lang)),
-            dcc.Graph(id="pd-sankey", config=GRAPH_CONFIG),
+            dcc.Graph(id="pd-sankey", config=graph_config(lang)),
             html.Div(id="pd-flows-text"),
             html.P(id="pd-flow-note", className="note"),
             download_block("pd", lang),
