@@ -76,6 +76,7 @@ def series_by_region(frame: pd.DataFrame | Mapping, years: Sequence[int] | None 
 
 
 TIMESERIES_MARGIN = {"l": 95, "b": 100}
+LEGEND_ROW_PX = 22  # one legend entry's row on a phone
 REFERENCE_PANEL = (0.0, 0.24)  # the references' own panel (share of the plot height), under the regions'
 REGION_PANEL = (0.36, 1.0)
 
@@ -96,7 +97,7 @@ def _reference_panel(layout: dict, traces: list[dict], unit: str, decimals: int,
     layout["yaxis"].update(domain=list(REGION_PANEL))
     layout["yaxis2"] = {"domain": list(REFERENCE_PANEL), "tickformat": tickformat, "nticks": 3, "title": {"text": ""}}
     layout["xaxis"]["anchor"] = "y2"
-    layout["height"] = 560
+    layout["height"] += 80
     layout["annotations"] = [
         {
             "text": t("ref_panel_label", lang),
@@ -195,7 +196,8 @@ def timeseries_spec(
         yaxis={"title": {"text": unit}, "tickformat": ",~r" if decimals == 0 else ""},
         legend={"orientation": "h", "y": -0.18, "x": 0},
         hovermode="x unified",
-        height=480,
+        # on a phone the legend takes a row per series: the chart grows with them, so the plot keeps its height
+        height=max(480, 380 + LEGEND_ROW_PX * len(traces)),
         meta={**marks_meta(marks), "ref_panel": bool(ref_panel)},
     )
     # the year axis ends with the data: no label or empty year widens it
