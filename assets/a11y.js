@@ -154,7 +154,14 @@
   // Repairs that only set attributes run at once on every change. Building a data table and checking
   // whether a table scrolls (reading scrollWidth forces a layout) wait until the browser has painted
   // the frame in hand, so they never hold back the first chart on a cold load.
+  function fixMapCanvas(canvas) {
+    // MapLibre names its canvas "Map" whatever the page's language (issue 16: one language per page)
+    var text = document.documentElement.lang === 'en' ? 'Map' : 'Karta';
+    if (canvas.getAttribute('aria-label') !== text) { canvas.setAttribute('aria-label', text); }
+  }
+
   function repairNow() {
+    document.querySelectorAll('.maplibregl-canvas').forEach(fixMapCanvas);
     document.querySelectorAll('.dash-slider-thumb').forEach(fixSlider);
     document.querySelectorAll('.field input.dash-range-slider-input').forEach(function (input) {
       var id = labelIdFor(input);

@@ -31,6 +31,7 @@ from dashboard.api_params import (
     etag,
     parse_observations,
 )
+from dashboard.filenames import api_csv_format, download_name, stem
 from etl import settings
 from etl.catalog import Indicator, Text
 from etl.exporters import csv_text
@@ -350,6 +351,17 @@ def bundle() -> Response:
     return _observations("zip")
 
 
+def api_csv_name(dataset: Dataset, q: ObsQuery, rows: pd.DataFrame) -> str:
+    """The dashboard's naming rule (dashboard.filenames): indicator label (or ids), regions, years, and
+    `_excel.csv` for the Swedish-Excel layout (sep=; decimal=,)."""
+    cat = dataset.catalog.indicators
+    what = cat[q.indicators[0]].label(q.lang) if len(q.indicators) == 1 else "_".join(q.indicators)
+    years = [int(y) for y in rows["year"]] if len(rows) else []
+    first = q.year_from if q.year_from is not None else (min(years) if years else None)
+    last = q.year_to if q.year_to is not None else (max(years) if years else None)
+    return download_name(stem(what, q.regions, first, last), api_csv_format(q.sep, q.decimal))
+
+
 def _observations(fmt: str) -> Response:
     dataset = data.dataset()
     q = parse_observations(_args(), dataset, Limits.from_settings(), fmt)
@@ -357,7 +369,9 @@ def _observations(fmt: str) -> Response:
     def build() -> Response:
         rows = observations(dataset, q)
         if fmt == "csv":
-            return Response(csv_text(rows, q.sep, q.decimal), mimetype="text/csv")
+            resp = Response(csv_text(rows, q.sep, q.decimal), mimetype="text/csv")
+            resp.headers["Content-Disposition"] = f'attachment; filename="{api_csv_name(dataset, q, rows)}"'
+            return resp
         if fmt == "json":
             return _json(
                 {

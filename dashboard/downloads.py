@@ -5,11 +5,9 @@ Pure: a query() frame, the catalog and the view state in, (file name, bytes) out
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 import pandas as pd
 
+from dashboard.filenames import download_name, slug, stem
 from dashboard.i18n import t
 from dashboard.state import ViewState
 from etl.catalog import Catalog
@@ -18,18 +16,12 @@ from etl.licences import licence_items, licence_line
 from etl.query import MODE_UNITS
 
 FORMATS = {"csv_sv": ".csv", "csv": ".csv", "xlsx": ".xlsx"}
-
-
-def slug(text: str) -> str:
-    """'Folkmängd' -> 'folkmangd'; 'Net commuting' -> 'net_commuting'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_") or "data"
+__all__ = ["FORMATS", "export", "file_name", "licence_text", "preamble", "slug", "unit_label"]
 
 
 def file_name(label: str, state: ViewState, ext: str) -> str:
-    """e.g. 'folkmangd_0127-0181_2000-2024.csv'."""
-    codes = "-".join(state.all_regions) or "none"
-    return f"{slug(label)}_{codes}_{state.year_from}-{state.year_to}{ext}"
+    """e.g. 'folkmangd_0127-0181_2000-2024.csv' (`ext` as given; export() names files by format)."""
+    return stem(label, state.all_regions, state.year_from, state.year_to) + ext
 
 
 def licence_text(rows: pd.DataFrame, catalog: Catalog, lang: str) -> str:
@@ -81,7 +73,8 @@ def about_rows(about: list[tuple[str, str]], rows: pd.DataFrame, catalog: Catalo
 def export(rows: pd.DataFrame, catalog: Catalog, state: ViewState, link: str, fmt: str) -> tuple[str, bytes]:
     """(file name, content) of `rows` as `fmt` (csv_sv | csv | xlsx)."""
     about = preamble(rows, catalog, state, link)
-    name = file_name(catalog.indicators[state.indicator].label(state.lang), state, FORMATS[fmt])
+    label = catalog.indicators[state.indicator].label(state.lang)
+    name = download_name(stem(label, state.all_regions, state.year_from, state.year_to), fmt)
     lines = [f"{k}: {v}" for k, v in about]
     if fmt == "csv_sv":
         return name, swedish_excel_csv(rows, lines)

@@ -13,6 +13,16 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.annotations import (
+    break_annotations,
+    break_marks,
+    break_shapes,
+    marks_meta,
+    message_text,
+    title_block,
+    year_range,
+    years_with_values,
+)
 from dashboard.i18n import PLOTLY_SEPARATORS, norm_lang, t
 
 # One stable colour per municipality (issue 9): every colour has >= 3:1 contrast on white (WCAG 1.4.11)
@@ -66,6 +76,43 @@ def series_by_region(frame: pd.DataFrame | Mapping, years: Sequence[int] | None 
 
 
 TIMESERIES_MARGIN = {"l": 95, "b": 100}
+LEGEND_ROW_PX = 22  # one legend entry's row on a phone
+REFERENCE_PANEL = (0.0, 0.24)  # the references' own panel (share of the plot height), under the regions'
+REGION_PANEL = (0.36, 1.0)
+
+
+def _span(series: Mapping[str, dict]) -> tuple[int, int]:
+    """The first and last year the chart shows (with data, else the grid's)."""
+    with_data = [y for s in series.values() for y in years_with_values(s["years"], s["values"])]
+    every = with_data or [y for s in series.values() for y in s["years"]] or [0]
+    return min(every), max(every)
+
+
+def _reference_panel(layout: dict, traces: list[dict], unit: str, decimals: int, lang: str) -> None:
+    """Move the references' traces onto a small panel with its own y axis under the regions' panel."""
+    for trace in traces:
+        if trace["meta"]["region_code"] in REFERENCE_STYLE:
+            trace["yaxis"] = "y2"
+    tickformat = ",~r" if decimals == 0 else ""
+    layout["yaxis"].update(domain=list(REGION_PANEL))
+    layout["yaxis2"] = {"domain": list(REFERENCE_PANEL), "tickformat": tickformat, "nticks": 3, "title": {"text": ""}}
+    layout["xaxis"]["anchor"] = "y2"
+    layout["height"] += 80
+    layout["annotations"] = [
+        {
+            "text": t("ref_panel_label", lang),
+            "showarrow": False,
+            "xref": "paper",
+            "x": 0,
+            "xanchor": "left",
+            "yref": "paper",
+            "y": REFERENCE_PANEL[1],
+            "yanchor": "bottom",
+            "yshift": 2,
+            "font": {"size": 12, "color": "#444444"},
+            "name": "ref-panel",
+        }
+    ]
 
 
 def _template() -> dict:
@@ -85,12 +132,13 @@ def _base_layout(fig: go.Figure, lang: str, title: str) -> None:
 
 def base_layout(lang: str, title: str) -> dict:
     """The common layout as a dict, with the plotly_white template inlined."""
+    title_spec, top = title_block(title)
     return {
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        "title": title_spec,
         "separators": PLOTLY_SEPARATORS[norm_lang(lang)],
         "template": TEMPLATE,
         "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13},
-        "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
+        "margin": {"l": 60, "r": 20, "t": max(60, top), "b": 50},
         "hoverlabel": {"namelength": -1},
     }
 
@@ -112,8 +160,10 @@ def timeseries_spec(
     colours: Mapping[str, str],
     breaks: Sequence[tuple[int, str]] = (),
     years: Sequence[int] | None = None,
+    ref_panel: bool = False,
 ) -> dict:
-    """The time-series figure as a plain plotly.js dict (fast to build and to serialise)."""
+    """The time-series figure as a plain plotly.js dict (fast to build and to serialise). Series breaks are
+    numbered markers (dashboard.annotations); with `ref_panel` the references get a small panel of their own."""
     series = series_by_region(frame, years)
     fmt = _value_format(decimals)
     status_text = {s: _status_text(s, lang) for s in ("ok", "computed", "missing")}
@@ -135,53 +185,32 @@ def timeseries_spec(
                 "meta": {"region_code": code},
             }
         )
+    marks = break_marks(breaks, *_span(series))
     layout = base_layout(lang, title)
+    layout["title"], top = title_block(title, marks)
     layout.update(
         # room for the legend below and six-digit tick labels beside the axis title from the start: plotly grows a
         # margin that is too small for them (autoexpand) by drawing the chart a second time (~0.1 s on a first load)
-        margin={**layout["margin"], **TIMESERIES_MARGIN},
+        margin={**layout["margin"], **TIMESERIES_MARGIN, "t": top},
         xaxis={"title": {"text": t("axis_year", lang)}, "tickformat": "d"},
         yaxis={"title": {"text": unit}, "tickformat": ",~r" if decimals == 0 else ""},
         legend={"orientation": "h", "y": -0.18, "x": 0},
         hovermode="x unified",
-        height=480,
+        # on a phone the legend takes a row per series: the chart grows with them, so the plot keeps its height
+        height=max(480, 380 + LEGEND_ROW_PX * len(traces)),
+        meta={**marks_meta(marks), "ref_panel": bool(ref_panel)},
     )
-    all_years = [y for s in series.values() for y in s["years"]]
-    shapes, annotations = [], []
-    for year, label in breaks:
-        if all_years and min(all_years) <= year <= max(all_years):
-            x = year - 0.5
-            # the label runs towards the middle: text running out of the data would widen the year axis
-            # (plotly fits annotations on an axis into its autorange) and leave years without data on it
-            right_half = x > (min(all_years) + max(all_years)) / 2
-            shapes.append(
-                {
-                    "type": "line",
-                    "x0": x,
-                    "x1": x,
-                    "xref": "x",
-                    "y0": 0,
-                    "y1": 1,
-                    "yref": "y domain",
-                    "line": {"color": "#b00020", "dash": "dot", "width": 1.5},
-                }
-            )
-            annotations.append(
-                {
-                    "x": x,
-                    "y": 1,
-                    "yref": "paper",
-                    "text": label,
-                    "showarrow": False,
-                    "xanchor": "right" if right_half else "left",
-                    "xshift": -3 if right_half else 3,
-                    "yanchor": "bottom",
-                    "font": {"size": 11, "color": "#b00020"},
-                }
-            )
-    if shapes:
-        layout["shapes"] = shapes
-        layout["annotations"] = annotations
+    # the year axis ends with the data: no label or empty year widens it
+    x_range = year_range(y for s in series.values() for y in years_with_values(s["years"], s["values"]))
+    if x_range is None:
+        x_range = year_range(y for s in series.values() for y in s["years"])
+    if x_range is not None:
+        layout["xaxis"].update(range=x_range, autorange=False)
+    if ref_panel:
+        _reference_panel(layout, traces, unit, decimals, lang)
+    if marks:
+        layout["shapes"] = break_shapes(marks)
+        layout["annotations"] = [*layout.get("annotations", []), *break_annotations(marks)]
     return {"data": traces, "layout": layout}
 
 
@@ -194,9 +223,10 @@ def timeseries_figure(
     colours: Mapping[str, str],
     breaks: Sequence[tuple[int, str]] = (),
     years: Sequence[int] | None = None,
+    ref_panel: bool = False,
 ) -> go.Figure:
     """One line per region in the frame's order; references dashed; breaks as vertical lines."""
-    return go.Figure(timeseries_spec(frame, lang, title, unit, decimals, colours, breaks, years))
+    return go.Figure(timeseries_spec(frame, lang, title, unit, decimals, colours, breaks, years, ref_panel))
 
 
 def ranks(values: Mapping[str, float | None]) -> dict[str, int | None]:
@@ -225,23 +255,28 @@ def ranking_spec(
     order = list(reversed(order))  # plotly draws the first category at the bottom
     fmt_missing = t("cmp_rank_missing", lang)
     ranked = sum(1 for r in rank.values() if r is not None)
+    texts = [t("cmp_rank_text", lang, rank=rank[c], n=ranked) if rank[c] else fmt_missing for c in order]
+    # a negative bar's outside text runs left into the region names: then the rank goes into the name
+    leftwards = any(values[c] is not None and values[c] < 0 for c in order)
+    labels = [f"{names[c]} ({text})" if leftwards else names[c] for c, text in zip(order, texts, strict=True)]
     bar = {
         "type": "bar",
         "x": [values[c] for c in order],
-        "y": [names[c] for c in order],
+        "y": labels,
         "orientation": "h",
         "marker": {"color": [colours.get(c, OTHER_BAR) if c in highlight else OTHER_BAR for c in order]},
-        # ranked among those with a value: "1 av 3" when 3 of the 8 have one
-        "text": [t("cmp_rank_text", lang, rank=rank[c], n=ranked) if rank[c] else fmt_missing for c in order],
+        "text": texts,
         "textposition": "outside",
         "textangle": 0,
         "cliponaxis": False,
         "customdata": list(order),
         "hovertemplate": f"%{{y}}: %{{x:{_value_format(decimals)}}} {unit}<extra></extra>",
     }
+    if leftwards:
+        del bar["text"], bar["textposition"], bar["textangle"]
     layout = base_layout(lang, title)
     layout.update(
-        xaxis={"title": {"text": unit}, "tickformat": ",~r" if decimals == 0 else ""},
+        xaxis={"title": {"text": unit}, "tickformat": ",~r" if decimals == 0 else "", "automargin": True, "nticks": 6},
         yaxis={"automargin": True},
         height=360,
         showlegend=False,
@@ -271,13 +306,13 @@ def empty_spec(message: str, lang: str) -> dict:
         yaxis={"visible": False},
         annotations=[
             {
-                "text": message,
+                "text": message_text(message),
                 "showarrow": False,
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0.5,
                 "y": 0.5,
-                "font": {"size": 15},
+                "font": {"size": 14},
             }
         ],
         height=300,
@@ -294,3 +329,29 @@ GRAPH_CONFIG = {
     "modeBarButtons": [["toImage", "resetScale2d"]],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
+
+# plotly.js's own interface texts (the mode bar's tooltips, the zoom hint), in Swedish: plotly's locale files
+# are not in the bundle, so the dictionary goes with each graph's config (config.locales)
+PLOTLY_SV = {
+    "Download plot as a PNG": "Ladda ner diagrammet som PNG",
+    "Download plot": "Ladda ner diagrammet",
+    "Reset axes": "Återställ axlarna",
+    "Reset view": "Återställ vyn",
+    "Autoscale": "Skala automatiskt",
+    "Zoom": "Zooma",
+    "Zoom in": "Zooma in",
+    "Zoom out": "Zooma ut",
+    "Pan": "Panorera",
+    "Double-click to zoom back out": "Dubbelklicka för att zooma ut igen",
+    "Taking snapshot - this may take a few seconds": "Sparar bilden – det kan ta några sekunder",
+    "Snapshot succeeded": "Bilden är sparad",
+    "Sorry, there was a problem downloading your snapshot!": "Bilden kunde inte sparas.",
+    "Produced with Plotly.js": "Gjord med Plotly.js",
+}
+
+
+def graph_config(lang: str) -> dict:
+    """GRAPH_CONFIG with plotly's interface texts in `lang`."""
+    if norm_lang(lang) != "sv":
+        return GRAPH_CONFIG
+    return {**GRAPH_CONFIG, "locale": "sv", "locales": {"sv": {"dictionary": PLOTLY_SV}}}

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.annotations import break_annotations, break_marks, break_shapes, marks_meta, title_block, year_range
 from dashboard.figures import _base_layout, _clean, _value_format, ranks
 from dashboard.i18n import fmt_number, t
 
@@ -137,30 +138,13 @@ def choropleth_figure(
     fig.update_layout(
         map={"style": "white-bg", "center": {"lon": 18.05, "lat": 59.32}, "zoom": 6.9},
         height=620,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        margin={"l": 10, "r": 10, "b": 10},  # the top margin is the title's (base layout)
         showlegend=False,
     )
     return fig
 
 
 # ---------------------------------------------------------------- /pendling
-def _breaks(fig: go.Figure, breaks: Sequence[tuple[int, str]], years: Sequence[int]) -> None:
-    for year, label in breaks:
-        if years and min(years) < year <= max(years):
-            fig.add_vline(x=year - 0.5, line={"color": BREAK_LINE, "dash": "dot", "width": 1.5})
-            fig.add_annotation(
-                x=year - 0.5,
-                y=1,
-                yref="paper",
-                text=label,
-                showarrow=False,
-                xanchor="left",
-                yanchor="bottom",
-                textangle=0,
-                font={"size": 10, "color": BREAK_LINE},
-            )
-
-
 def lines_figure(
     frame: pd.DataFrame,
     series: Sequence[tuple[str, str, str, str]],
@@ -197,7 +181,18 @@ def lines_figure(
         height=430,
     )
     fig.add_hline(y=0, line={"color": ZERO_LINE, "width": 1})
-    _breaks(fig, breaks, years)
+    with_data = sorted({int(y) for y, v in zip(frame["year"], frame["value"], strict=True) if _clean(v) is not None})
+    shown = with_data or years
+    marks = break_marks(breaks, shown[0], shown[-1]) if shown else []
+    title_spec, top = title_block(title, marks)
+    fig.update_layout(title=title_spec, margin={"t": top}, meta=marks_meta(marks))
+    x_range = year_range(shown)
+    if x_range is not None:  # the year axis ends with the data
+        fig.update_xaxes(range=x_range, autorange=False)
+    for shape in break_shapes(marks):
+        fig.add_shape(shape)
+    for note in break_annotations(marks):
+        fig.add_annotation(note)
     return fig
 
 
@@ -207,10 +202,13 @@ def net_ranking_figure(
     """Net commuting of the municipalities (and Södertörn as a region) in `year`, highest on top."""
     order = sorted(values, key=lambda c: (values[c] is None, -(values[c] or 0)))
     order.reverse()
+    # the signed value is part of the region's label: a bar's outside text, running left from a negative
+    # bar, would collide with the labels ("Södertörn−64 213")
+    labels = [f"{names[c]}  {fmt_number(values[c], 0, lang, sign=True)}" for c in order]
     fig = go.Figure(
         go.Bar(
             x=[values[c] for c in order],
-            y=[names[c] for c in order],
+            y=labels,
             orientation="h",
             marker={
                 "color": [
@@ -220,20 +218,25 @@ def net_ranking_figure(
                     for c in order
                 ]
             },
-            text=[fmt_number(values[c], 0, lang, sign=True) for c in order],
-            textposition="outside",
-            cliponaxis=False,
-            customdata=order,
-            hovertemplate=f"%{{y}} {year}: %{{x:+,.0f}} {unit}<extra></extra>",
+            customdata=[names[c] for c in order],
+            meta={"codes": order},
+            hovertemplate=f"%{{customdata}} {year}: %{{x:+,.0f}} {unit}<extra></extra>",
         )
     )
     _base_layout(fig, lang, title)
     fig.update_layout(
-        xaxis={"title": {"text": unit}, "tickformat": ",~r", "zeroline": True, "zerolinecolor": "#333333"},
+        xaxis={
+            "title": {"text": unit},
+            "tickformat": ",~r",
+            "zeroline": True,
+            "zerolinecolor": "#333333",
+            "automargin": True,
+            "nticks": 5,
+        },
         yaxis={"automargin": True},
         height=380,
         showlegend=False,
-        margin={"r": 80},
+        margin={"r": 30},
     )
     return fig
 

@@ -554,3 +554,14 @@ def fmt_date(iso: str | None, lang: str = DEFAULT_LANG) -> str:
     if not iso:
         return t("data_unavailable", lang)
     return str(iso)[:10]
+
+
+def _merge_view_texts() -> None:
+    """Issue 16's texts live in dashboard.i18n_views (easy to merge); one table for t()."""
+    from dashboard.i18n_views import VIEW_TEXTS
+
+    for lang in LANGS:
+        TEXTS[lang].update(VIEW_TEXTS[lang])
+
+
+_merge_view_texts()

@@ -16,9 +16,10 @@ from dash import Input, Output, State, dcc, html
 from dashboard import data
 from dashboard.a11y import components_summary, pyramid_summary, series_summary
 from dashboard.components import field
-from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure, region_colours, timeseries_figure
+from dashboard.figures import _clean, empty_figure, graph_config, region_colours, timeseries_figure
 from dashboard.figures_maps import components_figure, pyramid_figure
 from dashboard.i18n import fmt_number, t
+from dashboard.opening import newest_with
 from dashboard.pages.views_common import (
     Param,
     chart_text,
@@ -49,19 +50,31 @@ def population_years(dataset: Dataset) -> list[int]:
     return sorted({int(y) for y in rows.loc[rows["region_code"].isin(members) & rows["value"].notna(), "year"]})
 
 
-def spec(dataset: Dataset) -> Any:
+def spec(dataset: Dataset, ages: pd.DataFrame | None = None) -> Any:
+    """The URL parameters. The year defaults to the newest with age data (the region's, else any region's)
+    when `ages` is given, else to the newest year."""
     members = list(dataset.regions.groups[GROUP].members)
-    years = [str(y) for y in population_years(dataset)]
+    all_years = population_years(dataset)
+    years = [str(y) for y in all_years]
 
-    def params(_chosen: dict[str, str]) -> list[Param]:
+    def params(chosen: dict[str, str]) -> list[Param]:
+        region = chosen.get("region", members[0])
+        default = all_years[-1]
+        if ages is not None and len(ages):
+            default = newest_with(all_years, age_years(ages, region), age_years(ages)) or default
         return [
             Param("region", members, members[0]),
-            Param("year", years, years[-1]),
+            Param("year", years, str(default)),
             Param("overlay", OVERLAYS, "none"),
             Param("base", years, DEFAULT_BASE if DEFAULT_BASE in years else years[0]),
         ]
 
     return params
+
+
+def live_spec(dataset: Dataset) -> Any:
+    """spec() with the store's age data (the page and its callback)."""
+    return spec(dataset, side_tables()[1])
 
 
 def pyramid_for(ages: pd.DataFrame, dataset: Dataset, code: str, year: int) -> pd.DataFrame | None:
@@ -124,11 +137,19 @@ def render(dataset: Dataset, params: dict[str, str], ages: pd.DataFrame | None =
         pyr_title = t("pop_pyramid_title", lang, name=name, year=year)
         pyr = pyramid_figure(table, lang, pyr_title, over, over_name, as_share=over is not None)
         pyr_text = pyramid_block(table, over, over_name, pyr_title, unit, lang)
-        pyr_note = (
+        pyr_note = [
             html.P(t("pop_overlay_missing", lang, name=over_name, year=year), className="notice")
             if overlay != "none" and over is None
             else None
-        )
+        ]
+        have, last = age_years(ages, region), population_years(dataset)[-1]
+        if have and year == have[-1] and year < last:  # why this year (the view opens on it)
+            pyr_note.insert(
+                0,
+                html.P(
+                    t("pop_year_chosen", lang, year=year, name=name, last=last), className="notice", id="pop-year-why"
+                ),
+            )
         band_sum = float(table.sum().sum())
         total = population_total(dataset, region, year)
         check = [
@@ -234,7 +255,7 @@ def index_block(idx: pd.DataFrame, title: str, lang: str) -> list:
 
 
 def layout(written: Any = None, **raw: Any) -> Any:
-    view = read_view_url(raw, written, spec)
+    view = read_view_url(raw, written, live_spec)
     if view is None:
         return dash.no_update
     dataset, params, notices = view
@@ -281,13 +302,13 @@ def layout(written: Any = None, **raw: Any) -> Any:
                 className="controls",
             ),
             html.Div(id="pop-pyr-note"),
-            dcc.Loading(dcc.Graph(id="pop-pyramid", config=GRAPH_CONFIG), type="circle", delay_show=300),
+            dcc.Loading(dcc.Graph(id="pop-pyramid", config=graph_config(lang)), type="circle", delay_show=300),
             html.Div(id="pop-pyr-text"),
             html.Div(id="pop-check"),
-            dcc.Graph(id="pop-components", config=GRAPH_CONFIG),
+            dcc.Graph(id="pop-components", config=graph_config(lang)),
             html.Div(id="pop-comp-text"),
             html.P(id="pop-comp-note", className="note"),
-            dcc.Graph(id="pop-index", config=GRAPH_CONFIG),
+            dcc.Graph(id="pop-index", config=graph_config(lang)),
             html.Div(id="pop-index-text"),
             download_block("pop", lang),
             html.P([t("cmp_share", lang) + ": ", html.A(id="pop-share", href="#")], className="share"),
@@ -322,7 +343,7 @@ def register(app: dash.Dash) -> None:
     def update(region, year, overlay, base, lang):
         dataset = data.dataset()
         params, _ = parse_params(
-            {"region": region, "year": year, "overlay": overlay, "base": base, "lang": lang}, spec(dataset)
+            {"region": region, "year": year, "overlay": overlay, "base": base, "lang": lang}, live_spec(dataset)
         )
         search = to_search(params)
         link = share_link(PATH, search)

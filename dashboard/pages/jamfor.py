@@ -10,6 +10,7 @@ The first view is rendered into the page layout, so the first paint needs no cal
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import dash
@@ -18,11 +19,16 @@ import numpy as np
 from dash import Input, Output, State, ctx, dcc, html
 
 from dashboard import data, gaps
+from dashboard.a11y import _join as join_names
 from dashboard.a11y import ranking_summary, series_summary
+from dashboard.annotations import break_list, marks_of
 from dashboard.components import download_buttons, field
 from dashboard.downloads import export, unit_label
-from dashboard.figures import GRAPH_CONFIG, empty_spec, ranking_spec, region_colours, timeseries_spec
+from dashboard.figures import empty_spec, graph_config, ranking_spec, region_colours, timeseries_spec
 from dashboard.i18n import fmt_number, t
+from dashboard.picker import MENU_HEIGHT, OPTION_HEIGHT, coverage_for, picker_options
+from dashboard.references import fitting_modes, flattening_ratio, needs_panel
+from dashboard.sources_text import source_name
 from dashboard.state import GROUP, MODES, REFERENCES, ViewState, context_from, parse_query, to_params, to_query
 from etl.query import Dataset, QueryError, Selection, query, query_columns
 
@@ -61,15 +67,10 @@ def rank_selection(state: ViewState, dataset: Dataset) -> Selection:
 
 
 def indicator_options(dataset: Dataset, lang: str) -> list[dict]:
-    """Indicators grouped by theme (a disabled heading per theme); indicators without data are left out."""
-    options: list[dict] = []
-    for theme_id, theme in dataset.catalog.themes.items():
-        members = [i for i in dataset.catalog.indicators.values() if i.theme == theme_id and dataset.years(i.id)]
-        if not members:
-            continue
-        options.append({"label": f"— {theme(lang)} —", "value": f"__theme_{theme_id}", "disabled": True})
-        options += [{"label": "\u2003" + i.label(lang), "value": i.id} for i in members]
-    return options
+    """The picker: indicators grouped by theme, each with its coverage for the eight (dashboard.picker)."""
+    members = dataset.regions.groups[GROUP].members
+    coverage = {i: coverage_for(dataset, i, members) for i in dataset.catalog.indicators}
+    return picker_options(dataset.catalog, coverage, lang)
 
 
 def year_options(first: int, last: int) -> list[dict]:
@@ -209,7 +210,13 @@ def table_block(cols: Columns, decimals: int, lang: str) -> str:
     components, which the browser's Dash renderer would take seconds to set up before any chart)."""
     status_text = {s: t(f"status_{s}", lang) for s in ("ok", "computed", "missing")}
     rows = [
-        [region, str(year), fmt_number(value, decimals, lang), status_text.get(status, status), source]
+        [
+            region,
+            str(year),
+            fmt_number(value, decimals, lang),
+            status_text.get(status, status),
+            source_name(source, lang),
+        ]
         for region, year, value, status, source in zip(
             cols["region"].tolist(),
             cols["year"].tolist(),
@@ -261,8 +268,10 @@ def build_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
         frame = gaps.complete(cached_columns(dataset, ts_selection(state), lang), state.all_regions, names, years)
         lines = gaps.drawn(frame)
         breaks = [(b.year, b.label(lang)) for b in ind.breaks]
+        grid = list(range(state.year_from, state.year_to + 1))
+        panel = needs_panel(_values_by_region(lines), bool(ind.unit.count), state.mode)
         ts = (
-            timeseries_spec(lines, lang, title, unit, decimals, colours, breaks, years=years)
+            timeseries_spec(lines, lang, title, unit, decimals, colours, breaks, years=grid, ref_panel=panel)
             if len(lines["year"])
             else empty_spec(t("cmp_no_data", lang), lang)
         )
@@ -282,6 +291,7 @@ def build_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
     ranked = sum(1 for v in rank_values.values() if not np.isnan(v))
     return {
         "ts": ts,
+        "ts_breaks": break_list(marks_of(ts), lang, "jf-ts-breaks"),
         "rank": rank,
         "table": table_block(frame, decimals, lang) if frame is not None else no_table(t("cmp_no_regions", lang)),
         # the charts' text alternative (issue 9): what is shown, highest and lowest, trend; the data is the table
@@ -303,6 +313,11 @@ def build_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
                 id="jf-rank-summary",
             ),
             *(explanations(frame, dataset, state) if frame is not None else []),
+            *(
+                reference_note(frame, dataset, state)
+                if frame is not None and ts["layout"].get("meta", {}).get("ref_panel")
+                else []
+            ),
         ],
         "notes": notes_block(dataset, state),
         # issue 15: the gaps by name under the chart, the ranking's count, the controls' marks
@@ -310,6 +325,39 @@ def build_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
         "rank_count": gaps.count_text(ranked, len(members), lang, state.year),
         "empty": without_values(dataset, state),
     }
+
+
+def _values_by_region(cols: Columns) -> dict[str, list[float | None]]:
+    out: dict[str, list[float | None]] = {}
+    for code, value in zip(cols["region_code"].tolist(), cols["value"].tolist(), strict=True):
+        out.setdefault(str(code), []).append(None if value != value else float(value))
+    return out
+
+
+def reference_note(cols: Columns, dataset: Dataset, state: ViewState) -> list:
+    """Why the references have their own panel, and the fitting alternative in one click (a link to the
+    same view in that mode: the URL holds the choice)."""
+    lang = state.lang
+    ind = dataset.catalog.indicators[state.indicator]
+    ratio = flattening_ratio(_values_by_region(cols)) or 0
+    refs = join_names([dataset.regions.name(c, lang) for c in state.ref], lang)
+    links: list = []
+    for mode in fitting_modes(state.indicator, bool(ind.unit.count)):
+        target = replace(state, mode=mode, base=state.year_from if mode == "index" else None, notices=())
+        label = t("ref_switch_index", lang, base=state.year_from) if mode == "index" else t("ref_switch_per1000", lang)
+        links += [" ", dcc.Link(label, href=PATH + to_query(target), className="btn small", id=f"jf-switch-{mode}")]
+    return [
+        html.P(
+            [
+                t("ref_panel_note", lang, refs=refs, ratio=fmt_number(ratio, 0, lang)),
+                " ",
+                html.Strong(t("ref_switch_lead", lang)),
+                *links,
+            ],
+            className="notice",
+            id="jf-ref-panel",
+        )
+    ]
 
 
 def notice_block(state: ViewState) -> list:
@@ -332,7 +380,7 @@ def layout(written: Any = None, **params: Any) -> Any:
     # the first view is part of the page: the chart is drawn without waiting for a callback
     outputs = view_outputs(dataset, state)
     ts, rank, table, explain, notes, error, link, _, written_params = outputs[:9]
-    gap_notes, rank_count, region_opts, ref_opts = outputs[9:]
+    gap_notes, rank_count, region_opts, ref_opts, ts_breaks = outputs[9:]
     return html.Div(
         [
             html.H1(t("page_compare", lang)),
@@ -349,6 +397,10 @@ def layout(written: Any = None, **params: Any) -> Any:
                             value=state.indicator,
                             clearable=False,
                             searchable=True,
+                            search_order="original",  # matches stay under their theme
+                            optionHeight=OPTION_HEIGHT,
+                            maxHeight=MENU_HEIGHT,
+                            className="indicator-picker",
                         ),
                         class_name="field wide",
                     ),
@@ -455,9 +507,12 @@ def layout(written: Any = None, **params: Any) -> Any:
             ),
             html.Div(error, id="jf-error"),
             html.Div(explain, id="jf-explain"),
-            dcc.Loading(dcc.Graph(id="ts-graph", figure=ts, config=GRAPH_CONFIG), type="circle", delay_show=300),
+            dcc.Loading(dcc.Graph(id="ts-graph", figure=ts, config=graph_config(lang)), type="circle", delay_show=300),
+            html.Div(ts_breaks, id="jf-ts-breaks-box"),
             html.Div(gap_notes, id="jf-gaps", className="notice gaps", **{"aria-live": "polite"}),
-            dcc.Loading(dcc.Graph(id="rank-graph", figure=rank, config=GRAPH_CONFIG), type="circle", delay_show=300),
+            dcc.Loading(
+                dcc.Graph(id="rank-graph", figure=rank, config=graph_config(lang)), type="circle", delay_show=300
+            ),
             html.P(rank_count, id="jf-rank-count", className="rank-count"),
             download_buttons(lang),
             html.P([t("cmp_share", lang) + ": ", html.A(link, id="jf-share", href=link)], className="share"),
@@ -497,7 +552,8 @@ def _state_from_controls(lang, indicator, regions, ref, mode, base, sex, year_fr
 def view_outputs(dataset: Dataset, state: ViewState) -> tuple:
     """The main callback's outputs for `state` (also put into the page layout for the first view):
     ts figure, rank figure, table, explanations, notes, error, share href, share text, jf-params,
-    the gap notes, the ranking's count, the region and reference options (marked where no value)."""
+    the gap notes, the ranking's count, the region and reference options (marked where no value), and the
+    list of the ts figure's series breaks."""
     search = to_query(state)
     link = share_link(search)
     params = {"search": search, "params": to_params(state)}
@@ -507,7 +563,21 @@ def view_outputs(dataset: Dataset, state: ViewState) -> tuple:
         empty = empty_spec(t("cmp_no_data", state.lang), state.lang)
         error = html.P(t("notice_query", state.lang, message=str(exc)), className="notice warn")
         options = (region_options(dataset, state.lang), reference_options(dataset, state.lang))
-        return (empty, empty, no_table(), [], notes_block(dataset, state), error, link, link, params, [], "", *options)
+        return (
+            empty,
+            empty,
+            no_table(),
+            [],
+            notes_block(dataset, state),
+            error,
+            link,
+            link,
+            params,
+            [],
+            "",
+            *options,
+            [],
+        )
     return (
         view["ts"],
         view["rank"],
@@ -522,6 +592,7 @@ def view_outputs(dataset: Dataset, state: ViewState) -> tuple:
         view["rank_count"],
         region_options(dataset, state.lang, view["empty"]),
         reference_options(dataset, state.lang, view["empty"]),
+        view["ts_breaks"],
     )
 
 
@@ -625,6 +696,7 @@ def register(app: dash.Dash) -> None:
         Output("jf-rank-count", "children"),
         Output("jf-regions", "options"),
         Output("jf-ref", "options"),
+        Output("jf-ts-breaks-box", "children"),
         Input("jf-indicator", "value"),
         Input("jf-regions", "value"),
         Input("jf-ref", "value"),

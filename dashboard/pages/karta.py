@@ -16,7 +16,7 @@ from dashboard import data
 from dashboard.a11y import ranking_summary
 from dashboard.components import field, simple_table
 from dashboard.downloads import slug
-from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure, ranks
+from dashboard.figures import _clean, empty_figure, graph_config, ranks
 from dashboard.figures_maps import choropleth_figure
 from dashboard.geo import county_geojson
 from dashboard.i18n import fmt_number, t
@@ -33,6 +33,7 @@ from dashboard.pages.views_common import (
     view_header,
     view_params,
 )
+from dashboard.picker import MENU_HEIGHT, OPTION_HEIGHT, THEME_PREFIX
 from dashboard.state import GROUP, ViewState
 from etl.query import Dataset, Selection, query
 
@@ -77,12 +78,12 @@ def _eight_years(dataset: Dataset, indicator: str) -> list[int]:
 
 def map_indicator_options(dataset: Dataset, lang: str) -> list[dict]:
     """/jamfor's grouped options, keeping indicators with values for the eight (and their headings)."""
-    kept = [o for o in indicator_options(dataset, lang) if o.get("disabled") or _eight_years(dataset, o["value"])]
-    return [
-        o
-        for i, o in enumerate(kept)
-        if not o.get("disabled") or (i + 1 < len(kept) and not kept[i + 1].get("disabled"))
-    ]
+
+    def heading(o: dict) -> bool:
+        return str(o["value"]).startswith(THEME_PREFIX)
+
+    kept = [o for o in indicator_options(dataset, lang) if heading(o) or _eight_years(dataset, o["value"])]
+    return [o for i, o in enumerate(kept) if not heading(o) or (i + 1 < len(kept) and not heading(kept[i + 1]))]
 
 
 def view_state(params: dict[str, str], dataset: Dataset) -> ViewState:
@@ -144,6 +145,10 @@ def layout(written: Any = None, **raw: Any) -> Any:
                             options=map_indicator_options(dataset, lang),
                             value=params["indicator"],
                             clearable=False,
+                            search_order="original",
+                            optionHeight=OPTION_HEIGHT,
+                            maxHeight=MENU_HEIGHT,
+                            className="indicator-picker",
                         ),
                         class_name="field wide",
                     ),
@@ -197,7 +202,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
                 className="controls",
             ),
             html.P(t("map_keyboard", lang), className="note"),
-            dcc.Loading(dcc.Graph(id="ka-map", config=GRAPH_CONFIG), type="circle", delay_show=300),
+            dcc.Loading(dcc.Graph(id="ka-map", config=graph_config(lang)), type="circle", delay_show=300),
             html.P(id="ka-summary", className="chart-summary"),
             download_block("ka", lang),
             html.P([t("cmp_share", lang) + ": ", html.A(id="ka-share", href="#")], className="share"),

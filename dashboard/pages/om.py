@@ -12,6 +12,7 @@ from dashboard import data
 from dashboard.api_params import Limits
 from dashboard.components import simple_table
 from dashboard.i18n import TEXTS, fmt_date, norm_lang, t
+from dashboard.sources_text import source_description
 from etl.catalog import Indicator
 from etl.freshness import assess_all, run_counts
 from etl.query import Dataset
@@ -71,7 +72,7 @@ def _aggregation(ind: Indicator, lang: str) -> str:
 
 
 def indicator_section(ind: Indicator, dataset: Dataset, lang: str) -> html.Section:
-    sources = [s.describe() for s in ind.sources] or [f"= {ind.formula}"]
+    sources = [source_description(s, lang) for s in ind.sources] or [t("src_formula", lang, formula=ind.formula)]
     rows = [
         (t("ab_definition", lang), ind.description(lang)),
         (t("ab_sources", lang), html.Ul([html.Li(s) for s in sources])),
@@ -97,6 +98,12 @@ def indicator_section(ind: Indicator, dataset: Dataset, lang: str) -> html.Secti
         className="indicator",
         id=f"om-{ind.id}",
     )
+
+
+def _origin(origin: str, lang: str) -> str:
+    """Where the published dataset came from, in the page's language (unknown origins as stored)."""
+    key = f"origin_{origin}"
+    return t(key, lang) if key in TEXTS[norm_lang(lang)] else origin
 
 
 def _status_text(run: dict[str, Any], lang: str) -> str:
@@ -224,7 +231,13 @@ def layout(written: Any = None, **params: Any) -> html.Div:
             html.H1(t("page_about", lang)),
             html.P(t("ab_intro", lang), className="lead"),
             html.P(
-                t("ab_dataset", lang, version=state.version, published=state.published_at, origin=state.origin)
+                t(
+                    "ab_dataset",
+                    lang,
+                    version=state.version,
+                    published=state.published_at,
+                    origin=_origin(state.origin, lang),
+                )
                 if state
                 else t("data_unavailable", lang),
                 id="om-dataset",

@@ -13,6 +13,7 @@ from dash import dcc, html
 from dashboard import data
 from dashboard.figures import ranks, region_colours
 from dashboard.i18n import fmt_number, fmt_percent, norm_lang, t
+from dashboard.sources_text import source_ref_text
 from dashboard.state import GROUP
 from etl.freshness import expected_year
 from etl.query import Dataset, QueryError, Selection, query
@@ -35,7 +36,7 @@ def _source_label(row: Any, lang: str) -> tuple[str, str | None]:
         return str(row.source), url_part(str(row.source_ref))
     if row.source == "computed":
         return ("beräknad" if lang == "sv" else "computed"), None
-    return str(row.source_ref) if str(row.source_ref) else str(row.source), None
+    return source_ref_text(str(row.source_ref), lang) if str(row.source_ref) else str(row.source), None
 
 
 def latest(frame: pd.DataFrame, code: str, lang: str, year: int | None = None) -> Figure:

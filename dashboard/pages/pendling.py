@@ -17,8 +17,9 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard import data
 from dashboard.a11y import flows_summary, ranking_summary, series_summary
+from dashboard.annotations import break_list, marks_of
 from dashboard.components import field, simple_table
-from dashboard.figures import GRAPH_CONFIG, _clean, empty_figure, ranks
+from dashboard.figures import _clean, empty_figure, graph_config, ranks
 from dashboard.figures_maps import (
     COMMUTING_SERIES,
     DAY_NIGHT_SERIES,
@@ -28,6 +29,7 @@ from dashboard.figures_maps import (
 )
 from dashboard.geo import municipality_names
 from dashboard.i18n import fmt_number, t
+from dashboard.opening import flows_touching, newest_with
 from dashboard.pages.views_common import (
     Param,
     chart_text,
@@ -42,6 +44,7 @@ from dashboard.pages.views_common import (
     view_header,
     view_params,
 )
+from dashboard.sources_text import source_ref_text
 from dashboard.state import GROUP, ViewState
 from etl.flows import flow_years, region_commuting
 from etl.query import Dataset, Selection, query
@@ -58,14 +61,24 @@ def commuting_years(dataset: Dataset) -> list[int]:
     return sorted({int(y) for y in rows.loc[rows["region_code"].isin(members) & rows["value"].notna(), "year"]})
 
 
-def spec(dataset: Dataset) -> Any:
+def spec(dataset: Dataset, flows: pd.DataFrame | None = None) -> Any:
+    """The URL parameters. The year defaults to the newest with flows for the chosen region (with `flows`)."""
     members = list(dataset.regions.groups[GROUP].members)
-    years = [str(y) for y in commuting_years(dataset)]
+    all_years = commuting_years(dataset)
+    years = [str(y) for y in all_years]
 
-    def params(_chosen: dict[str, str]) -> list[Param]:
-        return [Param("region", [GROUP, *members], members[0]), Param("year", years, years[-1])]
+    def params(chosen: dict[str, str]) -> list[Param]:
+        region = chosen.get("region", members[0])
+        touching = flows_touching(flows, region, members, GROUP) if flows is not None else None
+        default = newest_with(all_years, flow_years(touching)) if touching is not None else all_years[-1]
+        return [Param("region", [GROUP, *members], members[0]), Param("year", years, str(default))]
 
     return params
+
+
+def live_spec(dataset: Dataset) -> Any:
+    """spec() with the store's flows (the page and its callback)."""
+    return spec(dataset, side_tables()[0])
 
 
 def names_for(dataset: Dataset, lang: str) -> dict[str, str]:
@@ -160,12 +173,15 @@ def render(dataset: Dataset, params: dict[str, str], flows: pd.DataFrame | None 
             notes.append(html.P(why, className="notice", id="pd-region-own"))
     notes.append(html.P(t("pd_internal_note", lang), className="note"))
     # flows
-    if region == GROUP:
-        touching = flows[flows["from_code"].isin(members) | flows["to_code"].isin(members)]
-    else:
-        touching = flows[(flows["from_code"] == region) | (flows["to_code"] == region)]
+    touching = flows_touching(flows, region, members, GROUP)
     in_year = touching[(touching["year"] == year) & touching["value"].notna()]
     available = flow_years(touching)
+    last = commuting_years(dataset)[-1]
+    if available and year == available[-1]:  # why this year (the view opens on it)
+        key = "pd_year_chosen" if year < last else "pd_year_chosen_last"
+        notes.insert(
+            0, html.P(t(key, lang, year=year, name=names[region], last=last), className="notice", id="pd-year-why")
+        )
     flows_title = t("pd_flows_title", lang, year=year, name=names[region])
     if in_year.empty:
         sankey = empty_figure(t("pd_no_flows", lang, year=year), lang)
@@ -175,8 +191,12 @@ def render(dataset: Dataset, params: dict[str, str], flows: pd.DataFrame | None 
         flows_text: list = []
     else:
         sankey = sankey_figure(in_year, names, year, lang, flows_title)
-        sources = sorted(set(in_year["source_ref"]))
-        flow_note = t("pd_flows_source", lang, n=len(in_year), sources="; ".join(sources))
+        sources = sorted({source_ref_text(r, lang) for r in in_year["source_ref"]})
+        # the sources are cited as published (a table's title is its name)
+        flow_note = [
+            t("pd_flows_source", lang, n=len(in_year), sources="").rstrip() + " ",
+            html.Cite("; ".join(sources)),
+        ]
         flows_text = flows_block(in_year, names, flows_title, unit, lang)
     table = simple_table(
         [t("cmp_col_region", lang), t("pd_col_indicator", lang), t("cmp_col_year", lang), t("cmp_col_value", lang)],
@@ -188,11 +208,13 @@ def render(dataset: Dataset, params: dict[str, str], flows: pd.DataFrame | None 
         "lines": lines,
         "lines_text": chart_text(
             "pd-lines", indicator_summary(rows, COMMUTING_SERIES, lines_title, unit, lang), lines_title, lang
-        ),
+        )
+        + break_list(marks_of(lines), lang, "pd-lines-breaks"),
         "day_night": day_night,
         "day_night_text": chart_text(
             "pd-day-night", indicator_summary(rows, DAY_NIGHT, day_night_title, unit, lang), day_night_title, lang
-        ),
+        )
+        + break_list(marks_of(day_night), lang, "pd-day-night-breaks"),
         "ranking": ranking,
         "ranking_text": ranking_block(values, names, members, rank_title, unit, lang),
         "flows_text": flows_text,
@@ -252,7 +274,7 @@ def flows_block(in_year: pd.DataFrame, names: dict[str, str], title: str, unit: 
 
 
 def layout(written: Any = None, **raw: Any) -> Any:
-    view = read_view_url(raw, written, spec)
+    view = read_view_url(raw, written, live_spec)
     if view is None:
         return dash.no_update
     dataset, params, notices = view
@@ -289,14 +311,14 @@ def layout(written: Any = None, **raw: Any) -> Any:
                 className="controls",
             ),
             html.Div(id="pd-notes"),
-            dcc.Loading(dcc.Graph(id="pd-lines", config=GRAPH_CONFIG), type="circle", delay_show=300),
+            dcc.Loading(dcc.Graph(id="pd-lines", config=graph_config(lang)), type="circle", delay_show=300),
             html.Div(id="pd-lines-text"),
-            dcc.Graph(id="pd-day-night", config=GRAPH_CONFIG),
+            dcc.Graph(id="pd-day-night", config=graph_config(lang)),
             html.Div(id="pd-day-night-text"),
-            dcc.Graph(id="pd-ranking", config=GRAPH_CONFIG),
+            dcc.Graph(id="pd-ranking", config=graph_config(lang)),
             html.Div(id="pd-rank-text"),
             html.H2(t("pd_flows_heading", lang)),
-            dcc.Graph(id="pd-sankey", config=GRAPH_CONFIG),
+            dcc.Graph(id="pd-sankey", config=graph_config(lang)),
             html.Div(id="pd-flows-text"),
             html.P(id="pd-flow-note", className="note"),
             download_block("pd", lang),
@@ -340,7 +362,7 @@ def register(app: dash.Dash) -> None:
     )
     def update(region, year, lang):
         dataset = data.dataset()
-        params, _ = parse_params({"region": region, "year": year, "lang": lang}, spec(dataset))
+        params, _ = parse_params({"region": region, "year": year, "lang": lang}, live_spec(dataset))
         search = to_search(params)
         link = share_link(PATH, search)
         v = render(dataset, params)

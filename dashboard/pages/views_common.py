@@ -21,6 +21,7 @@ from dash import Input, Output, State, ctx, dcc, html
 from dashboard import data
 from dashboard.components import simple_table
 from dashboard.downloads import export
+from dashboard.filenames import download_name
 from dashboard.i18n import DEFAULT_LANG, LANGS, t
 from dashboard.state import Notice
 from etl.ages import empty_ages
@@ -203,8 +204,8 @@ def register_download(app: dash.Dash, prefix: str, path: str, build: DownloadBui
         dataset = data.dataset()
         params, _ = parse_params(p["params"], spec(dataset))
         rows, state, stem = build(dataset, params)
-        name, content = export(rows, dataset.catalog, state, share_link(path, p["search"]), fmt)
-        return dcc.send_bytes(content, stem + name[name.rfind(".") :])
+        _, content = export(rows, dataset.catalog, state, share_link(path, p["search"]), fmt)
+        return dcc.send_bytes(content, download_name(stem, fmt))
 
 
 def view_params(params: Mapping[str, str]) -> dict:

@@ -96,7 +96,7 @@ def test_share_link_indicator_language_download(page: Page, base_url: str, tmp_p
     with page.expect_download(timeout=20000) as info:
         page.click("#dl-csv-sv")
     download = info.value
-    assert download.suggested_filename == "population_0127-0181-01_2000-2024.csv"
+    assert download.suggested_filename == "population_0127-0181-01_2000-2024_excel.csv"
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     raw = target.read_bytes()
@@ -108,6 +108,10 @@ def test_share_link_indicator_language_download(page: Page, base_url: str, tmp_p
     for row, (region, year, value) in zip(data, table, strict=True):
         assert (row[3], row[4]) == (region, year)
         assert (row[6].replace(",", ".") or "–") == value.replace(",", "")
+    # the plain CSV has a name of its own (the second download is no "(1)")
+    with page.expect_download(timeout=20000) as info:
+        page.click("#dl-csv")
+    assert info.value.suggested_filename == "population_0127-0181-01_2000-2024.csv"
     assert page.errors == []  # type: ignore[attr-defined]
 
 
@@ -175,14 +179,15 @@ def test_cold_page_loads_only_what_its_charts_and_controls_need(page: Page, base
 
 
 def test_year_axis_ends_with_the_data_beside_a_late_break(page: Page, base_url: str) -> None:
-    """A break in the last years (population: SCB's new table from 2025) is labelled leftwards, so the year
-    axis ends at the last year with data instead of running on to years with no data."""
+    """A break in the last years (population: SCB's new table from 2025) is a numbered marker with its text
+    listed under the chart, and the year axis ends at the last year with data instead of running on."""
     page.goto(base_url + "/jamfor?indicator=population&regions=0127&from=2001&to=2025&lang=sv")
     _wait_traces(page, ["Botkyrka"])
     axis = page.evaluate(
         "() => { const g = document.querySelector('#ts-graph .js-plotly-plot');"
         " return {range: g._fullLayout.xaxis.range, labels: g.layout.annotations.map(a => a.text)}; }"
     )
-    assert axis["labels"] == ["Ny tabell med CKM-brus (TAB5557)"]
+    assert axis["labels"] == ["1"]
+    assert page.locator("#jf-ts-breaks li").all_inner_texts() == ["2025: Ny tabell med CKM-brus (TAB5557)"]
     low, high = axis["range"]
     assert 2025 < high < 2027 and abs((high - 2025) - (2001 - low)) < 0.01  # the same padding at both ends

@@ -279,23 +279,28 @@ def _population_file(dataset, lang: str) -> tuple[pd.DataFrame, list[str]]:
 @pytest.mark.parametrize(
     ("path", "button", "name", "expected"),
     [
-        ("/karta?indicator=population&year=2024&sex=T&lang=sv", "#ka-dl-csv_sv", "folkmangd_karta_2024.csv", _map_file),
+        (
+            "/karta?indicator=population&year=2024&sex=T&lang=sv",
+            "#ka-dl-csv_sv",
+            "folkmangd_karta_2024_excel.csv",
+            _map_file,
+        ),
         (
             "/karta?indicator=population&year=2024&sex=T&lang=en",
             "#ka-dl-csv_sv",
-            "population_karta_2024.csv",
+            "population_karta_2024_excel.csv",
             _map_file,
         ),
         (
             "/befolkning?region=0127&year=2024&overlay=none&base=2000&lang=sv",
             "#pop-dl-csv_sv",
-            "befolkning_0127_2024.csv",
+            "befolkning_0127_2024_excel.csv",
             _population_file,
         ),
         (
             "/befolkning?region=0127&year=2024&overlay=none&base=2000&lang=en",
             "#pop-dl-csv_sv",
-            "befolkning_0127_2024.csv",
+            "befolkning_0127_2024_excel.csv",
             _population_file,
         ),
     ],

@@ -38,6 +38,16 @@ def test_csv_exact_comma_and_point(client) -> None:
     )
 
 
+def test_csv_file_names_follow_the_dashboards_rule(client) -> None:
+    """The same rule as the download buttons: the Swedish-Excel layout is `_excel.csv`, the plain CSV `.csv`."""
+    plain = client.get(CHANGE).headers["Content-Disposition"]
+    excel = client.get(CHANGE + "&sep=;&decimal=,").headers["Content-Disposition"]
+    assert plain == 'attachment; filename="folkmangd_0127-sodertorn_2023-2024.csv"'
+    assert excel == 'attachment; filename="folkmangd_0127-sodertorn_2023-2024_excel.csv"'
+    en = client.get(CHANGE + "&lang=en").headers["Content-Disposition"]
+    assert en == 'attachment; filename="population_0127-sodertorn_2023-2024.csv"'
+
+
 def test_csv_exact_semicolon_and_decimal_comma(client) -> None:
     r = client.get(CHANGE + "&sep=;&decimal=,")
     assert r.data.decode() == HEADER.replace(",", ";") + (

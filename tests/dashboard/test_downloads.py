@@ -27,7 +27,7 @@ def test_swedish_csv_exact_bytes(bundled_dataset: Dataset) -> None:
     )
     rows = query(bundled_dataset, ts_selection(state), "sv")
     name, content = export(rows, bundled_dataset.catalog, state, LINK, "csv_sv")
-    assert name == "folkmangd_0127_2023-2024.csv"
+    assert name == "folkmangd_0127_2023-2024_excel.csv"
     expected = (
         "\ufeffTitel: Folkmängd\r\n"
         "Enhet: personer\r\n"
@@ -47,7 +47,7 @@ def test_decimal_comma_and_empty_missing(bundled_dataset: Dataset) -> None:
     )
     rows = query(bundled_dataset, ts_selection(state), "en")
     name, content = export(rows, bundled_dataset.catalog, state, "L", "csv_sv")
-    assert name == "population_0140_1996-1999.csv"
+    assert name == "population_0140_1996-1999_excel.csv"
     lines = content.decode("utf-8-sig").split("\r\n")
     data = [ln.split(";") for ln in lines if ln.startswith("population;")]
     assert [d[6] for d in data] == [
@@ -109,3 +109,15 @@ def test_slug_and_file_name(bundled_dataset: Dataset) -> None:
     assert slug("Nettopendling (in − ut)") == "nettopendling_in_ut"
     state = _state(bundled_dataset, "?indicator=population&regions=0127,0181&from=2000&to=2024")
     assert file_name("Befolkning", state, ".csv") == "befolkning_0127-0181_2000-2024.csv"
+
+
+def test_the_two_csv_files_and_the_xlsx_have_distinct_names(bundled_dataset: Dataset) -> None:
+    """Saved one after the other, no file becomes "(1)": the Excel one says so in its name."""
+    state = _state(bundled_dataset, "?indicator=population&regions=0127&from=2000&to=2025&lang=sv")
+    rows = query(bundled_dataset, ts_selection(state), "sv")
+    names = [export(rows, bundled_dataset.catalog, state, "L", fmt)[0] for fmt in ("csv_sv", "csv", "xlsx")]
+    assert names == [
+        "folkmangd_0127_2000-2025_excel.csv",
+        "folkmangd_0127_2000-2025.csv",
+        "folkmangd_0127_2000-2025.xlsx",
+    ]

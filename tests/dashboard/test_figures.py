@@ -93,15 +93,16 @@ def test_breaks_drawn_as_vertical_lines(bundled_dataset: Dataset) -> None:
         breaks=[(2004, "Ny tabell"), (2030, "utanför")],
     )
     assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].x0 == 2003.5
-    assert [a.text for a in fig.layout.annotations] == ["Ny tabell"]
-    assert fig.layout.annotations[0].xanchor == "left"  # early in the span: the label runs right, into the data
+    # a numbered marker on the chart; the full text is its hover text and the list under the chart
+    (mark,) = fig.layout.annotations
+    assert (mark.text, mark.hovertext, mark.x, mark.xanchor) == ("1", "2004: Ny tabell", 2003.5, "center")
+    assert fig.layout.meta["breaks"] == [[1, 2004, "Ny tabell", 0]]
 
 
-def test_late_break_label_runs_left_into_the_data(bundled_dataset: Dataset) -> None:
-    # a label running right from a break near the end would widen the year axis past the data
+def test_year_axis_is_fixed_to_the_years_with_data(bundled_dataset: Dataset) -> None:
+    # a label near the end can no longer widen the year axis: the range is the data's, half a year padded
     _, fig = _ts(bundled_dataset, Selection("net_commuting", ("0127",), 1993, 2021), breaks=[(2019, "Ny källa")])
-    (label,) = fig.layout.annotations
-    assert (label.x, label.xanchor, label.xshift) == (2018.5, "right", -3)
+    assert tuple(fig.layout.xaxis.range) == (1992.5, 2021.5) and fig.layout.xaxis.autorange is False
 
 
 def test_ranking_x_of_8(bundled_dataset: Dataset) -> None:

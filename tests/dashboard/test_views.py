@@ -89,7 +89,9 @@ def test_commuting_render(bundled_dataset):
     assert list(sankey.link.value) == [15311.0, 4531.0]
     assert "Botkyrka (bor)" in sankey.node.label
     ranking = view["ranking"].data[0]
-    assert "Södertörn" in ranking.y
+    # the signed value is in the region's label (no bar text that could run into the labels)
+    assert "Södertörn  −54\u202f034" in ranking.y and ranking.text is None
+    assert list(lines.layout.xaxis.range) == [1992.5, 2021.5]
 
 
 def test_commuting_without_flows_says_so(bundled_dataset):
@@ -105,6 +107,7 @@ def test_population_render_without_ages(bundled_dataset):
     params, _ = parse_params({"region": "0127", "year": "2024", "lang": "sv"}, befolkning.spec(bundled_dataset))
     view = befolkning.render(bundled_dataset, params, empty_ages())
     assert view["pyr_note"].children.startswith("Inga åldersuppgifter för Botkyrka 2024 i datamängden.")
+    assert "<br>" in view["pyramid"].layout.annotations[0].text  # the message wraps on a phone
     idx = view["index"]
     assert [tr.name for tr in idx.data][-2:] == ["Stockholms län", "Riket"]
     first = idx.data[0]
@@ -190,3 +193,55 @@ def test_download_from_the_first_view_sends_the_file(client):
         assert link.endswith(f"/{module.PATH.strip('/')}{state['search']}"), link
         assert text.splitlines()[5].startswith("indicator_id,indicator,region_code,region,year,sex,value,")
     assert sent["filename"] == "pendling_0127_1993-2021.csv"
+
+
+def test_commuting_opens_on_the_newest_year_with_flows(bundled_dataset):
+    """No year in the URL: the newest year with flows for the region (2015 in the bundled data, while net
+    commuting runs to 2021), and the view says why; a year in the URL is kept as it is."""
+    flows = read_flows_csv(SNAPSHOT_FLOWS)
+    params, notices = parse_params({"lang": "sv"}, pendling.spec(bundled_dataset, flows))
+    assert (params["region"], params["year"], notices) == ("0127", "2015", ())
+    assert parse_params({"region": "sodertorn"}, pendling.spec(bundled_dataset, flows))[0]["year"] == "2015"
+    assert parse_params({"year": "2021"}, pendling.spec(bundled_dataset, flows))[0]["year"] == "2021"
+    view = pendling.render(bundled_dataset, params, flows)
+    why = view["notes"][0]
+    assert why.id == "pd-year-why" and why.children == (
+        "Visar 2015: det senaste året med pendlingsflöden för Botkyrka. Nettopendling finns till 2021; "
+        "välj ett annat år ovan."
+    )
+    assert len(view["sankey"].data) == 1  # the Sankey is drawn, not empty
+
+
+def _ages(region: str, year: int) -> pd.DataFrame:
+    rows = [
+        {
+            "region_code": region,
+            "year": year,
+            "sex": sex,
+            "age_band": band,
+            "value": 10.0,
+            "status": "ok",
+            "source": "test",
+            "source_ref": "test fixture",
+            "retrieved_at": "2026-01-01T00:00:00Z",
+        }
+        for sex in ("K", "M")
+        for band in BANDS
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_population_opens_on_a_year_with_age_data(bundled_dataset):
+    """Test data (not the bundled dataset): ages for Haninge 2019 only. Botkyrka, without ages of its own,
+    opens on the newest year any region has; a year in the URL is kept."""
+    ages = _ages("0136", 2019)
+    assert parse_params({}, befolkning.spec(bundled_dataset, ages))[0]["year"] == "2019"
+    assert parse_params({"region": "0136"}, befolkning.spec(bundled_dataset, ages))[0]["year"] == "2019"
+    assert parse_params({"year": "2024"}, befolkning.spec(bundled_dataset, ages))[0]["year"] == "2024"
+    assert parse_params({}, befolkning.spec(bundled_dataset, empty_ages()))[0]["year"] == "2025"  # none: newest
+    params, _ = parse_params({"region": "0136", "lang": "en"}, befolkning.spec(bundled_dataset, ages))
+    view = befolkning.render(bundled_dataset, params, ages)
+    assert (
+        view["pyr_note"][0].children
+        == "Showing 2019: the latest year with age data for Haninge (population up to 2025)."
+    )
