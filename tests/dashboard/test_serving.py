@@ -125,7 +125,9 @@ def test_warm_up_fills_the_caches(app) -> None:
 def test_gunicorn_config_is_production_ready() -> None:
     namespace: dict = {}
     exec((ROOT / "gunicorn.conf.py").read_text(encoding="utf-8"), namespace)
-    assert namespace["worker_class"] == "sync" and namespace["workers"] >= 1
+    # threaded workers, so slow clients hold a thread, not a worker (tests/dashboard/test_slow_clients.py)
+    assert namespace["worker_class"] == "gthread" and namespace["threads"] == 16 and namespace["workers"] >= 1
+    assert callable(namespace["guard_slow_clients"]) and namespace["CLIENT_BODY_TIMEOUT"] == 10.0
     assert namespace["control_socket_disable"] is True and namespace["preload_app"] is True
     assert namespace["timeout"] == 30 and namespace["accesslog"] == "-"
     assert all(callable(namespace[h]) for h in ("when_ready", "post_fork", "post_worker_init"))
