@@ -197,7 +197,12 @@ PROPERTY_TYPES: dict[str, Check] = {
     "ka-indicator.value": optional(ID),
     "ka-sex.value": optional(ID),
     "ka-year.value": optional(number(0, 10**6)),
-    "ka-map.clickData": optional(shape({"points": list_of(json_object(), min_len=1)}, required=("points",))),
+    # a clicked point, as plotly.js reports it to dcc.Graph (the points and when)
+    "ka-map.clickData": optional(
+        shape(
+            {"points": list_of(json_object(), min_len=1), "timestamp": optional(number(0, 1e15))}, required=("points",)
+        )
+    ),
     # /pendling and /befolkning (their parameters are texts: pages/views_common.Param)
     "pd-region.value": optional(ID),
     "pd-year.value": optional(ID),

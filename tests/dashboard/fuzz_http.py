@@ -151,6 +151,7 @@ PLAUSIBLE: list[Any] = [
     {"search": "", "params": {"indicator": "nope", "year": "1", "sex": "X", "lang": "sv"}},
     {"lang": "en"},
     {"points": [{"location": "0127"}]},
+    {"points": [{"curveNumber": 1, "location": "0181", "z": 1, "bbox": {"x0": 1}}], "timestamp": 1796299658974},
     {"points": [{"location": "nope"}]},
     {"points": [{}]},
     ["sv", "/", "", "2026-01-01"],

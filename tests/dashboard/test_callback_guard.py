@@ -270,3 +270,30 @@ def test_changed_prop_ids_that_are_not_texts_are_400(served, client, changed) ->
     assert (
         r.status_code == 400 and r.get_json()["message"] == "changedPropIds: expected a list of this callback's inputs"
     )
+
+
+def test_a_map_click_as_chromium_sends_it_opens_compare(served, client) -> None:
+    """The body headless Chromium sent for a click on Botkyrka in /karta's map (plotly adds a timestamp)."""
+    point = {
+        "curveNumber": 1,
+        "pointNumber": 0,
+        "pointIndex": 0,
+        "location": "0127",
+        "z": 95905,
+        "xPixel": 512.14,
+        "yPixel": 386.1,
+        "bbox": {"x0": 513.1, "x1": 513.1, "y0": 387.1, "y1": 387.1},
+        "customdata": ["Botkyrka", "95 905", "personer", 2024, "plats 4 av 8", "0127"],
+    }
+    params = {"indicator": "population", "year": "2024", "sex": "T", "lang": "sv"}
+    body = {
+        "output": "ka-go.href",
+        "outputs": {"id": "ka-go", "property": "href"},
+        "inputs": [{"id": "ka-map", "property": "clickData", "value": {"points": [point], "timestamp": 1796299658974}}],
+        "changedPropIds": ["ka-map.clickData"],
+        "parsedChangedPropsIds": ["ka-map.clickData"],
+        "state": [{"id": "ka-params", "property": "data", "value": {"search": "?x", "params": params}}],
+    }
+    r = post(client, body)
+    assert r.status_code == 200
+    assert r.get_json()["response"]["ka-go"]["href"] == "/jamfor?indicator=population&regions=0127&sex=T&lang=sv"
