@@ -24,6 +24,7 @@ from dashboard.downloads import export, unit_label
 from dashboard.figures import GRAPH_CONFIG, empty_spec, ranking_spec, region_colours, timeseries_spec
 from dashboard.i18n import fmt_number, t
 from dashboard.state import GROUP, MODES, REFERENCES, ViewState, context_from, parse_query, to_params, to_query
+from etl.keyfigures_table import is_pending
 from etl.query import Dataset, QueryError, Selection, query, query_columns
 
 PATH = "/jamfor"
@@ -60,16 +61,41 @@ def rank_selection(state: ViewState, dataset: Dataset) -> Selection:
     return Selection(state.indicator, tuple(members), state.year, state.year, state.sex, state.mode, state.base)
 
 
-def indicator_options(dataset: Dataset, lang: str) -> list[dict]:
-    """Indicators grouped by theme (a disabled heading per theme); indicators without data are left out."""
+def indicator_options(dataset: Dataset, lang: str, with_pending: bool = False) -> list[dict]:
+    """Indicators grouped by theme (a disabled heading per theme); indicators without data are left out, except,
+    `with_pending`, the Kolada figures no refresh has fetched yet: listed disabled, "fetched at the first refresh"."""
+    pending = pending_indicators(dataset) if with_pending else set()
     options: list[dict] = []
     for theme_id, theme in dataset.catalog.themes.items():
-        members = [i for i in dataset.catalog.indicators.values() if i.theme == theme_id and dataset.years(i.id)]
+        members = [
+            i
+            for i in dataset.catalog.indicators.values()
+            if i.theme == theme_id and (dataset.years(i.id) or i.id in pending)
+        ]
         if not members:
             continue
         options.append({"label": f"— {theme(lang)} —", "value": f"__theme_{theme_id}", "disabled": True})
-        options += [{"label": "\u2003" + i.label(lang), "value": i.id} for i in members]
+        for i in members:
+            if i.id in pending:
+                label = f"\u2003{i.label(lang)} ({t('kf_pending', lang)})"
+                options.append({"label": label, "value": f"__pending_{i.id}", "disabled": True})
+            else:
+                options.append({"label": "\u2003" + i.label(lang), "value": i.id})
     return options
+
+
+def pending_indicators(dataset: Dataset) -> set[str]:
+    """Kolada figures with no value that no refresh has fetched yet (etl.keyfigures_table.is_pending)."""
+    fetched = data.fetched_indicators()
+    return {i.id for i in dataset.catalog.indicators.values() if is_pending(dataset, i, fetched)}
+
+
+def pending_notice(dataset: Dataset, indicator: Any, lang: str) -> list:
+    """A notice for a URL naming a Kolada figure not fetched yet (the view shows the default indicator)."""
+    if not isinstance(indicator, str) or indicator not in pending_indicators(dataset):
+        return []
+    label = dataset.catalog.indicators[indicator].label(lang)
+    return [html.P(t("cmp_pending", lang, label=label), className="notice", id="jf-pending")]
 
 
 def year_options(first: int, last: int) -> list[dict]:
@@ -291,14 +317,14 @@ def layout(written: Any = None, **params: Any) -> Any:
             html.H1(t("page_compare", lang)),
             dcc.Store(id="jf-lang", data=lang),
             dcc.Store(id="jf-params", data=written_params),
-            html.Div(notice_block(state), id="jf-notice"),
+            html.Div(notice_block(state) + pending_notice(dataset, params.get("indicator"), lang), id="jf-notice"),
             html.Div(
                 [
                     field(
                         t("cmp_indicator", lang),
                         dcc.Dropdown(
                             id="jf-indicator",
-                            options=indicator_options(dataset, lang),
+                            options=indicator_options(dataset, lang, with_pending=True),
                             value=state.indicator,
                             clearable=False,
                             searchable=True,

@@ -230,7 +230,7 @@ def theme_section(dataset: Dataset, table: KeyTable, block, params: dict[str, st
     )
     body = [
         html.Tr(
-            [row_header(row, lang)] + row_cells(row, table.columns, lang),
+            [row_header(row, lang), *row_cells(row, table.columns, lang)],
             id=f"kf-row-{row.figure.key.replace('.', '-')}",
             **{"data-key": row.figure.key},
         )
