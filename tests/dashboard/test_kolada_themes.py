@@ -25,7 +25,7 @@ from etl.sources.kolada import fetch_kolada
 from etl.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "etl"))
-from kolada_emulator import KoladaEmulator  # noqa: E402
+from kolada_emulator import KoladaEmulator
 
 EIGHT = ("0127", "0136", "0126", "0140", "0192", "0128", "0181", "0138")
 # the catalog entries whose KPIs the emulator serves

@@ -31,7 +31,7 @@ class KoladaEmulator:
             def log_message(self, *_args) -> None:  # quiet
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 emulator.requests.append(self.path)
                 body = emulator.answer(self.path)
                 raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
