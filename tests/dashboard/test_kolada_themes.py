@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from dashboard import data
+from dashboard.api import indicators_doc
 from dashboard.pages import jamfor, nyckeltal, om
 from etl.catalog import SourceRef, load_catalog
 from etl.http import HttpClient
@@ -97,6 +98,10 @@ def test_offline_they_wait_for_the_first_refresh(store: Store) -> None:
     )
     section = find(om.layout(lang="en"), "om-year9_merit_value")
     assert "fetched at the first refresh" in text(section)
+    # the catalog in the API says so too
+    docs = {d["id"]: d for d in indicators_doc(data.dataset())["indicators"]}
+    assert docs["year9_merit_value"]["pending"]["en"] == "fetched at the first refresh"
+    assert docs["year9_merit_value"]["coverage"] is None and docs["population"]["pending"] is None
     # and nothing of them is in the published data: no value, no zero
     assert all(data.dataset().years(i) is None for i in SERVED)
 
