@@ -221,7 +221,9 @@ def row_header(row: Row, lang: str) -> html.Th:
     )
 
 
-def theme_section(dataset: Dataset, table: KeyTable, block, params: dict[str, str]) -> html.Section:
+def theme_section(dataset: Dataset, table: KeyTable, block, params: dict[str, str], source: str) -> html.Section:
+    """One theme's table; its footer (printed only) carries the source line, which the browser repeats
+    on every page the table fills."""
     lang = params["lang"]
     rows = sort_rows(block.rows, params["sort"] or None, params["dir"] == "desc")
     head = html.Tr(
@@ -242,7 +244,11 @@ def theme_section(dataset: Dataset, table: KeyTable, block, params: dict[str, st
             html.H2(block.title, id=heading_id),
             html.Div(
                 html.Table(
-                    [html.Thead(head), html.Tbody(body)],
+                    [
+                        html.Thead(head),
+                        html.Tbody(body),
+                        html.Tfoot(html.Tr(html.Td(source, colSpan=len(table.columns) + 1)), className="kf-print-foot"),
+                    ],
                     className="data-table kf-table",
                     **{"aria-labelledby": heading_id},
                 ),
@@ -272,6 +278,7 @@ def layout(written: Any = None, **raw: Any) -> html.Div:
     params, notices = parse_params(strip_private(raw), spec(dataset))
     lang = params["lang"]
     table = key_table(dataset, lang)
+    source = source_line(lang)
     search = urlencode({k: v for k, v in params.items() if v})
     if params["sort"]:
         order = t("kf_sort_asc" if params["dir"] == "asc" else "kf_sort_desc", lang)
@@ -300,8 +307,8 @@ def layout(written: Any = None, **raw: Any) -> html.Div:
                 className="kf-actions downloads",
             ),
             html.P(sort_state, id="kf-sort-state", className="note", **{"aria-live": "polite"}),
-            html.P(source_line(lang), className="kf-source", id="kf-source"),
-            *[theme_section(dataset, table, block, params) for block in table.blocks],
+            html.P(source, className="kf-source", id="kf-source"),
+            *[theme_section(dataset, table, block, params, source) for block in table.blocks],
         ],
         className="nyckeltal",
     )
