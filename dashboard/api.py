@@ -35,6 +35,7 @@ from dashboard.filenames import api_csv_format, download_name, stem
 from etl import settings
 from etl.catalog import Indicator, Text
 from etl.exporters import csv_text
+from etl.keyfigures_table import is_pending
 from etl.licences import licence_items
 from etl.query import Dataset, QueryError, query
 from etl.schema import EXPORT_COLUMNS, STATUS_HELP
@@ -92,6 +93,10 @@ def indicator_doc(ind: Indicator, dataset: Dataset) -> dict[str, Any]:
         "source_ref": list(dict.fromkeys(s.describe() for s in ind.sources)) or [f"= {ind.formula}"],
         "licence": licences_of(ind, dataset),
         "coverage": coverage,
+        # a Kolada figure the bundled snapshot lacks and no refresh has fetched yet (issue 18)
+        "pending": {"sv": "hämtas vid första uppdateringen", "en": "fetched at the first refresh"}
+        if coverage is None and is_pending(dataset, ind, data.fetched_indicators())
+        else None,
         "last_retrieved": str(max(stamps)) if len(stamps) else None,
         "aggregation": ind.aggregation.method,
         "notes": [_text(n) for n in ind.notes],

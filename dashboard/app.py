@@ -23,7 +23,7 @@ from dashboard.components import header_children
 from dashboard.early_fetch import csp_hash, early_fetch_script
 from dashboard.health import register_health
 from dashboard.i18n import fmt_date, t
-from dashboard.pages import befolkning, jamfor, karta, om, oversikt, pendling, tillganglighet
+from dashboard.pages import befolkning, jamfor, karta, nyckeltal, om, oversikt, pendling, tillganglighet
 from dashboard.security import harden
 from dashboard.serving import install as install_serving
 from dashboard.state import lang_of
@@ -141,7 +141,7 @@ def create_app(database_url: str | None = None) -> dash.Dash:
         # control change that only rewrites the query string does not re-render the page
         routing_callback_inputs={"written": State("url-written", "data")},
     )
-    for page in (oversikt, jamfor, karta, pendling, befolkning, om, tillganglighet):
+    for page in (oversikt, jamfor, nyckeltal, karta, pendling, befolkning, om, tillganglighet):
         page.register(app)
     register_health(app.server, data.source)
     app.server.register_blueprint(api_blueprint)

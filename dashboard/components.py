@@ -12,6 +12,7 @@ from dashboard.state import with_lang
 NAV = (
     ("/", "nav_overview"),
     ("/jamfor", "nav_compare"),
+    ("/nyckeltal", "nav_keyfigures"),
     ("/karta", "nav_map"),
     ("/pendling", "nav_commuting"),
     ("/befolkning", "nav_population"),

@@ -150,3 +150,24 @@ def source() -> DataSource:
 
 def dataset() -> Dataset:
     return source().dataset()
+
+
+_FETCHED: dict[tuple[int, int | None], frozenset[str]] = {}
+
+
+def fetched_indicators() -> frozenset[str]:
+    """Indicators some refresh has fetched (their sources carry an update stamp), read once per dataset
+    version: a Kolada figure with no value and no stamp is "fetched at the first refresh" (issue 18)."""
+    from etl.keyfigures_table import fetched_indicators as from_stamps
+
+    src = source()
+    key = (id(src), src.dataset().version)
+    hit = _FETCHED.get(key)
+    if hit is None:
+        try:
+            stamps = src.store.source_updated()
+        except Exception:  # a store without the stamps: nothing was fetched
+            stamps = {}
+        _FETCHED.clear()
+        hit = _FETCHED[key] = frozenset(from_stamps(stamps))
+    return hit

@@ -8,7 +8,7 @@ dcc.Dropdown options out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 from dash import html
@@ -31,15 +31,23 @@ def coverage_for(dataset, indicator: str, members: Sequence[str]) -> tuple[int, 
     return (int(years.min()), int(years.max())) if len(years) else None
 
 
-def coverage_text(years: tuple[int, int] | None, lang: str) -> str:
+def coverage_text(years: tuple[int, int] | None, lang: str, pending: bool = False) -> str:
+    """ "1968–2025"; a figure without data: "saknas offline", or for a Kolada figure no refresh has fetched
+    yet "hämtas vid första uppdateringen"."""
     if years is None:
-        return t("picker_missing", lang)
+        return t("kf_pending" if pending else "picker_missing", lang)
     first, last = years
     return str(first) if first == last else t("picker_coverage", lang, first=first, last=last)
 
 
-def picker_options(catalog: Catalog, coverage: Mapping[str, tuple[int, int] | None], lang: str) -> list[dict]:
-    """A disabled heading per theme, then the theme's indicators (label, and coverage for the eight)."""
+def picker_options(
+    catalog: Catalog,
+    coverage: Mapping[str, tuple[int, int] | None],
+    lang: str,
+    pending: Collection[str] = (),
+) -> list[dict]:
+    """A disabled heading per theme, then the theme's indicators (label, and coverage for the eight;
+    `pending`: figures fetched at the first refresh)."""
     options: list[dict] = []
     for theme_id, theme in catalog.themes.items():
         members = [i for i in catalog.indicators.values() if i.theme == theme_id]
@@ -57,15 +65,16 @@ def picker_options(catalog: Catalog, coverage: Mapping[str, tuple[int, int] | No
         for ind in members:
             years = coverage.get(ind.id)
             label = ind.label(lang)
+            covered = coverage_text(years, lang, ind.id in pending)
             options.append(
                 {
                     "label": html.Span(
                         [
                             html.Span(label, className="picker-name"),
-                            html.Span(coverage_text(years, lang), className="picker-coverage"),
+                            html.Span(covered, className="picker-coverage"),
                         ],
                         className="picker-option" + (" picker-missing" if years is None else ""),
-                        title=f"{label} ({coverage_text(years, lang)})",
+                        title=f"{label} ({covered})",
                     ),
                     "value": ind.id,
                     "disabled": years is None,

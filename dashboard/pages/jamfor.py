@@ -30,6 +30,7 @@ from dashboard.picker import MENU_HEIGHT, OPTION_HEIGHT, coverage_for, picker_op
 from dashboard.references import fitting_modes, flattening_ratio, needs_panel
 from dashboard.sources_text import source_name
 from dashboard.state import GROUP, MODES, REFERENCES, ViewState, context_from, parse_query, to_params, to_query
+from etl.keyfigures_table import is_pending
 from etl.query import Dataset, QueryError, Selection, query, query_columns
 
 PATH = "/jamfor"
@@ -66,11 +67,27 @@ def rank_selection(state: ViewState, dataset: Dataset) -> Selection:
     return Selection(state.indicator, tuple(members), state.year, state.year, state.sex, state.mode, state.base)
 
 
-def indicator_options(dataset: Dataset, lang: str) -> list[dict]:
-    """The picker: indicators grouped by theme, each with its coverage for the eight (dashboard.picker)."""
+def indicator_options(dataset: Dataset, lang: str, with_pending: bool = False) -> list[dict]:
+    """The picker: indicators grouped by theme, each with its coverage for the eight (dashboard.picker);
+    `with_pending`: the Kolada figures no refresh has fetched yet say "fetched at the first refresh"."""
     members = dataset.regions.groups[GROUP].members
     coverage = {i: coverage_for(dataset, i, members) for i in dataset.catalog.indicators}
-    return picker_options(dataset.catalog, coverage, lang)
+    pending = pending_indicators(dataset) if with_pending else set()
+    return picker_options(dataset.catalog, coverage, lang, pending)
+
+
+def pending_indicators(dataset: Dataset) -> set[str]:
+    """Kolada figures with no value that no refresh has fetched yet (etl.keyfigures_table.is_pending)."""
+    fetched = data.fetched_indicators()
+    return {i.id for i in dataset.catalog.indicators.values() if is_pending(dataset, i, fetched)}
+
+
+def pending_notice(dataset: Dataset, indicator: Any, lang: str) -> list:
+    """A notice for a URL naming a Kolada figure not fetched yet (the view shows the default indicator)."""
+    if not isinstance(indicator, str) or indicator not in pending_indicators(dataset):
+        return []
+    label = dataset.catalog.indicators[indicator].label(lang)
+    return [html.P(t("cmp_pending", lang, label=label), className="notice", id="jf-pending")]
 
 
 def year_options(first: int, last: int) -> list[dict]:
@@ -386,14 +403,14 @@ def layout(written: Any = None, **params: Any) -> Any:
             html.H1(t("page_compare", lang)),
             dcc.Store(id="jf-lang", data=lang),
             dcc.Store(id="jf-params", data=written_params),
-            html.Div(notice_block(state), id="jf-notice"),
+            html.Div(notice_block(state) + pending_notice(dataset, params.get("indicator"), lang), id="jf-notice"),
             html.Div(
                 [
                     field(
                         t("cmp_indicator", lang),
                         dcc.Dropdown(
                             id="jf-indicator",
-                            options=indicator_options(dataset, lang),
+                            options=indicator_options(dataset, lang, with_pending=True),
                             value=state.indicator,
                             clearable=False,
                             searchable=True,

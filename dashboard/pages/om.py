@@ -15,6 +15,7 @@ from dashboard.i18n import TEXTS, fmt_date, norm_lang, t
 from dashboard.sources_text import source_description
 from etl.catalog import Indicator
 from etl.freshness import assess_all, run_counts
+from etl.keyfigures_table import is_pending
 from etl.query import Dataset
 from etl.urls import is_url, url_part
 
@@ -46,7 +47,8 @@ def _coverage(ind: Indicator, dataset: Dataset, lang: str) -> str:
     rows = dataset.rows(ind.id)
     rows = rows[rows["value"].notna()] if len(rows) else rows
     if rows.empty:
-        return t("ab_no_data", lang)
+        pending = is_pending(dataset, ind, data.fetched_indicators())
+        return t("kf_pending", lang) if pending else t("ab_no_data", lang)
     return t(
         "ab_coverage_text",
         lang,
@@ -154,12 +156,16 @@ def runs_section(runs: list[dict[str, Any]], lang: str) -> Any:
 def freshness_section(dataset: Dataset, source_updated: dict[str, dict[str, str]], lang: str) -> list:
     """Every indicator's newest year, the year expected by now, the source's update stamp, and stale or not."""
     fresh = assess_all(dataset.catalog, dataset.observations, source_updated, datetime.now(UTC))
+    fetched = data.fetched_indicators()
+    pending = {i.id for i in dataset.catalog.indicators.values() if is_pending(dataset, i, fetched)}
     rows = []
     for ind in dataset.catalog.indicators.values():
         f = fresh[ind.id]
         key = (
             "fresh_no_data" if f.state == "no_data" else f"fresh_stale_{f.reason}" if f.state == "stale" else "fresh_ok"
         )
+        if f.state == "no_data" and ind.id in pending:
+            key = "kf_pending"
         rows.append(
             (
                 f"{ind.label(lang)} ({ind.id})",

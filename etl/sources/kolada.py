@@ -146,7 +146,9 @@ def fetch_kolada(
         if received == 0:
             return SourceResult(frame=_sorted(frame), raws=raws, updated=ctx.since, unchanged=True)
         ctx.progress(f"Kolada {kpi}: changed since {ctx.since[:10]}; fetching it in full")
-    frame, raws, _ = _fetch_all(client, base, kpi, indicator, ctx, {})
+    frame, raws, received = _fetch_all(client, base, kpi, indicator, ctx, {})
+    if received == 0:
+        raws.append(_check_known(client, base, kpi))
     updated = max((r.retrieved_at for r in raws), default=None)
     return SourceResult(frame=_sorted(frame), raws=raws, updated=updated[:10] if updated else None, unchanged=False)
 
@@ -175,6 +177,25 @@ def _fetch_all(
         frame = frame[frame["year"].between(ctx.years[0], ctx.years[1])]
     frame = _without_duplicates(frame, kpi, ctx)
     return frame.drop(columns="_request"), raws, received
+
+
+def _check_known(client: HttpClient, base: str, kpi: str) -> RawAnswer:
+    """After a full fetch with no value at all: ask Kolada's KPI list (`GET /kpi/{id}`) whether it knows
+    `kpi`. Kolada answers an unknown id's data request with an empty list, as it does for a KPI without
+    values, so a mistyped or withdrawn id in the catalog would otherwise pass as "no data"."""
+    answer = _get(client, f"{base}/kpi/{kpi}", kpi)
+    doc = answer.json(SOURCE, kpi)
+    known = isinstance(doc, dict) and any(
+        isinstance(item, dict) and str(item.get("id")) == kpi for item in doc.get("values") or []
+    )
+    if not known:
+        raise SourceError(
+            SOURCE,
+            kpi,
+            answer.describe(),
+            f"Kolada does not know the KPI {kpi!r} (its KPI list has no such id): correct the id in etl/catalog.yaml",
+        )
+    return answer
 
 
 def default_client() -> HttpClient:

@@ -22,6 +22,7 @@ PAGES = {
     "pendling": "/pendling?region=0127&year=2021",
     "befolkning": "/befolkning?region=0181&year=2024",
     "om": "/om",
+    "nyckeltal": "/nyckeltal?sort=0126&dir=asc",
     "tillganglighet": "/tillganglighet",
 }
 # the page has rendered: its heading, and every chart drawn (not a loading spinner)
