@@ -45,7 +45,10 @@ def _cli(db_url: str, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('truth') / 'store.sqlite'}"
+    """A store with the bundled snapshot loaded by the deploy step (read commands never load one)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('truth') / 'store.sqlite'}"
+    _cli(url, "snapshot", "load")
+    return url
 
 
 def _recorded(reference_dir: Path, table: str) -> pd.DataFrame:
