@@ -217,6 +217,9 @@ def _reason(indicator: Indicator, code: str, part: pd.DataFrame | None, pending:
         if rule.method == "none":
             return "not_computed", rule.reason(lang) if isinstance(rule.reason, Text) else ""
         return "member_missing", ""
-    if part is not None and len(part) and (part["status"] == "missing").any():
-        return "source_missing", ""
+    if part is not None and len(part):
+        # query() gives every year a row; only a row from the store (it names a source) can be the source's mark
+        stored = part["source"].fillna("").astype(str) != ""
+        if (stored & part["status"].isin(("missing", "suppressed"))).any():
+            return "source_missing", ""
     return "no_data", ""
