@@ -18,15 +18,10 @@ from typing import Any
 import numpy as np
 
 from dashboard.i18n import t
-
-try:  # why a row has no value: etl.query puts it in the row's source_ref, after REASON_SEP (issue 15's ETL part)
-    from etl.query import REASON_SEP, REASONS
-
-    UNSAID = frozenset(REASONS["no_row"].values())  # "no value in the dataset": the gap note says as much
-except ImportError:  # an etl.query that gives no reasons: the notes name the gaps without one
-    REASON_SEP, UNSAID = " — ", frozenset()
+from etl.query import REASON_SEP, REASONS  # why a row has no value: in its source_ref, after REASON_SEP
 
 Columns = Mapping[str, np.ndarray]  # query_columns(): one array per export column
+UNSAID = frozenset(REASONS["no_row"].values())  # "no value in the dataset": the gap note says as much
 PER1000_DENOMINATOR = "population"  # "per 1 000 inhabitants" divides by this indicator
 CONSTANT = ("indicator_id", "indicator", "sex", "unit")  # one value in every row of a query
 MODE_CAUSE = {"index": "base", "change": "previous", "per1000": "population"}
@@ -61,7 +56,8 @@ def year_spans(years: Sequence[int]) -> str:
 def complete(cols: Columns, codes: Sequence[str], names: Mapping[str, str], years: Sequence[int]) -> dict:
     """`cols` with a missing row (empty value, status missing) for every region of `codes` and year of
     `years` it has no row for; rows ordered by region as in `codes`, then year. Extra columns keep
-    their values; an added row's text columns are empty."""
+    their values; an added row's text columns are empty. (etl.query already gives every region asked a
+    row for each year within the indicator's span; this adds the years shown outside it.)"""
     have = {(str(c), int(y)) for c, y in zip(cols["region_code"].tolist(), cols["year"].tolist(), strict=True)}
     wanted = [(c, y) for c in dict.fromkeys(codes) for y in years if (c, y) not in have]
     if not wanted:

@@ -14,7 +14,8 @@ from tests.browser.support import ARGS, CHROMIUM, live_dashboard
 pytestmark = pytest.mark.browser
 
 COMMUTING = "/jamfor?indicator=in_commuters&regions=0127&from=1993&to=2021&year=2021&mode=value&sex=T&ref=00"
-BIRTHS = "/jamfor?indicator=births&regions=0127&from=2008&to=2024&year=2024&mode=value&sex=T"
+# deaths 2024 in the bundled data: Botkyrka, Haninge and Huddinge only
+DEATHS = "/jamfor?indicator=deaths&regions=0127&from=2008&to=2024&year=2024&mode=value&sex=T"
 RANK_BARS = (
     "() => { const g = document.querySelector('#rank-graph .js-plotly-plot');"
     " return g && g.data ? g.data[0].y.map((y, i) => [y, g.data[0].text[i]]) : null; }"
@@ -74,12 +75,13 @@ def test_riket_without_commuting_values_is_named_under_the_chart_and_in_its_cont
 
 def test_ranking_counts_and_ranks_only_municipalities_with_a_value(page: Page, served) -> None:
     base, _ = served
-    page.goto(base + BIRTHS + "&lang=sv")
+    page.goto(base + DEATHS + "&lang=sv")
     page.wait_for_function(f"() => ({RANK_BARS})() !== null", timeout=20000)
     bars = dict(page.evaluate(RANK_BARS))
     assert len(bars) == 8
-    ranked = sorted(text for text in bars.values() if text != "saknas")
-    assert ranked == ["1 av 3", "2 av 3", "3 av 3"]
+    ranked = {name: text for name, text in bars.items() if text != "saknas"}
+    assert sorted(ranked) == ["Botkyrka", "Haninge", "Huddinge"]
+    assert sorted(ranked.values()) == ["1 av 3", "2 av 3", "3 av 3"]
     assert page.locator("#jf-rank-count").inner_text() == "3 av 8 kommuner har värden för 2024"
     assert (
         page.locator("#jf-rank-summary")
@@ -88,7 +90,7 @@ def test_ranking_counts_and_ranks_only_municipalities_with_a_value(page: Page, s
             "3 av 8 kommuner har värden för 2024. Saknar värde: Nykvarn, Nynäshamn, Salem, Södertälje och Tyresö."
         )
     )
-    page.goto(base + BIRTHS + "&lang=en")
+    page.goto(base + DEATHS + "&lang=en")
     page.wait_for_function(f"() => ({RANK_BARS})() !== null", timeout=20000)
     assert sorted(t for t in dict(page.evaluate(RANK_BARS)).values() if t != "missing") == [
         "1 of 3",
@@ -106,7 +108,9 @@ def test_about_page_shows_a_failed_run_right_after_it_is_recorded(page: Page, se
     for lang in ("en", "sv"):
         page.goto(f"{base}/om?lang={lang}")
         page.locator("#om-dataset").wait_for(timeout=20000)
-    assert page.locator("#om-runs").count() == 0
+    # the only run so far: the first start's load of the bundled snapshot
+    assert page.locator("#om-runs tbody tr").count() == 1
+    assert "den medföljande ögonblicksbilden laddad" in page.locator("#om-runs tbody tr").first.inner_text()
     store = Store(store_url)
     try:
         run = store.start_run("schedule")
@@ -116,6 +120,7 @@ def test_about_page_shows_a_failed_run_right_after_it_is_recorded(page: Page, se
 
     page.goto(f"{base}/om?lang=sv")
     page.locator("#om-runs").wait_for(timeout=20000)
+    assert page.locator("#om-runs tbody tr").count() == 2  # the failed run, then the snapshot load
     row = page.locator("#om-runs tbody tr").first.inner_text()
     assert "misslyckad, inget publicerat" in row and "schema" in row
     assert "SCB TAB638: HTTP 503 Service Unavailable" in row

@@ -48,17 +48,31 @@ def test_count_text_exact_in_both_languages() -> None:
 
 
 def test_complete_gives_every_region_and_year_a_row(bundled_dataset: Dataset) -> None:
-    cols = query_columns(bundled_dataset, Selection("in_commuters", ("0127", "00"), 2019, 2021), "sv")
-    assert set(cols["region_code"].tolist()) == {"0127"}  # no row at all for Riket
-    full = gaps.complete(cols, ("0127", "00"), {"00": "Riket"}, [2019, 2020, 2021])
-    assert list(zip(full["region"].tolist(), full["year"].tolist(), strict=True))[-3:] == [
-        ("Riket", 2019),
-        ("Riket", 2020),
-        ("Riket", 2021),
+    # etl.query gives Riket (no commuting values) a missing row for each year within the indicator's
+    # span (1993–2021) and none after it; `complete` adds the years shown beyond, for both regions
+    cols = query_columns(bundled_dataset, Selection("in_commuters", ("0127", "00"), 2019, 2023), "sv")
+    assert list(zip(cols["region_code"].tolist(), cols["year"].tolist(), strict=True)) == [
+        (c, y) for c in ("0127", "00") for y in (2019, 2020, 2021)
     ]
-    assert np.isnan(full["value"][-3:]).all() and full["status"][-3:].tolist() == ["missing"] * 3
-    assert full["indicator"][-1] == "Inpendlare" and full["value"][0] == cols["value"][0]
+    assert cols["status"][3:].tolist() == ["missing"] * 3 and np.isnan(cols["value"][3:]).all()
+    full = gaps.complete(cols, ("0127", "00"), {"0127": "Botkyrka", "00": "Riket"}, range(2019, 2024))
+    assert list(zip(full["region"].tolist(), full["year"].tolist(), full["status"].tolist(), strict=True)) == [
+        ("Botkyrka", 2019, "ok"),
+        ("Botkyrka", 2020, "ok"),
+        ("Botkyrka", 2021, "ok"),
+        ("Botkyrka", 2022, "missing"),
+        ("Botkyrka", 2023, "missing"),
+        ("Riket", 2019, "missing"),
+        ("Riket", 2020, "missing"),
+        ("Riket", 2021, "missing"),
+        ("Riket", 2022, "missing"),
+        ("Riket", 2023, "missing"),
+    ]
+    assert full["value"][:3].tolist() == cols["value"][:3].tolist() and np.isnan(full["value"][3:]).all()
+    assert full["indicator"][-1] == "Inpendlare" and full["source_ref"][5] == cols["source_ref"][3]
     assert set(gaps.drawn(full)["region_code"].tolist()) == {"0127"}  # no empty line in the chart
+    again = gaps.complete(full, ("0127", "00"), {}, range(2019, 2024))  # nothing left to add
+    assert again.keys() == full.keys() and all(again[k] is full[k] for k in full)
 
 
 def test_riket_gap_named_under_the_chart_and_marked_in_the_control(bundled_dataset: Dataset) -> None:
@@ -106,18 +120,25 @@ def test_a_year_with_a_value_is_never_called_missing_in_index_mode(bundled_datas
 
 
 def test_ranking_counts_and_ranks_only_regions_with_a_value(bundled_dataset: Dataset) -> None:
-    view = _view(bundled_dataset, indicator="births", regions="0127,0192", year="2024", lang="sv")
+    # deaths 2024 (SCB, in the bundled data): Botkyrka, Haninge and Huddinge only
+    view = _view(bundled_dataset, indicator="deaths", regions="0127,0192", year="2024", lang="sv")
     values = dict(zip(view["rank"]["data"][0]["y"], view["rank"]["data"][0]["text"], strict=True))
     present = {name: text for name, text in values.items() if text != "saknas"}
-    assert sorted(present.values()) == ["1 av 3", "2 av 3", "3 av 3"] and len(values) == 8
+    assert sorted(present) == ["Botkyrka", "Haninge", "Huddinge"] and len(values) == 8
+    assert sorted(present.values()) == ["1 av 3", "2 av 3", "3 av 3"]
     assert view["rank_count"] == "3 av 8 kommuner har värden för 2024"
     summary = _text(view["explain"][1])
     assert summary.endswith(
         "3 av 8 kommuner har värden för 2024. Saknar värde: Nykvarn, Nynäshamn, Salem, Södertälje och Tyresö."
     )
-    en = _view(bundled_dataset, indicator="births", regions="0127", year="2024", lang="en")
+    en = _view(bundled_dataset, indicator="deaths", regions="0127", year="2024", lang="en")
     assert en["rank_count"] == "3 of 8 municipalities have values for 2024"
     assert "No value: Nykvarn, Nynäshamn, Salem, Södertälje and Tyresö." in _text(en["explain"][1])
+    # 2023: Södertälje only
+    one = _view(bundled_dataset, indicator="deaths", regions="0127", year="2023", lang="sv")
+    ranks = dict(zip(one["rank"]["data"][0]["y"], one["rank"]["data"][0]["text"], strict=True))
+    assert {name: text for name, text in ranks.items() if text != "saknas"} == {"Södertälje": "1 av 1"}
+    assert one["rank_count"] == "1 av 8 kommuner har ett värde för 2023"
 
 
 @pytest.mark.parametrize(
