@@ -80,6 +80,13 @@ def store(tmp_path: Path):
     store.dispose()
 
 
+def option(options: list[dict], value: str) -> tuple[dict, str, str]:
+    """The picker's option for `value`, with the name and the coverage its label shows."""
+    (found,) = [o for o in options if o["value"] == value]
+    name, covered = found["label"].children
+    return found, text(name), text(covered)
+
+
 def cells(layout: Any, key: str) -> list:
     return [c for c in find(layout, f"kf-row-{key}").children[1:]]
 
@@ -91,8 +98,12 @@ def test_offline_they_wait_for_the_first_refresh(store: Store) -> None:
         assert text(only) == "hämtas vid första uppdateringen" and only.colSpan == 11
     # the picker lists them, disabled, as waiting; /jamfor says so for a link to one; /om likewise
     options = jamfor.indicator_options(data.dataset(), "en", with_pending=True)
-    merit = next(o for o in options if o["value"] == "__pending_year9_merit_value")
-    assert merit["disabled"] and merit["label"].endswith("(fetched at the first refresh)")
+    merit, name, covered = option(options, "year9_merit_value")
+    assert merit["disabled"] and (name, covered) == (
+        "Year-9 merit value (home municipality)",
+        "fetched at the first refresh",
+    )
+    assert merit["label"].title == "Year-9 merit value (home municipality) (fetched at the first refresh)"
     assert "jf-pending" in json.dumps(
         jamfor.layout(indicator="year9_merit_value", lang="sv").to_plotly_json(), default=str
     )
@@ -122,8 +133,13 @@ def test_a_refresh_against_kolada_publishes_them(store: Store, tmp_path: Path) -
     assert set(merit["source_ref"]) == {"Kolada N15507"}
     girls = query(dataset, Selection("year9_merit_value", ("0127",), 2024, 2024, sex="K"))
     assert girls["value"].tolist() == [202.0]
-    # Kolada's unweighted group G96274 (999 in the test data) is never Södertörn
-    assert not (dataset.observations["value"] == 999.0).any()
+    # Kolada's unweighted group G96274 (999 in the test data) is never stored, nor shown as Södertörn
+    for indicator in SERVED:
+        rows = dataset.rows(indicator)
+        assert set(rows["region_code"]) <= {*EIGHT, "01", "00"} and not (rows["value"] == 999.0).any()
+        first, last = dataset.years(indicator)
+        group = query(dataset, Selection(indicator, ("sodertorn",), first, last))
+        assert len(group) and not (group["value"] == 999.0).any()
     # Södertörn by the declared weight: kronor per inhabitant weighted by the population on 31 December
     result = query(dataset, Selection("result_per_inhabitant", (*EIGHT, "sodertorn"), 2023, 2023))
     pop = query(dataset, Selection("population", EIGHT, 2023, 2023))
@@ -146,7 +162,8 @@ def test_a_refresh_against_kolada_publishes_them(store: Store, tmp_path: Path) -
 
     # /jamfor: the figure is offered and shown, with no waiting notice
     options = jamfor.indicator_options(dataset, "sv", with_pending=True)
-    assert {"label": "\u2003Meritvärde åk 9 (hemkommun)", "value": "year9_merit_value"} in options
+    merit_option, name, covered = option(options, "year9_merit_value")
+    assert not merit_option["disabled"] and (name, covered) == ("Meritvärde åk 9 (hemkommun)", "2023–2024")
     view = jamfor.layout(indicator="year9_merit_value", regions="0127,0138", lang="sv")
     table = json.loads(find(view, "jf-table").to_plotly_json()["props"]["data-table"])
     assert ["Botkyrka", "2024", "201,0", "ok", "Kolada"] in table["rows"]
