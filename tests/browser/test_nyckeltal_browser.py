@@ -143,3 +143,19 @@ def test_pdf_and_csv_downloads(page: Page, base_url: str, dataset: Dataset) -> N
         x for x in text.splitlines() if x.startswith("Skatt;Total kommunal skattesats;tax_rate_total;value;0181;")
     )
     assert f";{year};T;{str(value).replace('.', ',')};" in line
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_on_a_phone_the_table_scrolls_in_its_box_and_the_page_does_not(
+    browser: Browser, base_url: str, lang: str
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        open_table(page, f"{base_url}/nyckeltal?lang={lang}")
+        sideways = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert sideways == 0  # the cells' screen-reader texts once widened the page to 924 px
+        wrap = page.locator(".kf-wrap").first
+        assert wrap.evaluate("el => el.scrollWidth > el.clientWidth")  # the table itself scrolls sideways
+    finally:
+        context.close()
