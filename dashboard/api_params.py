@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from urllib.parse import urlencode
 
 from etl import settings
-from etl.query import MODES, Dataset, Selection
+from etl.query import MODE_REASONS, MODES, Dataset, Selection, allowed_modes
 
 FORMATS = ("csv", "json", "zip")
 SEXES = ("T", "K", "M")
@@ -218,6 +218,10 @@ def parse_observations(args: Mapping[str, Sequence[str]], dataset: Dataset, limi
             raise ParamError(f"{ind_id} has no values for sex {sex} (has {', '.join(ind.sexes)})", "sex")
         if mode == "per1000" and not ind.unit.count:
             raise ParamError(f"mode per1000 applies to counts only; {ind_id} is in {ind.unit.id}", "mode")
+        if mode not in (allowed := allowed_modes(ind)):
+            raise ParamError(
+                f"mode {mode} means nothing for {ind_id} ({MODE_REASONS[mode]}); it has {', '.join(allowed)}", "mode"
+            )
 
     year_from, year_to = _year(args, "from"), _year(args, "to")
     spans = [s for s in (dataset.years(i) for i in indicators) if s is not None]

@@ -5,8 +5,8 @@ and status missing), so the table on screen, the chart's gap notes and the ranki
 year can lack a value in a mode although its value exists (an index without a base-year value, a
 change without the year before, a rate without the population): that is said as such, never as
 "saknas" for the year (`region_gaps` tells the two apart with the same rows in mode "value").
-Also: how many of the ranked municipalities have a value (`count_text`), and which view modes mean
-something for an indicator (`allowed_modes`).
+Also: how many of the ranked municipalities have a value (`count_text`). Which view modes mean
+something for an indicator (`etl.query.allowed_modes`, one rule for the pages, the API and the CLI).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from etl.query import REASON_SEP, REASONS  # why a row has no value: in its sour
 
 Columns = Mapping[str, np.ndarray]  # query_columns(): one array per export column
 UNSAID = frozenset(REASONS["no_row"].values())  # "no value in the dataset": the gap note says as much
-PER1000_DENOMINATOR = "population"  # "per 1 000 inhabitants" divides by this indicator
 CONSTANT = ("indicator_id", "indicator", "sex", "unit")  # one value in every row of a query
 MODE_CAUSE = {"index": "base", "change": "previous", "per1000": "population"}
 
@@ -177,18 +176,3 @@ def count_text(n: int, total: int, lang: str, year: int | None = None) -> str:
 def option_mark(label: str, lang: str) -> str:
     """A control's label for a region with no value in the view: 'Riket (inga värden)'."""
     return t("gap_option", lang, label=label)
-
-
-def allowed_modes(indicator: Any, modes: Sequence[str]) -> tuple[str, ...]:
-    """The view modes that mean something for `indicator` (a catalog Indicator), derived from its unit:
-    - per 1 000 inhabitants: counts only, and not the population itself (it would be 1 000 everywhere);
-    - index and annual change, %: values that cannot be negative (a base or a year before at or
-      crossing zero gives no meaningful ratio: net migration, net commuting, natural increase)."""
-    unit = indicator.unit
-    ok = {
-        "value": True,
-        "per1000": bool(unit.count) and indicator.id != PER1000_DENOMINATOR,
-        "index": unit.min >= 0,
-        "change": unit.min >= 0,
-    }
-    return tuple(m for m in modes if ok.get(m, False))

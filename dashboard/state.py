@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
-from dashboard.gaps import allowed_modes
 from dashboard.i18n import DEFAULT_LANG, LANGS
+from etl.query import allowed_modes
 
 MODES = ("value", "per1000", "index", "change")
 SEXES = ("T", "K", "M")
@@ -30,7 +30,7 @@ class IndicatorInfo:
     sexes: tuple[str, ...]
     count: bool
     years: tuple[int, int] | None
-    modes: tuple[str, ...] = MODES  # the view modes that mean something for it (dashboard.gaps.allowed_modes)
+    modes: tuple[str, ...] = MODES  # the view modes that mean something for it (etl.query.allowed_modes)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ rule, once per dataset version.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -358,6 +359,30 @@ def group_reference(indicator: Indicator, name: str, members: int, lang: str) ->
     return GROUP_REFS[rule.method][lang].format(name=name, n=members, weight=rule.weight, lag=lag, reason=reason)
 
 
+PER1000_DENOMINATOR = "population"  # "per 1 000 inhabitants" divides by this indicator
+MODE_REASONS = {
+    "per1000": "per 1 000 inhabitants of the population itself is 1 000 everywhere",
+    "index": "an index needs a base that cannot be zero or negative",
+    "change": "a change in per cent needs a year before that cannot be zero or negative",
+}
+
+
+def allowed_modes(indicator: Indicator, modes: Sequence[str] = MODES) -> tuple[str, ...]:
+    """The modes that mean something for `indicator`, derived from its unit (one rule for the dashboard,
+    the API and the CLI):
+    - per 1 000 inhabitants: counts only, and not the population itself (it would be 1 000 everywhere);
+    - index and annual change, %: values that cannot be negative (a base or a year before at or
+      crossing zero gives no meaningful ratio: net migration, net commuting, natural increase)."""
+    unit = indicator.unit
+    ok = {
+        "value": True,
+        "per1000": bool(unit.count) and indicator.id != PER1000_DENOMINATOR,
+        "index": unit.min >= 0,
+        "change": unit.min >= 0,
+    }
+    return tuple(m for m in modes if ok.get(m, False))
+
+
 def validate_selection(dataset: Dataset, sel: Selection) -> Indicator:
     """The indicator, after checking every part of the selection; QueryError says what is wrong."""
     if sel.indicator not in dataset.catalog.indicators:
@@ -372,6 +397,11 @@ def validate_selection(dataset: Dataset, sel: Selection) -> Indicator:
         raise QueryError(f"{indicator.id} has no values for sex {sel.sex!r} (has {', '.join(indicator.sexes)})")
     if sel.mode == "per1000" and not indicator.unit.count:
         raise QueryError(f"per 1 000 inhabitants applies to counts only; {indicator.id} is in {indicator.unit.id}")
+    allowed = allowed_modes(indicator)
+    if sel.mode not in allowed:
+        raise QueryError(
+            f"mode {sel.mode} means nothing for {indicator.id} ({MODE_REASONS[sel.mode]}); it has {', '.join(allowed)}"
+        )
     if sel.mode == "index" and sel.base is None:
         raise QueryError("index mode needs a base year")
     if sel.year_from is not None and sel.year_to is not None and sel.year_from > sel.year_to:

@@ -31,7 +31,7 @@ from dashboard.references import fitting_modes, flattening_ratio, needs_panel
 from dashboard.sources_text import source_name
 from dashboard.state import GROUP, MODES, REFERENCES, ViewState, context_from, parse_query, to_params, to_query
 from etl.keyfigures_table import is_pending
-from etl.query import Dataset, QueryError, Selection, query, query_columns
+from etl.query import Dataset, QueryError, Selection, allowed_modes, query, query_columns
 
 PATH = "/jamfor"
 # Views and query results are kept per dataset version (a publish starts afresh), at most this many each.
@@ -95,8 +95,8 @@ def year_options(first: int, last: int) -> list[dict]:
 
 
 def mode_options(dataset: Dataset, indicator: str, lang: str) -> list[dict]:
-    """Only the modes that mean something for the indicator (dashboard.gaps.allowed_modes)."""
-    allowed = gaps.allowed_modes(dataset.catalog.indicators[indicator], MODES)
+    """Only the modes that mean something for the indicator (etl.query.allowed_modes)."""
+    allowed = allowed_modes(dataset.catalog.indicators[indicator], MODES)
     return [{"label": t(f"mode_{m}", lang), "value": m} for m in allowed]
 
 

@@ -231,6 +231,8 @@ def test_etag_304_and_change_after_publish(app, client) -> None:
         ("/api/v1/observations.csv?indicator=population&from=20x0", 400, "from", "not a year"),
         ("/api/v1/observations.csv?indicator=population&sex=X", 400, "sex", "not one of"),
         ("/api/v1/observations.csv?indicator=tax_rate_total&mode=per1000", 400, "mode", "counts only"),
+        ("/api/v1/observations.csv?indicator=population&mode=per1000", 400, "mode", "1 000 everywhere"),
+        ("/api/v1/observations.csv?indicator=net_migration&mode=index&base=2000", 400, "mode", "cannot be zero"),
         ("/api/v1/observations.csv?indicator=population&mode=cubic", 400, "mode", "not one of"),
         ("/api/v1/observations.csv?indicator=population&sep=|", 400, "sep", "not one of"),
         ("/api/v1/observations.csv?indicator=population&sep=,&decimal=,", 400, "decimal", "both"),

@@ -11,7 +11,7 @@ import pytest
 from dashboard import gaps
 from dashboard.pages import jamfor, oversikt
 from dashboard.state import MODES, context_from, parse_query
-from etl.query import Dataset, Selection, query_columns
+from etl.query import Dataset, Selection, allowed_modes, query_columns
 
 EIGHT = ("0127", "0136", "0126", "0140", "0192", "0128", "0181", "0138")
 
@@ -156,7 +156,7 @@ def test_ranking_counts_and_ranks_only_regions_with_a_value(bundled_dataset: Dat
 )
 def test_only_modes_that_mean_something_are_offered(bundled_dataset: Dataset, indicator: str, modes) -> None:
     ind = bundled_dataset.catalog.indicators[indicator]
-    assert gaps.allowed_modes(ind, MODES) == modes
+    assert allowed_modes(ind, MODES) == modes
     assert [o["value"] for o in jamfor.mode_options(bundled_dataset, indicator, "sv")] == list(modes)
     for mode in set(MODES) - set(modes):  # a link asking for one falls back to the value, with a notice
         state = parse_query({"indicator": indicator, "mode": mode}, context_from(bundled_dataset))
@@ -165,7 +165,7 @@ def test_only_modes_that_mean_something_are_offered(bundled_dataset: Dataset, in
 
 def test_every_indicator_offers_its_value_and_per1000_only_for_counts(bundled_dataset: Dataset) -> None:
     for ind in bundled_dataset.catalog.indicators.values():
-        allowed = gaps.allowed_modes(ind, MODES)
+        allowed = allowed_modes(ind, MODES)
         assert allowed[0] == "value"
         assert ("per1000" in allowed) == (bool(ind.unit.count) and ind.id != "population")
 
