@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from etl import settings
 from etl.freshness import age_seconds
+from etl.runlog import read_unlogged
 from etl.store import StoreError, error_kind, observations, runs, sqlite_path
 
 SUCCESSFUL = ("published", "unchanged")
@@ -117,8 +118,9 @@ def max_age(now: datetime) -> timedelta | None:
 
 
 def degraded_reasons(store: Any, finished: str | None, now: datetime) -> list[str]:
-    """Why the served data may not be kept fresh: the last scheduled refresh failed, or the last
-    successful refresh is older than the schedule allows."""
+    """Why the served data may not be kept fresh: the last scheduled refresh failed, a run newer than
+    every logged one could not be logged in the store (etl.runlog's journal), or the last successful
+    refresh is older than the schedule allows."""
     reasons = []
     with store.engine.connect() as conn:
         last = (
@@ -136,6 +138,15 @@ def degraded_reasons(store: Any, finished: str | None, now: datetime) -> list[st
             f"the last scheduled refresh (run {last['id']}, started {last['started_at']}) ended '{last['status']}': "
             "see python -m etl status"
         )
+    unlogged = read_unlogged(1)
+    if unlogged:
+        with store.engine.connect() as conn:
+            newest_logged = conn.execute(select(func.max(runs.c.started_at))).scalar()
+        if newest_logged is None or str(unlogged[0].get("at", "")) > newest_logged:
+            reasons.append(
+                f"a {unlogged[0].get('trigger', 'refresh')} run at {unlogged[0].get('at')} failed and could not be "
+                "logged in the store (is it read-only?): see python -m etl status"
+            )
     limit = max_age(now)
     age = age_seconds(finished, now)
     if limit is not None and age is not None and age > limit.total_seconds():

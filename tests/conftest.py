@@ -8,6 +8,7 @@ server is an error, never a skip.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,10 @@ from etl.store import Store
 # in-process tests publish and read at once: the dashboard asks the store for its version on every
 # request (production polls at most every NYCKELTAL_VERSION_POLL_MS, default 1 s; test_scaleout uses that)
 os.environ.setdefault("NYCKELTAL_VERSION_POLL_MS", "0")
+# runs a store could not log go to a journal file (etl/runlog.py) that /healthz reads: never the work tree's
+os.environ.setdefault(
+    "NYCKELTAL_RUN_JOURNAL", os.path.join(tempfile.mkdtemp(prefix="nyckeltal-journal-"), "runs.jsonl")
+)
 PG_ADMIN_URL = os.environ.get("NYCKELTAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REFERENCE_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "reference"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -230,3 +231,26 @@ def test_healthz_503_when_the_sqlite_file_is_damaged_deleted_or_replaced(tmp_pat
     )
     assert str(tmp_path) not in response.get_data(as_text=True)
     assert create_app(store.url).server.test_client().get("/healthz").get_json()["status"] == "ok"  # restarted
+
+
+def test_healthz_degraded_when_a_run_could_not_be_logged_in_the_store(store: Store, monkeypatch, tmp_path):
+    """A read-only store serves its data but refuses to log a refresh: the run journal's line is newer than
+    every logged run, so /healthz says degraded (no path or URL) until a later run is logged."""
+    journal = tmp_path / "runs-unlogged.jsonl"
+    monkeypatch.setenv("NYCKELTAL_RUN_JOURNAL", str(journal))
+    publish(store, 32.28)
+    client = create_app(store.url).server.test_client()
+    assert client.get("/healthz").get_json()["status"] == "ok"
+    logged = store.recent_runs(1)[0]["started_at"]
+    at = (datetime.fromisoformat(logged.replace("Z", "+00:00")) + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    line = {"at": at, "trigger": "schedule", "status": "failed", "error": "cannot log the run in the store: readonly"}
+    journal.write_text(json.dumps(line) + "\n")  # as etl.runlog.record_unlogged writes it
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "degraded"
+    assert body["problems"] == [
+        f"a schedule run at {at} failed and could not be logged in the store (is it read-only?): see python -m etl status"
+    ]
+    assert str(tmp_path) not in json.dumps(body) and "sqlite" not in json.dumps(body)
+    monkeypatch.setattr("etl.store.now_iso", lambda: "2999-01-01T00:00:00Z")
+    publish(store, 32.3)  # a run logged after it: the store takes writes again
+    assert client.get("/healthz").get_json()["status"] == "ok"
