@@ -142,7 +142,8 @@ def degraded_reasons(store: Any, finished: str | None, now: datetime) -> list[st
     if unlogged:
         with store.engine.connect() as conn:
             newest_logged = conn.execute(select(func.max(runs.c.started_at))).scalar()
-        if newest_logged is None or str(unlogged[0].get("at", "")) > newest_logged:
+        # ">=": in the same second the failure may be the later one
+        if newest_logged is None or str(unlogged[0].get("at", "")) >= newest_logged:
             reasons.append(
                 f"a {unlogged[0].get('trigger', 'refresh')} run at {unlogged[0].get('at')} failed and could not be "
                 "logged in the store (is it read-only?): see python -m etl status"

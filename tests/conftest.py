@@ -8,7 +8,6 @@ server is an error, never a skip.
 from __future__ import annotations
 
 import os
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,10 +24,6 @@ from etl.store import Store
 # in-process tests publish and read at once: the dashboard asks the store for its version on every
 # request (production polls at most every NYCKELTAL_VERSION_POLL_MS, default 1 s; test_scaleout uses that)
 os.environ.setdefault("NYCKELTAL_VERSION_POLL_MS", "0")
-# runs a store could not log go to a journal file (etl/runlog.py) that /healthz reads: never the work tree's
-os.environ.setdefault(
-    "NYCKELTAL_RUN_JOURNAL", os.path.join(tempfile.mkdtemp(prefix="nyckeltal-journal-"), "runs.jsonl")
-)
 PG_ADMIN_URL = os.environ.get("NYCKELTAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REFERENCE_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "reference"
 
@@ -42,6 +37,13 @@ def _pg_available() -> str | None:
         return None
     except Exception as exc:
         return str(exc).splitlines()[0]
+
+
+@pytest.fixture(autouse=True)
+def own_run_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs a store could not log go to a journal (etl/runlog.py) that /healthz reads: one per test, never
+    the work tree's, so one test's refused run never makes another's health degraded."""
+    monkeypatch.setenv("NYCKELTAL_RUN_JOURNAL", str(tmp_path / "runs-unlogged.jsonl"))
 
 
 @pytest.fixture(scope="session")

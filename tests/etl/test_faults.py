@@ -607,7 +607,12 @@ def test_read_only_store(store: Store, baseline, scb: FakeScb, tmp_path, request
     assert (line["trigger"], line["status"], line["error"]) == ("schedule", "failed", outcome.error)
     assert_unchanged(ro, baseline)
     code, body = healthz(ro)
-    assert (code, body["status"], body["dataset_version"]) == (200, "ok", 1)  # still served as it was
+    # still served as it was, but degraded: the failed run is only in the journal (no path or URL said)
+    assert (code, body["status"], body["dataset_version"]) == (200, "degraded", 1)
+    assert body["problems"] == [
+        f"a schedule run at {line['at']} failed and could not be logged in the store (is it read-only?): "
+        "see python -m etl status"
+    ]
     status = subprocess.run(
         [sys.executable, "-m", "etl", "status", "--runs", "1"],
         cwd=ROOT,
