@@ -19,7 +19,9 @@ import json
 import logging
 import math
 import os
+import sqlite3
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -230,11 +232,17 @@ class Store:
     # ------------------------------------------------------------------ schema
     def create_schema(self) -> None:
         """Create the missing tables. Safe when several processes start on an empty store at once:
-        on PostgreSQL the creation runs under a transaction-scoped advisory lock, so the second
-        process waits for the first's tables and then finds them (no duplicate-type race)."""
+        on PostgreSQL the creation runs under a transaction-scoped advisory lock, on SQLite under
+        the write lock (BEGIN IMMEDIATE), so the second process waits for the first's tables and
+        then finds them (no duplicate-table race)."""
         try:
             if self.is_sqlite:
-                metadata.create_all(self.engine)
+                # BEGIN IMMEDIATE takes SQLite's write lock before the existence checks, so a
+                # second process waits (busy timeout) and then finds the first one's tables.
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    metadata.create_all(conn)
+                    conn.commit()
                 return
             with self.engine.begin() as conn:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK_KEY})
@@ -764,11 +772,25 @@ def _publish_side(conn: Any, table: Table, records: list[dict[str, Any]] | None,
         conn.execute(insert(table), [{"dataset_version": new, **r} for r in records])
 
 
+SQLITE_BUSY_SECONDS = 30.0
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """WAL, normal sync and a 30 s busy timeout on every SQLite connection. Switching a new file
+    to WAL answers "database is locked" at once (no busy wait) while another connection is in
+    the middle of the same switch, so that one statement is retried for up to the busy timeout."""
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
 
 

@@ -1,6 +1,6 @@
 """First start on an empty store: two processes started together both succeed (the second waits for
 the first's snapshot load), a waiter gives up with a clear message after NYCKELTAL_SNAPSHOT_WAIT, and
-the schema is created safely by two processes at once on an empty PostgreSQL store."""
+the schema is created safely by several processes at once on an empty store (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -97,8 +97,8 @@ def test_the_app_starts_on_an_empty_store_through_the_same_step(tmp_path: Path):
 
 
 @pytest.mark.parametrize("attempt", range(3))
-def test_schema_creation_is_safe_when_processes_start_at_once(pg_url: str, attempt: int):
-    stores = [Store(pg_url) for _ in range(6)]
+def test_schema_creation_is_safe_when_processes_start_at_once(store_url: str, attempt: int):
+    stores = [Store(store_url) for _ in range(6)]
     barrier = threading.Barrier(len(stores))
     errors: list[BaseException] = []
 
