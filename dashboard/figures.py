@@ -32,7 +32,6 @@ from dashboard.i18n import PLOTLY_SEPARATORS, norm_lang, t
 PALETTE = ("#445577", "#339955", "#bb00dd", "#993322", "#557788", "#bb77bb", "#ff3300", "#776655")
 GROUP_COLOUR = "#000000"
 REFERENCE_STYLE = {"01": ("#555555", "dash"), "00": ("#888888", "dot")}
-MISSING_BAR = "#dddddd"
 OTHER_BAR = "#c9c9c9"
 
 
