@@ -28,7 +28,7 @@ from dashboard.i18n import PLOTLY_SEPARATORS, norm_lang, t
 # One stable colour per municipality (issue 9): every colour has >= 3:1 contrast on white (WCAG 1.4.11)
 # and every pair, with the black group line and the grey references, stays >= 8 ΔE00 apart in normal
 # vision and simulated protanopia, deuteranopia and tritanopia (tests/dashboard/test_a11y.py; Paul Tol's
-# muted palette had four colours under 3:1). Chosen by a greedy farthest-point search in dashboard.a11y terms.
+# muted palette had four colours under 3:1). Chosen by a greedy farthest-point search in those terms (tests/dashboard/colour.py).
 PALETTE = ("#445577", "#339955", "#bb00dd", "#993322", "#557788", "#bb77bb", "#ff3300", "#776655")
 GROUP_COLOUR = "#000000"
 REFERENCE_STYLE = {"01": ("#555555", "dash"), "00": ("#888888", "dot")}

@@ -24,7 +24,7 @@ CIVIDIS_ENDS = ("#00224e", "#fee838")
 SEX_COLOURS = {"K": "#AA3377", "M": "#4477AA"}  # Tol bright: purple / blue
 # Every series colour has >= 3:1 contrast on white (WCAG 1.4.11) and stays >= 10 ΔE00 from the other
 # series of its chart in normal vision and simulated protanopia, deuteranopia and tritanopia
-# (dashboard.a11y; tests/dashboard/test_a11y.py). #228833 (live_and_work) was 8.7 ΔE00 from #4477AA
+# (tests/dashboard/colour.py, test_a11y.py). #228833 (live_and_work) was 8.7 ΔE00 from #4477AA
 # for a tritanope and #CCBB44 (net migration, 1.95:1) too pale; both are now the dark olive #7B6000.
 COMMUTING_SERIES = (
     ("in_commuters", "#4477AA", "solid"),
@@ -40,19 +40,6 @@ NET_COLOURS = {"positive": "#4477AA", "negative": "#EE6677"}
 # reference lines, told apart by position and label rather than colour
 ZERO_LINE = "#888888"
 BREAK_LINE = "#b00020"
-
-
-def relative_luminance(hex_colour: str) -> float:
-    """WCAG 2.x relative luminance of '#rrggbb'."""
-    h = hex_colour.lstrip("#")
-    chans = [int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in chans]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-
-def contrast_ratio(a: str, b: str) -> float:
-    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
 
 
 # ---------------------------------------------------------------- /karta
