@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -214,18 +215,10 @@ def timeseries_spec(
 
 
 def timeseries_figure(
-    frame: pd.DataFrame,
-    lang: str,
-    title: str,
-    unit: str,
-    decimals: int,
-    colours: Mapping[str, str],
-    breaks: Sequence[tuple[int, str]] = (),
-    years: Sequence[int] | None = None,
-    ref_panel: bool = False,
+    frame: pd.DataFrame, lang: str, title: str, unit: str, decimals: int, colours: Mapping[str, str], **options: Any
 ) -> go.Figure:
-    """One line per region in the frame's order; references dashed; breaks as vertical lines."""
-    return go.Figure(timeseries_spec(frame, lang, title, unit, decimals, colours, breaks, years, ref_panel))
+    """timeseries_spec() as a go.Figure (`options`: its breaks, years, ref_panel)."""
+    return go.Figure(timeseries_spec(frame, lang, title, unit, decimals, colours, **options))
 
 
 def ranks(values: Mapping[str, float | None]) -> dict[str, int | None]:
@@ -282,20 +275,6 @@ def ranking_spec(
     )
     layout["margin"] = {**layout["margin"], "r": 70}
     return {"data": [bar], "layout": layout}
-
-
-def ranking_figure(
-    frame: pd.DataFrame,
-    year: int,
-    lang: str,
-    title: str,
-    unit: str,
-    decimals: int,
-    colours: Mapping[str, str],
-    highlight: Sequence[str],
-) -> go.Figure:
-    """Horizontal bars of the eight municipalities in `year`, best on top, with 'x av 8'."""
-    return go.Figure(ranking_spec(frame, year, lang, title, unit, decimals, colours, highlight))
 
 
 def empty_spec(message: str, lang: str) -> dict:

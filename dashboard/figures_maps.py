@@ -80,32 +80,26 @@ def choropleth_figure(
         ]
 
     common = {"geojson": geojson, "featureidkey": "id", "marker": {"line": {"color": OUTLINE, "width": 1}}}
-    fig = go.Figure()
-    fig.add_trace(
-        go.Choroplethmap(
-            locations=others,
-            z=[0] * len(others),
-            colorscale=[[0, OTHER_FILL], [1, OTHER_FILL]],
+
+    def flat(cs: Sequence[str], fill: str, name: str, hover: str, **style: dict) -> go.Choroplethmap:
+        """One fill for every shape of `cs` (no colour scale)."""
+        return go.Choroplethmap(
+            locations=cs,
+            z=[0] * len(cs),
+            colorscale=[[0, fill], [1, fill]],
             showscale=False,
-            customdata=data(others),
-            hovertemplate="%{customdata[0]}<extra></extra>",
-            name=t("map_other", lang),
-            **common | {"marker": {"line": {"color": "#ffffff", "width": 0.8}}},
+            customdata=data(cs),
+            hovertemplate=hover,
+            name=name,
+            **common | style,
         )
-    )
+
+    fig = go.Figure()
+    white_line = {"line": {"color": "#ffffff", "width": 0.8}}
+    fig.add_trace(flat(others, OTHER_FILL, t("map_other", lang), "%{customdata[0]}<extra></extra>", marker=white_line))
     if missing:
-        fig.add_trace(
-            go.Choroplethmap(
-                locations=missing,
-                z=[0] * len(missing),
-                colorscale=[[0, MISSING_FILL], [1, MISSING_FILL]],
-                showscale=False,
-                customdata=data(missing),
-                hovertemplate="%{customdata[0]}<br>%{customdata[3]}: %{customdata[1]}<extra></extra>",
-                name=t("cmp_rank_missing", lang),
-                **common,
-            )
-        )
+        hover = "%{customdata[0]}<br>%{customdata[3]}: %{customdata[1]}<extra></extra>"
+        fig.add_trace(flat(missing, MISSING_FILL, t("cmp_rank_missing", lang), hover))
     fig.add_trace(
         go.Choroplethmap(
             locations=with_value,
