@@ -22,7 +22,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gzip
 import hashlib
 import logging
@@ -37,6 +36,7 @@ from urllib.parse import urlsplit
 
 import brotli
 import dash
+from filelock import FileLock
 from flask import Flask, Response, g, request
 
 from etl import settings
@@ -129,22 +129,22 @@ def _read(path: Path | None) -> bytes | None:
 
 @contextlib.contextmanager
 def _host_lock(path: Path | None) -> Iterator[None]:
-    """An exclusive file lock for compressing `path` (processes of a host compress a file once)."""
+    """An exclusive file lock for compressing `path` (processes of a host compress a file once); no lock
+    when there is no cache folder or it cannot be written."""
     if path is None:
         yield
         return
+    lock = FileLock(path.with_name(f".{path.name}.lock"))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(path.with_name(f".{path.name}.lock"), "a+b")  # noqa: SIM115
+        lock.acquire()
     except OSError:
         yield
         return
-    with fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _from_disk_or_compress(data: bytes, digest: str, encoding: str) -> bytes | None:
