@@ -97,7 +97,15 @@ def test_pages_and_callbacks_are_not_cached_by_serving(client) -> None:
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("gzip, deflate, br", "br"), ("gzip", "gzip"), ("br;q=0, gzip", "gzip"), ("identity", None), (None, None)],
+    [
+        ("gzip, deflate, br", "br"),
+        ("gzip", "gzip"),
+        ("br;q=0, gzip", "gzip"),
+        ("br;q=0.5, gzip", "gzip"),  # the client's preference counts
+        ("*", "br"),
+        ("identity", None),
+        (None, None),
+    ],
 )
 def test_accepted_encoding(header, expected) -> None:
     assert serving.accepted_encoding(header) == expected
