@@ -142,22 +142,10 @@ def test_gunicorn_config_is_production_ready() -> None:
 
 
 def _view_body(client, regions: list[str]) -> dict:
-    from bench.dashflow import body, find_callback
+    from bench.dashflow import body, find_callback, jamfor_state
 
     main = find_callback(client.get("/_dash-dependencies").get_json(), "ts-graph.figure")
-    values = {
-        "jf-indicator.value": "population",
-        "jf-regions.value": regions,
-        "jf-ref.value": [],
-        "jf-mode.value": "value",
-        "jf-base.value": 2000,
-        "jf-sex.value": "T",
-        "jf-from.value": 2000,
-        "jf-to.value": 2024,
-        "jf-year.value": 2024,
-        "jf-lang.data": "sv",
-    }
-    return body(main, values, ["jf-regions.value"])
+    return body(main, {**jamfor_state(), "jf-regions.value": regions}, ["jf-regions.value"])
 
 
 def _tyreso_2024(answer: bytes) -> float:
