@@ -8,14 +8,17 @@ YAML reader, so any layer may use it. `python -m etl settings` prints the table.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from etl.yamlfile import load_yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 SETTINGS_FILE = Path(__file__).with_name("settings.yaml")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,17 +56,17 @@ def get(name: str) -> str:
 
 def get_int(name: str) -> int:
     """Integer value of a declared setting, with a message a person can act on."""
-    raw = get(name)
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise SystemExit(f"Setting {name}={raw!r} is not a whole number.") from exc
+    return _parsed(name, int, "a whole number")
 
 
 def get_float(name: str) -> float:
     """Decimal value of a declared setting, with a message a person can act on."""
+    return _parsed(name, float, "a number")
+
+
+def _parsed(name: str, kind: Callable[[str], T], what: str) -> T:
     raw = get(name)
     try:
-        return float(raw)
+        return kind(raw)
     except ValueError as exc:
-        raise SystemExit(f"Setting {name}={raw!r} is not a number.") from exc
+        raise SystemExit(f"Setting {name}={raw!r} is not {what}.") from exc
