@@ -1,5 +1,6 @@
-"""Pure transforms: combine sources by precedence, compute the county, derive indicators,
-and aggregate region groups. No I/O here.
+"""Pure transforms: combine sources by precedence, compute the county, derive indicators. No I/O here.
+
+(Region groups such as Södertörn are aggregated in the query layer: etl.query.Dataset.)
 """
 
 from __future__ import annotations
