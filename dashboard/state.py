@@ -12,15 +12,13 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
 from dashboard.i18n import DEFAULT_LANG, LANGS
-from etl.query import allowed_modes
+from etl.query import MODES, allowed_modes
 
-MODES = ("value", "per1000", "index", "change")
 SEXES = ("T", "K", "M")
 REFERENCES = ("01", "00")
 GROUP = "sodertorn"
 DEFAULT_INDICATOR = "population"
 WHOLE = re.compile(r"-?[0-9]{1,9}")
-PARAM_ORDER = ("indicator", "regions", "from", "to", "year", "mode", "base", "sex", "ref", "lang")
 
 
 @dataclass(frozen=True)
@@ -85,7 +83,8 @@ def default_state(ctx: Context, lang: str = DEFAULT_LANG, indicator: str | None 
     )
 
 
-def _one(raw: Mapping[str, object], key: str) -> str | None:
+def one(raw: Mapping[str, object], key: str) -> str | None:
+    """A query parameter's value as a string (the last one when given more than once), or None."""
     value = raw.get(key)
     if value is None:
         return None
@@ -111,13 +110,13 @@ def parse_query(raw: Mapping[str, object] | str, ctx: Context) -> ViewState:
     def bad(param: str, value: str | None) -> None:
         notices.append(Notice(param, value if value is not None else ""))
 
-    lang = _one(raw, "lang")
+    lang = one(raw, "lang")
     if lang is not None and lang not in LANGS:
         bad("lang", lang)
         lang = None
     lang = lang or DEFAULT_LANG
 
-    ind = _one(raw, "indicator")
+    ind = one(raw, "indicator")
     if ind is not None and (ind not in ctx.indicators or ctx.indicators[ind].years is None):
         bad("indicator", ind)
         ind = None
@@ -125,7 +124,7 @@ def parse_query(raw: Mapping[str, object] | str, ctx: Context) -> ViewState:
     info = ctx.indicators[state.indicator]
     first, last = info.years or (state.year_from, state.year_to)
 
-    regions = _one(raw, "regions")
+    regions = one(raw, "regions")
     if regions is not None:
         codes = tuple(dict.fromkeys(c.strip() for c in regions.split(",") if c.strip()))
         allowed = (GROUP, *ctx.municipalities)
@@ -134,7 +133,7 @@ def parse_query(raw: Mapping[str, object] | str, ctx: Context) -> ViewState:
         else:
             bad("regions", regions)
 
-    ref = _one(raw, "ref")
+    ref = one(raw, "ref")
     if ref is not None:
         codes = tuple(dict.fromkeys(c.strip() for c in ref.split(",") if c.strip()))
         if all(c in REFERENCES for c in codes):
@@ -144,7 +143,7 @@ def parse_query(raw: Mapping[str, object] | str, ctx: Context) -> ViewState:
 
     y_from, y_to = state.year_from, state.year_to
     for key in ("from", "to"):
-        text = _one(raw, key)
+        text = one(raw, key)
         if text is None:
             continue
         value = _int(text)
@@ -159,7 +158,7 @@ def parse_query(raw: Mapping[str, object] | str, ctx: Context) -> ViewState:
         y_from, y_to = state.year_from, state.year_to
     state = replace(state, year_from=y_from, year_to=y_to, year=y_to)
 
-    text = _one(raw, "year")
+    text = one(raw, "year")
     if text is not None:
         value = _int(text)
         if value is None or not y_from <= value <= y_to:
@@ -167,21 +166,21 @@ def parse_query(raw: Mapping[str, object] | str, ctx: Context) -> ViewState:
         else:
             state = replace(state, year=value)
 
-    sex = _one(raw, "sex")
+    sex = one(raw, "sex")
     if sex is not None:
         if sex in info.sexes:
             state = replace(state, sex=sex)
         else:
             bad("sex", sex)
 
-    mode = _one(raw, "mode")
+    mode = one(raw, "mode")
     if mode is not None:
         if mode not in info.modes or (mode == "per1000" and not info.count):
             bad("mode", mode)
         else:
             state = replace(state, mode=mode)
 
-    base_text = _one(raw, "base")
+    base_text = one(raw, "base")
     if state.mode == "index":
         base = _int(base_text) if base_text is not None else None
         if base_text is not None and (base is None or not y_from <= base <= y_to):

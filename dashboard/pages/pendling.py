@@ -30,19 +30,15 @@ from dashboard.figures_maps import (
 from dashboard.geo import municipality_names
 from dashboard.i18n import fmt_number, t
 from dashboard.opening import flows_touching, newest_with
+from dashboard.page_kit import Page
+from dashboard.page_params import Param, parse_params, share_link, to_search, view_params
 from dashboard.pages.views_common import (
-    Param,
     chart_text,
     download_block,
-    parse_params,
     read_view_url,
     register_download,
-    register_url_writer,
-    share_link,
     side_tables,
-    to_search,
     view_header,
-    view_params,
 )
 from dashboard.sources_text import source_ref_text
 from dashboard.state import GROUP, ViewState
@@ -50,6 +46,7 @@ from etl.flows import flow_years, region_commuting
 from etl.query import Dataset, Selection, query
 
 PATH = "/pendling"
+PAGE = Page(__name__, path=PATH, name="Pendling", title="Pendling – Nyckeltal Södertörn", nav="nav_commuting", order=4)
 LINE_INDICATORS = tuple(s[0] for s in COMMUTING_SERIES)
 DAY_NIGHT = DAY_NIGHT_SERIES
 CHART_INDICATORS = LINE_INDICATORS + tuple(s[0] for s in DAY_NIGHT)
@@ -337,55 +334,56 @@ def _state(dataset: Dataset, params: dict[str, str]) -> ViewState:
     )
 
 
-def register(app: dash.Dash) -> None:
-    dash.register_page(__name__, path=PATH, name="Pendling", title="Pendling – Nyckeltal Södertörn", layout=layout)
-    register_url_writer(app, "pd-params")
+PAGE.url_writer("pd-params")
 
-    @app.callback(
-        Output("pd-lines", "figure"),
-        Output("pd-day-night", "figure"),
-        Output("pd-ranking", "figure"),
-        Output("pd-sankey", "figure"),
-        Output("pd-lines-text", "children"),
-        Output("pd-day-night-text", "children"),
-        Output("pd-rank-text", "children"),
-        Output("pd-flows-text", "children"),
-        Output("pd-flow-note", "children"),
-        Output("pd-notes", "children"),
-        Output("pd-table", "children"),
-        Output("pd-share", "href"),
-        Output("pd-share", "children"),
-        Output("pd-params", "data"),
-        Input("pd-region", "value"),
-        Input("pd-year", "value"),
-        State("pd-lang", "data"),
+
+@PAGE.callback(
+    Output("pd-lines", "figure"),
+    Output("pd-day-night", "figure"),
+    Output("pd-ranking", "figure"),
+    Output("pd-sankey", "figure"),
+    Output("pd-lines-text", "children"),
+    Output("pd-day-night-text", "children"),
+    Output("pd-rank-text", "children"),
+    Output("pd-flows-text", "children"),
+    Output("pd-flow-note", "children"),
+    Output("pd-notes", "children"),
+    Output("pd-table", "children"),
+    Output("pd-share", "href"),
+    Output("pd-share", "children"),
+    Output("pd-params", "data"),
+    Input("pd-region", "value"),
+    Input("pd-year", "value"),
+    State("pd-lang", "data"),
+)
+def update(region, year, lang):
+    dataset = data.dataset()
+    params, _ = parse_params({"region": region, "year": year, "lang": lang}, live_spec(dataset))
+    search = to_search(params)
+    link = share_link(PATH, search)
+    v = render(dataset, params)
+    return (
+        v["lines"],
+        v["day_night"],
+        v["ranking"],
+        v["sankey"],
+        v["lines_text"],
+        v["day_night_text"],
+        v["ranking_text"],
+        v["flows_text"],
+        v["flow_note"],
+        v["notes"],
+        v["table"],
+        link,
+        link,
+        view_params(params),
     )
-    def update(region, year, lang):
-        dataset = data.dataset()
-        params, _ = parse_params({"region": region, "year": year, "lang": lang}, live_spec(dataset))
-        search = to_search(params)
-        link = share_link(PATH, search)
-        v = render(dataset, params)
-        return (
-            v["lines"],
-            v["day_night"],
-            v["ranking"],
-            v["sankey"],
-            v["lines_text"],
-            v["day_night_text"],
-            v["ranking_text"],
-            v["flows_text"],
-            v["flow_note"],
-            v["notes"],
-            v["table"],
-            link,
-            link,
-            view_params(params),
-        )
 
-    def download_rows(dataset: Dataset, params: dict) -> tuple:
-        state = _state(dataset, params)
-        stem = f"pendling_{params['region']}_{state.year_from}-{state.year_to}"
-        return chart_rows(dataset, params["region"], params["lang"]), state, stem
 
-    register_download(app, "pd", PATH, download_rows, spec)
+def download_rows(dataset: Dataset, params: dict) -> tuple:
+    state = _state(dataset, params)
+    stem = f"pendling_{params['region']}_{state.year_from}-{state.year_to}"
+    return chart_rows(dataset, params["region"], params["lang"]), state, stem
+
+
+register_download(PAGE, "pd", download_rows, spec)
