@@ -13,13 +13,15 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
 import dash
 from dash import Input, Output
+
+from dashboard import callback_guard
 
 PAGE_PACKAGES = ["dashboard.pages"]  # the packages whose modules are searched for pages
 # The URL writer: the page's parameter store {search, params} into the address bar (a new history entry,
@@ -43,6 +45,8 @@ class Page:
     title: str
     nav: str | None = None  # the i18n key of its navigation label (None: not in the navigation)
     order: int | None = None  # its place in dash.page_registry and the navigation
+    # the type each control property its server callbacks read takes ("id.prop" -> a callback_guard check)
+    property_types: Mapping[str, callback_guard.Check] = field(default_factory=dict)
     # (function or clientside script, args, kwargs), attached in declaration order
     callbacks: list[tuple[Callable | str, tuple, dict]] = field(default_factory=list, repr=False)
     routes: list[tuple[str, str, Callable]] = field(default_factory=list, repr=False)
@@ -94,6 +98,7 @@ class Page:
             nav=self.nav,
             nav_id=f"nav-{self.module.rsplit('.', 1)[-1]}",  # e.g. nav-jamfor
         )
+        callback_guard.PROPERTY_TYPES.update(self.property_types)
         for func, args, kwargs in self.callbacks:
             if isinstance(func, str):
                 app.clientside_callback(func, *args, **kwargs)
