@@ -58,6 +58,11 @@ def field(label: str, control, field_id: str | None = None, class_name: str = "f
     return html.Div([html.Label(label, className="field-label"), control], className=class_name, **extra)
 
 
+def dropdown_field(label: str, control_id: str, options: list, value: object, **extra: object) -> html.Div:
+    """A labelled dropdown that always has a value (not clearable)."""
+    return field(label, dcc.Dropdown(id=control_id, options=options, value=value, clearable=False, **extra))
+
+
 def indicator_picker(control_id: str, options: list, value: str, lang: str, **extra: object) -> html.Div:
     """The indicator dropdown (grouped by theme, dashboard.picker) in its wide labelled field."""
     dropdown = dcc.Dropdown(

@@ -42,12 +42,16 @@ class Context:
 
 @dataclass(frozen=True)
 class Notice:
+    """A refused URL parameter value (the page shows it and uses the default)."""
+
     param: str
     value: str
 
 
 @dataclass(frozen=True)
 class ViewState:
+    """What /jamfor shows: the parsed, normalised URL (with the notices of the values it refused)."""
+
     indicator: str
     regions: tuple[str, ...]
     year_from: int

@@ -13,21 +13,21 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from dashboard import data
 from dashboard.a11y import components_summary, pyramid_summary, series_summary
-from dashboard.components import field
+from dashboard.components import dropdown_field, field
 from dashboard.figures import _clean, empty_figure, graph_config, region_colours, timeseries_figure
 from dashboard.figures_maps import components_figure, pyramid_figure
 from dashboard.i18n import fmt_number, t
 from dashboard.opening import newest_with
 from dashboard.page_kit import Page
-from dashboard.page_params import Param, parse_params, share_link, to_search, view_params
+from dashboard.page_params import Param
 from dashboard.pages.views_common import (
     chart_text,
-    download_block,
     read_view_url,
     register_download,
     side_tables,
+    view_answer,
+    view_footer,
     view_header,
 )
 from dashboard.state import GROUP, ViewState
@@ -267,19 +267,13 @@ def layout(written: Any = None, **raw: Any) -> Any:
             *view_header("pop", "page_population", "pop_intro", notices, params),
             html.Div(
                 [
-                    field(
+                    dropdown_field(
                         t("pd_region", lang),
-                        dcc.Dropdown(
-                            id="pop-region",
-                            options=[{"label": dataset.regions.name(c, lang), "value": c} for c in members],
-                            value=params["region"],
-                            clearable=False,
-                        ),
+                        "pop-region",
+                        [{"label": dataset.regions.name(c, lang), "value": c} for c in members],
+                        params["region"],
                     ),
-                    field(
-                        t("pd_year", lang),
-                        dcc.Dropdown(id="pop-year", options=year_opts, value=params["year"], clearable=False),
-                    ),
+                    dropdown_field(t("pd_year", lang), "pop-year", year_opts, params["year"]),
                     field(
                         t("pop_overlay", lang),
                         dcc.RadioItems(
@@ -293,10 +287,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
                             inline=True,
                         ),
                     ),
-                    field(
-                        t("cmp_base", lang),
-                        dcc.Dropdown(id="pop-base", options=year_opts, value=params["base"], clearable=False),
-                    ),
+                    dropdown_field(t("cmp_base", lang), "pop-base", year_opts, params["base"]),
                 ],
                 className="controls",
             ),
@@ -309,8 +300,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
             html.P(id="pop-comp-note", className="note"),
             dcc.Graph(id="pop-index", config=graph_config(lang)),
             html.Div(id="pop-index-text"),
-            download_block("pop", lang),
-            html.P([t("cmp_share", lang) + ": ", html.A(id="pop-share", href="#")], className="share"),
+            *view_footer("pop", lang),
         ],
         className="befolkning",
     )
@@ -339,13 +329,8 @@ PAGE.url_writer("pop-params")
     State("pop-lang", "data"),
 )
 def update(region, year, overlay, base, lang):
-    dataset = data.dataset()
-    params, _ = parse_params(
-        {"region": region, "year": year, "overlay": overlay, "base": base, "lang": lang}, live_spec(dataset)
-    )
-    search = to_search(params)
-    link = share_link(PATH, search)
-    v = render(dataset, params)
+    raw = {"region": region, "year": year, "overlay": overlay, "base": base, "lang": lang}
+    v, link, stored = view_answer(PATH, live_spec, render, raw)
     return (
         v["pyramid"],
         v["pyr_note"],
@@ -358,7 +343,7 @@ def update(region, year, overlay, base, lang):
         v["index_text"],
         link,
         link,
-        view_params(params),
+        stored,
     )
 
 

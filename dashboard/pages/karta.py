@@ -23,7 +23,7 @@ from dashboard.i18n import fmt_number, t
 from dashboard.page_kit import Page
 from dashboard.page_params import Param, parse_params, share_link, to_search, view_params
 from dashboard.pages.jamfor_options import indicator_options
-from dashboard.pages.views_common import download_block, read_view_url, register_download, view_header
+from dashboard.pages.views_common import read_view_url, register_download, view_footer, view_header
 from dashboard.picker import THEME_PREFIX
 from dashboard.state import GROUP, ViewState
 from etl.query import Dataset, Selection, query
@@ -183,10 +183,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
             html.P(t("map_keyboard", lang), className="note"),
             dcc.Loading(dcc.Graph(id="ka-map", config=graph_config(lang)), type="circle", delay_show=300),
             html.P(id="ka-summary", className="chart-summary"),
-            download_block("ka", lang),
-            html.P([t("cmp_share", lang) + ": ", html.A(id="ka-share", href="#")], className="share"),
-            html.H3(t("cmp_table_title", lang)),
-            html.Div(id="ka-table-wrap", className="table-wrap"),
+            *view_footer("ka", lang, "ka-table-wrap"),
         ],
         className="karta",
     )

@@ -15,10 +15,9 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from dashboard import data
 from dashboard.a11y import flows_summary, ranking_summary, series_summary
 from dashboard.annotations import break_list, marks_of
-from dashboard.components import field, simple_table
+from dashboard.components import dropdown_field, simple_table
 from dashboard.figures import _clean, empty_figure, graph_config, ranks
 from dashboard.figures_maps import (
     COMMUTING_SERIES,
@@ -31,13 +30,14 @@ from dashboard.geo import municipality_names
 from dashboard.i18n import fmt_number, t
 from dashboard.opening import flows_touching, newest_with
 from dashboard.page_kit import Page
-from dashboard.page_params import Param, parse_params, share_link, to_search, view_params
+from dashboard.page_params import Param
 from dashboard.pages.views_common import (
     chart_text,
-    download_block,
     read_view_url,
     register_download,
     side_tables,
+    view_answer,
+    view_footer,
     view_header,
 )
 from dashboard.sources_text import source_ref_text
@@ -120,24 +120,14 @@ def render(dataset: Dataset, params: dict[str, str], flows: pd.DataFrame | None 
     unit = cat["in_commuters"].unit.label(lang)
     breaks = [(b.year, b.label(lang)) for b in cat["in_commuters"].breaks]
     rows = chart_rows(dataset, region, lang)
+
+    def chart(series: tuple, title: str) -> Any:
+        return lines_figure(rows, [(i, cat[i].label(lang), c, d) for i, c, d in series], lang, title, unit, breaks)
+
     lines_title = t("pd_lines_title", lang, name=names[region])
-    lines = lines_figure(
-        rows,
-        [(i, cat[i].label(lang), colour, dash) for i, colour, dash in COMMUTING_SERIES],
-        lang,
-        lines_title,
-        unit,
-        breaks,
-    )
+    lines = chart(COMMUTING_SERIES, lines_title)
     day_night_title = t("pd_day_night_title", lang, name=names[region])
-    day_night = lines_figure(
-        rows,
-        [(i, cat[i].label(lang), colour, dash) for i, colour, dash in DAY_NIGHT],
-        lang,
-        day_night_title,
-        unit,
-        breaks,
-    )
+    day_night = chart(DAY_NIGHT, day_night_title)
     members = list(dataset.regions.groups[GROUP].members)
     rank_rows = query(dataset, Selection("net_commuting", (GROUP, *members), year, year, "T", "value"), lang)
     values = {str(c): _clean(v) for c, v in zip(rank_rows["region_code"], rank_rows["value"], strict=True)}
@@ -284,25 +274,19 @@ def layout(written: Any = None, **raw: Any) -> Any:
             *view_header("pd", "page_commuting", "pd_intro", notices, params),
             html.Div(
                 [
-                    field(
+                    dropdown_field(
                         t("pd_region", lang),
-                        dcc.Dropdown(
-                            id="pd-region",
-                            options=[{"label": t("pd_region_sodertorn", lang), "value": GROUP}]
-                            + [{"label": names[c], "value": c} for c in members],
-                            value=params["region"],
-                            clearable=False,
-                        ),
+                        "pd-region",
+                        [{"label": t("pd_region_sodertorn", lang), "value": GROUP}]
+                        + [{"label": names[c], "value": c} for c in members],
+                        params["region"],
                     ),
-                    field(
+                    dropdown_field(
                         t("pd_year", lang),
-                        dcc.Dropdown(
-                            id="pd-year",
-                            options=[{"label": str(y), "value": str(y)} for y in reversed(years)],
-                            value=params["year"],
-                            clearable=False,
-                            className="year",
-                        ),
+                        "pd-year",
+                        [{"label": str(y), "value": str(y)} for y in reversed(years)],
+                        params["year"],
+                        className="year",
                     ),
                 ],
                 className="controls",
@@ -318,10 +302,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
             dcc.Graph(id="pd-sankey", config=graph_config(lang)),
             html.Div(id="pd-flows-text"),
             html.P(id="pd-flow-note", className="note"),
-            download_block("pd", lang),
-            html.P([t("cmp_share", lang) + ": ", html.A(id="pd-share", href="#")], className="share"),
-            html.H3(t("cmp_table_title", lang)),
-            html.Div(id="pd-table", className="table-wrap"),
+            *view_footer("pd", lang, "pd-table"),
         ],
         className="pendling",
     )
@@ -357,11 +338,7 @@ PAGE.url_writer("pd-params")
     State("pd-lang", "data"),
 )
 def update(region, year, lang):
-    dataset = data.dataset()
-    params, _ = parse_params({"region": region, "year": year, "lang": lang}, live_spec(dataset))
-    search = to_search(params)
-    link = share_link(PATH, search)
-    v = render(dataset, params)
+    v, link, stored = view_answer(PATH, live_spec, render, {"region": region, "year": year, "lang": lang})
     return (
         v["lines"],
         v["day_night"],
@@ -376,7 +353,7 @@ def update(region, year, lang):
         v["table"],
         link,
         link,
-        view_params(params),
+        stored,
     )
 
 

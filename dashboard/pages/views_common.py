@@ -95,6 +95,14 @@ def download_block(prefix: str, lang: str) -> html.Div:
     )
 
 
+def view_footer(prefix: str, lang: str, table_id: str | None = None) -> list:
+    """The bottom of a view: its downloads, its share link (`{prefix}-share`) and, with `table_id`, the
+    heading and the box of its data table."""
+    share = html.P([t("cmp_share", lang) + ": ", html.A(id=f"{prefix}-share", href="#")], className="share")
+    table = [html.H3(t("cmp_table_title", lang)), html.Div(id=table_id, className="table-wrap")] if table_id else []
+    return [download_block(prefix, lang), share, *table]
+
+
 def download_inputs(prefix: str) -> list:
     return [Input(f"{prefix}-dl-{fmt}", "n_clicks") for fmt, _ in FORMATS]
 
@@ -148,6 +156,14 @@ def view_header(
         dcc.Store(id=f"{prefix}-params", data=view_params(params)),
         html.Div(notice_block(notices, lang), id=f"{prefix}-notice"),
     ]
+
+
+def view_answer(path: str, spec: Callable[[Any], Callable], render: Callable, raw: Mapping[str, Any]) -> tuple:
+    """(the view `render(dataset, params)` gives, the share link, the parameter store) for the controls'
+    values `raw`, read through the page's parameter `spec(dataset)` as its URL is."""
+    dataset = data.dataset()
+    params, _ = parse_params(raw, spec(dataset))
+    return render(dataset, params), share_link(path, to_search(params)), view_params(params)
 
 
 def read_view_url(raw: Mapping[str, Any], written: Any, spec: Callable[[Any], Callable]) -> tuple | None:

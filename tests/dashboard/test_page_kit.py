@@ -70,17 +70,18 @@ PAGE.url_writer("demo-params")
 '''
 
 
-def _components(tree: Any, found: dict[str, dict]) -> dict[str, dict]:
-    """Every component with an id in a layout's JSON, by id."""
-    if isinstance(tree, dict):
-        props = tree.get("props", {})
-        if "id" in props and isinstance(props["id"], str):
-            found[props["id"]] = tree
-        for value in props.values():
-            _components(value, found)
-    elif isinstance(tree, list):
-        for item in tree:
-            _components(item, found)
+def _components(tree: Any) -> dict[str, dict]:
+    """Every component with an id in a layout's JSON, by id, in document order."""
+    found: dict[str, dict] = {}
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        children = (
+            node if isinstance(node, list) else list(node.get("props", {}).values()) if isinstance(node, dict) else []
+        )
+        if isinstance(node, dict) and isinstance(node.get("props", {}).get("id"), str):
+            found[node["props"]["id"]] = node
+        todo.extend(reversed(children))
     return found
 
 
@@ -110,7 +111,7 @@ def demo_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def test_a_page_in_one_new_file_is_served_listed_and_parses_its_url(demo_client) -> None:
     assert demo_client.get("/demo").status_code == 200
     layout = demo_client.get("/_dash-layout", headers={"Referer": "http://localhost/demo?colour=green&lang=en"})
-    shown = _components(layout.get_json(), {})
+    shown = _components(layout.get_json())
     # in the navigation, after the declared pages, labelled in the URL's language and marked active
     nav = [i for i in shown if i.startswith("nav-")]
     assert nav[-1] == "nav-demo" and nav[:2] == ["nav-oversikt", "nav-jamfor"]
@@ -118,8 +119,8 @@ def test_a_page_in_one_new_file_is_served_listed_and_parses_its_url(demo_client)
     assert shown["nav-demo"]["props"]["className"] == "nav-link active"
     assert shown["nav-demo"]["props"]["href"] == "/demo?lang=en"
     # the refused value: the notice, the default, the canonical URL
-    notice = _components(shown["demo-notice"]["props"]["children"], {}) or shown["demo-notice"]["props"]["children"]
-    assert i18n.t("notice_invalid", "en", param="colour", value="green") in str(notice)
+    notice = i18n.t("notice_invalid", "en", param="colour", value="green")
+    assert notice in str(shown["demo-notice"]["props"]["children"])
     assert shown["demo-shown"]["props"]["children"] == "red"
     assert shown["demo-params"]["props"]["data"] == {
         "search": "?colour=red&lang=en",
