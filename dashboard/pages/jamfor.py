@@ -52,7 +52,15 @@ __all__ = [
     "year_options",
 ]
 
-PAGE = Page(__name__, path=PATH, name="Jämför", title="Jämför – Nyckeltal Södertörn", nav="nav_compare", order=1)
+PAGE = Page(
+    __name__,
+    path=PATH,
+    name="Jämför",
+    title="Jämför – Nyckeltal Södertörn",
+    nav="nav_compare",
+    order=1,
+    cacheable=("ts-graph.figure", "jf-sex.options", "jf-base.options", "download.data"),
+)
 
 
 @PAGE.callback(

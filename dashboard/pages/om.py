@@ -19,7 +19,10 @@ from etl.keyfigures_table import is_pending
 from etl.query import Dataset
 from etl.urls import is_url, url_part
 
-PAGE = Page(__name__, path="/om", name="Om data", title="Om data – Nyckeltal Södertörn", nav="nav_about", order=6)
+# live: the runs table and the source stamps change with a failed refresh, without a new dataset version
+PAGE = Page(
+    __name__, path="/om", name="Om data", title="Om data – Nyckeltal Södertörn", nav="nav_about", order=6, live=True
+)
 
 
 def _licences(ind: Indicator, dataset: Dataset, lang: str) -> list:
