@@ -1,33 +1,22 @@
 """A page's URL parameters declared as data: parsing, the canonical query string, notices, share links.
 
-A page declares its parameters as `Param`s (name, allowed values, default; a spec function may make later
-ones depend on earlier choices). `parse_params` never raises: an unknown value falls back to the default
-and is reported as a `Notice` (shown by `notice_block`). /jamfor's richer state (lists, year ranges) is
-parsed by dashboard.state into the same Notices.
+A page declares its parameters as `Param`s (dashboard.url_spec: name, allowed values, default, type); a
+spec function may make later ones depend on earlier choices. `parse_params` never raises: an unknown value
+falls back to the default and is reported as a `Notice` (shown by `notice_block`). /jamfor's state (lists,
+year ranges) is parsed by dashboard.state from the same kind of declarations.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import flask
 from dash import html
 
-from dashboard.i18n import DEFAULT_LANG, LANGS, t
-from dashboard.state import Notice, one
-
-
-@dataclass(frozen=True)
-class Param:
-    """One URL parameter (a string): its allowed values and default."""
-
-    name: str
-    allowed: Sequence[str]
-    default: str
-
+from dashboard.i18n import t
+from dashboard.url_spec import LANG, Notice, Param, take
 
 Spec = Callable[[dict[str, str]], Sequence[Param]]
 
@@ -36,20 +25,12 @@ def parse_params(raw: Mapping[str, Any], spec: Spec) -> tuple[dict, tuple]:
     """(params, notices). `spec(chosen so far)` gives the parameters in order, so later ones may
     depend on earlier ones (e.g. the years of the chosen indicator)."""
     notices: list[Notice] = []
-    lang = one(raw, "lang")
-    if lang is not None and lang not in LANGS:
-        notices.append(Notice("lang", lang))
-        lang = None
-    chosen: dict[str, str] = {"lang": lang or DEFAULT_LANG}
+    chosen: dict[str, str] = {"lang": take(raw, LANG, notices)}
     position = 0
     while position < len(declared := spec(chosen)):  # asked again after each choice: later ones may depend on it
         p = declared[position]
         position += 1
-        value = one(raw, p.name)
-        if value is not None and value not in p.allowed:
-            notices.append(Notice(p.name, value or ""))
-            value = None
-        chosen[p.name] = value if value is not None else p.default
+        chosen[p.name] = take(raw, p, notices)
     ordered = {p.name: chosen[p.name] for p in spec(chosen)}
     ordered["lang"] = chosen["lang"]
     return ordered, tuple(notices)
