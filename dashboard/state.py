@@ -113,17 +113,17 @@ def parse_query(raw: Mapping[str, object] | str, ctx: Context) -> ViewState:
         raw = {k: v for k, v in parse_qs(raw.lstrip("?"), keep_blank_values=True).items()}
     notices: list[Notice] = []
     chosen: dict[str, Any] = {}
-    for name in ("lang", "indicator", "regions", "ref", "from", "to", "year", "sex", "mode", "base"):
+    declared = {p.name: p for p in jamfor_params(ctx, chosen)}
+    for name in tuple(declared):
         if name == "year" and chosen["from"] > chosen["to"]:
             notices.append(Notice("from", str(chosen["from"])))
-            del chosen["from"], chosen["to"]
-            defaults = {p.name: p.default for p in jamfor_params(ctx, chosen)}
-            chosen.update({"from": defaults["from"], "to": defaults["to"]})
+            chosen["from"], chosen["to"] = declared["from"].default, declared["to"].default
+        if name in ("regions", "year"):  # those from here on depend on the indicator / the range chosen
+            declared = {p.name: p for p in jamfor_params(ctx, chosen)}
         if name == "base" and chosen["mode"] != "index":
             chosen["base"] = None
             continue
-        param = next(p for p in jamfor_params(ctx, chosen) if p.name == name)
-        chosen[name] = take(raw, param, notices)
+        chosen[name] = take(raw, declared[name], notices)
     state = default_state(ctx, chosen["lang"], chosen["indicator"])
     return ViewState(
         state.indicator,
