@@ -40,6 +40,7 @@ from filelock import FileLock
 from flask import Flask, Response, g, request
 from werkzeug.http import parse_accept_header
 
+from dashboard import page_kit
 from etl import settings
 
 LOG = logging.getLogger(__name__)
@@ -59,12 +60,13 @@ CALLBACK_PATH = "/_dash-update-component"
 LAYOUT_PATH = "/_dash-layout"
 DEPENDENCIES_PATH = "/_dash-dependencies"
 CONDITIONAL = ("Range", "If-None-Match", "If-Modified-Since", "If-Range")
-# callbacks whose answer depends only on the request body, the dataset, the host and the encoding
-CACHEABLE_OUTPUTS = ("ts-graph.figure", "jf-sex.options", "jf-base.options", "download.data")
+# callbacks whose answer depends only on the request body, the dataset, the host and the encoding (declared
+# with their page: dashboard.page_kit.Page.cacheable)
+CACHEABLE_OUTPUTS = tuple(output for page in page_kit.declared() for output in page.cacheable)
 ANSWER_CACHE_SIZE = 512  # answers kept per process (a new dataset version starts afresh)
 # pages whose layout reads more than the dataset version (/om: the runs table and the source stamps, which a
-# failed refresh changes without a new version): their initial layout is never kept (issue 15)
-LIVE_PAGES = ("/om",)
+# failed refresh changes without a new version): their initial layout is never kept (issue 15; Page.live)
+LIVE_PAGES = tuple(page.path for page in page_kit.declared() if page.live)
 VERSIONED = ("callback", "layout")  # answer keys (kind, dataset version, ...): see answer_key and get_key
 ANSWER_MAX_BYTES = 512 * 1024  # larger answers are not kept
 
