@@ -296,6 +296,8 @@ def _http_error(err: HTTPException) -> Response:
 
 @bp.errorhandler(Exception)
 def _internal(err: Exception) -> Response:
+    if isinstance(err, data.EmptyStoreError):  # the deploy step has not run: say which command loads it
+        return error_response(503, str(err), error="unavailable")
     if isinstance(err, StoreError | SQLAlchemyError):  # the store is down: say so, without the driver's text
         LOG.error("API request %s: the store cannot be read: %s", request.full_path, err)
         response = error_response(503, "the data store is unavailable; try again in a moment", error="unavailable")
