@@ -157,20 +157,6 @@ def validate_ages(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def pyramid(ages: pd.DataFrame, region: str, year: int) -> pd.DataFrame:
-    """Bands x {K, M} for one region and year (index: BANDS in order), empty when there is none."""
-    rows = ages[(ages["region_code"] == region) & (ages["year"] == year)]
-    if rows.empty:
-        return pd.DataFrame(columns=["K", "M"])
-    table = rows.pivot_table(index="age_band", columns="sex", values="value", aggfunc="sum", dropna=False)
-    return table.reindex(index=list(BANDS), columns=["K", "M"])
-
-
-def age_years(ages: pd.DataFrame, region: str | None = None) -> list[int]:
-    rows = ages if region is None else ages[ages["region_code"] == region]
-    return sorted({int(y) for y in rows.loc[rows["value"].notna(), "year"]})
-
-
 def fetch_scb_ages(scb: Any, regions: Sequence[str]) -> pd.DataFrame:
     """Online: TAB638's single ages for `regions` and every year, through the SCB adapter's
     client (its /config limits, retries and raw archive), split by years to stay within
