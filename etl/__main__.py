@@ -440,10 +440,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _about(rows, catalog, lang: str) -> list[tuple[str, str]]:
     """The XLSX "om" sheet of a CLI export: one row per publisher and its licence (etl.licences)."""
-    from etl.licences import licence_items
+    from etl.licences import licence_rows
 
-    label = "Licens" if lang == "sv" else "Licence"
-    return [(f"{label}: {who}", terms) for who, terms in licence_items(rows, catalog, lang)]
+    return licence_rows("Licens" if lang == "sv" else "Licence", rows, catalog, lang)
 
 
 def _export_all_sexes(args: argparse.Namespace) -> int:
