@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from etl import settings
 from etl.catalog import CatalogError, load_catalog
@@ -109,19 +111,25 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     finally:
         bar.close()
-    if outcome.status == "published":
-        print(
-            f"published dataset version {outcome.state.version} ({outcome.state.row_count} rows); run {outcome.run_id}"
-        )
-    elif outcome.status == "unchanged":
-        print(f"no source changed; the published dataset stays; run {outcome.run_id}")
-    elif outcome.status == "locked":
-        print("another refresh is running (lock held); nothing done")
+    run, state = outcome.run_id, outcome.state
+    return _report(
+        outcome,
+        {
+            "published": lambda: f"published dataset version {state.version} ({state.row_count} rows); run {run}",
+            "unchanged": lambda: f"no source changed; the published dataset stays; run {run}",
+            "locked": lambda: "another refresh is running (lock held); nothing done",
+        },
+        lambda: f"refresh failed, the published dataset is unchanged (run {run}): {outcome.error}",
+    )
+
+
+def _report(outcome: Any, said: dict[str, Callable[[], str]], failure: Callable[[], str]) -> int:
+    """What a writing command did: the line for its outcome's status on stdout, else `failure` on stderr;
+    the outcome's exit code."""
+    if outcome.status in said:
+        print(said[outcome.status]())
     else:
-        print(
-            f"refresh failed, the published dataset is unchanged (run {outcome.run_id}): {outcome.error}",
-            file=sys.stderr,
-        )
+        print(failure(), file=sys.stderr)
     return outcome.exit_code
 
 
@@ -273,17 +281,18 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     if _published(store) is None:
         return EXIT_FAILED
     outcome = rollback(store, args.to)
-    if outcome.status == "rolled_back":
-        print(
-            f"rolled back: version {outcome.after} is the published one again (was {outcome.before}); run {outcome.run_id}"
-        )
-    elif outcome.status == "unchanged":
-        print(f"{outcome.error}; run {outcome.run_id}")
-    elif outcome.status == "locked":
-        print("another refresh or rollback is running (lock held); nothing done")
-    else:
-        print(f"{outcome.error} (run {outcome.run_id})", file=sys.stderr)
-    return outcome.exit_code
+    run = outcome.run_id
+    return _report(
+        outcome,
+        {
+            "rolled_back": lambda: (
+                f"rolled back: version {outcome.after} is the published one again (was {outcome.before}); run {run}"
+            ),
+            "unchanged": lambda: f"{outcome.error}; run {run}",
+            "locked": lambda: "another refresh or rollback is running (lock held); nothing done",
+        },
+        lambda: f"{outcome.error} (run {run})",
+    )
 
 
 def _span(rows) -> str:

@@ -8,17 +8,12 @@ import json
 
 import pandas as pd
 
-from etl.catalog import Catalog, Indicator
+from etl.catalog import Catalog, Indicator, Text
 
 SECONDARY_MARKS = (" (secondary)", " (sekundär källa)", " (secondary source)")
-TEXT = {
-    "others": {"sv": "villkor enligt utgivaren (länk i source_ref)", "en": "publisher's terms (link in source_ref)"},
-    "computed": {
-        "sv": "beräknat av nyckeltal ur källorna ovan",
-        "en": "computed by nyckeltal from the sources above",
-    },
-    "none": {"sv": "inga värden", "en": "no values"},
-}
+OTHERS = Text("villkor enligt utgivaren (länk i source_ref)", "publisher's terms (link in source_ref)")
+COMPUTED = Text("beräknat av nyckeltal ur källorna ovan", "computed by nyckeltal from the sources above")
+NONE = Text("inga värden", "no values")
 
 
 def licence_items(rows: pd.DataFrame, catalog: Catalog, lang: str = "sv") -> list[tuple[str, str]]:
@@ -35,9 +30,9 @@ def licence_items(rows: pd.DataFrame, catalog: Catalog, lang: str = "sv") -> lis
             items.append((name, f"{lic.get('name', '')} {lic.get('url', '')}".strip()))
     others = sorted(s for s in sources if s not in ("SCB", "Kolada", "computed"))
     if others:
-        items.append((", ".join(others), TEXT["others"][lang]))
+        items.append((", ".join(others), OTHERS(lang)))
     if "computed" in sources:
-        items.append(("nyckeltal", TEXT["computed"][lang]))
+        items.append(("nyckeltal", COMPUTED(lang)))
     return items
 
 
@@ -48,7 +43,7 @@ def licence_lines(rows: pd.DataFrame, catalog: Catalog, lang: str = "sv") -> lis
 
 def licence_line(rows: pd.DataFrame, catalog: Catalog, lang: str = "sv") -> str:
     """One short line: 'SCB: CC0 1.0; Kolada: CC BY 4.0; Tyresö kommun (sekundär källa): …'."""
-    return "; ".join(licence_lines(rows, catalog, lang)) or TEXT["none"][lang]
+    return "; ".join(licence_lines(rows, catalog, lang)) or NONE(lang)
 
 
 def licence_rows(label: str, rows: pd.DataFrame, catalog: Catalog, lang: str = "sv") -> list[tuple[str, str]]:
