@@ -507,6 +507,12 @@ def main(argv: list[str] | None = None) -> int:
     small_db = f"sqlite:///{tmp / 'bundled.sqlite'}"
     full_db = f"sqlite:///{tmp / 'full-sweden.sqlite'}"
     try:
+        subprocess.run(  # the deploy step: the dashboard itself never loads the bundled snapshot
+            [PY, "-m", "etl", "snapshot", "load"],
+            cwd=ROOT,
+            env=os.environ | {"NYCKELTAL_DATABASE_URL": small_db},
+            check=True,
+        )
         print("· /jamfor main callback, in-process, bundled data …", flush=True)
         ours = in_child("time_callbacks_child", small_db, 3)
         base = in_child("time_baseline_child", 5)

@@ -17,7 +17,6 @@ from typing import Any
 import pandas as pd
 
 from etl.errors import SourceError
-from etl.sources import jsonstat
 
 AGE_COLUMNS: tuple[str, ...] = (
     "region_code",
@@ -58,11 +57,15 @@ def band_of(age_code: str) -> str | None:
 
 def single_ages(metadata: dict[str, Any]) -> list[str]:
     """TAB638's single-age codes (everything Alder has except the total), in table order."""
+    from etl.sources import jsonstat  # here, not at the top: the dashboard reads this module's contract
+
     return [c for c in jsonstat.dimension_codes(metadata, "Alder") if band_of(c) is not None]
 
 
 def build_age_request(metadata: dict[str, Any], regions: Sequence[str], years: Sequence[str] | None = None) -> dict:
     """The PxWebApi 2.0 POST body for TAB638 single ages (both sexes, all civil statuses)."""
+    from etl.sources import jsonstat  # here, not at the top: the dashboard reads this module's contract
+
     dims = list(metadata.get("id") or metadata.get("dimension", {}))
     for var in ("Region", "Civilstand", "Alder", "Kon", "ContentsCode", "Tid"):
         if var not in dims:
@@ -85,6 +88,8 @@ def build_age_request(metadata: dict[str, Any], regions: Sequence[str], years: S
 
 def tidy_age_answer(doc: dict[str, Any], retrieved_at: str) -> pd.DataFrame:
     """A TAB638 JSON-stat 2.0 answer with single ages -> 5-year bands by sex (K, M)."""
+    from etl.sources import jsonstat  # here, not at the top: the dashboard reads this module's contract
+
     try:
         cells = jsonstat.to_frame(doc)
     except jsonstat.JsonStatError as exc:
@@ -157,24 +162,12 @@ def validate_ages(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def pyramid(ages: pd.DataFrame, region: str, year: int) -> pd.DataFrame:
-    """Bands x {K, M} for one region and year (index: BANDS in order), empty when there is none."""
-    rows = ages[(ages["region_code"] == region) & (ages["year"] == year)]
-    if rows.empty:
-        return pd.DataFrame(columns=["K", "M"])
-    table = rows.pivot_table(index="age_band", columns="sex", values="value", aggfunc="sum", dropna=False)
-    return table.reindex(index=list(BANDS), columns=["K", "M"])
-
-
-def age_years(ages: pd.DataFrame, region: str | None = None) -> list[int]:
-    rows = ages if region is None else ages[ages["region_code"] == region]
-    return sorted({int(y) for y in rows.loc[rows["value"].notna(), "year"]})
-
-
 def fetch_scb_ages(scb: Any, regions: Sequence[str]) -> pd.DataFrame:
     """Online: TAB638's single ages for `regions` and every year, through the SCB adapter's
     client (its /config limits, retries and raw archive), split by years to stay within
     `maxDataCells`, summed into 5-year bands by sex."""
+    from etl.sources import jsonstat  # here, not at the top: the dashboard reads this module's contract
+
     metadata = scb.metadata(TABLE)
     available = set(jsonstat.dimension_codes(metadata, "Region"))
     wanted = [r for r in regions if r in available]

@@ -20,13 +20,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from etl.errors import SourceError
-from etl.sources import jsonstat
-from etl.sources.scb_discovery import FINDERS, TableFinder, one_code_by_label
+
+if TYPE_CHECKING:
+    from etl.sources.scb_discovery import TableFinder
 
 FLOW_COLUMNS: tuple[str, ...] = (
     "from_code",
@@ -164,20 +165,30 @@ class FlowTable:
 class FlowFinder:
     """A pair table found at run time: its finder, its contents by label, the years it gives."""
 
-    finder: TableFinder
+    finder: TableFinder  # etl.sources.scb_discovery
     contents_label: tuple[str, ...] = ()  # empty: the table must have exactly one ContentsCode
     from_year: int | None = None
     sex_total_labels: tuple[str, ...] = ("totalt", "män och kvinnor", "samtliga")
 
 
-# In order; a later table wins where two give the same pair and year. RAMS and BAS overlap in
-# 2020-2021: RAMS is kept for those years (as in the per-municipality series), BAS from 2022.
-SCB_FLOW_TABLES: tuple[FlowFinder, ...] = (
-    FlowFinder(FINDERS["AM0207PendlKomA9303"]),
-    FlowFinder(FINDERS["AM0207PendlKomA04"]),
-    FlowFinder(FINDERS["AM0207PendlKomA04N"]),
-    FlowFinder(FINDERS["ArRegPend2"], from_year=2022),
-)
+def scb_flow_tables() -> tuple[FlowFinder, ...]:
+    """In order; a later table wins where two give the same pair and year. RAMS and BAS overlap in
+    2020-2021: RAMS is kept for those years (as in the per-municipality series), BAS from 2022.
+    (Built on first use: the SCB finders are not imported by readers of the flows contract.)"""
+    from etl.sources.scb_discovery import FINDERS
+
+    return (
+        FlowFinder(FINDERS["AM0207PendlKomA9303"]),
+        FlowFinder(FINDERS["AM0207PendlKomA04"]),
+        FlowFinder(FINDERS["AM0207PendlKomA04N"]),
+        FlowFinder(FINDERS["ArRegPend2"], from_year=2022),
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SCB_FLOW_TABLES":
+        return scb_flow_tables()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -214,6 +225,8 @@ def build_flow_requests(
 ) -> list[FlowRequest]:
     """The pair-table request(s): every home in `homes` x every work place in `works`, all years, both
     directions asked by the caller; split by home municipality to stay within `max_cells`."""
+    from etl.sources import jsonstat  # here, not at the top: the dashboard reads this module's contract
+
     dims = list(metadata.get("id") or metadata.get("dimension", {}))
     home_var = _pick(dims, spec.home_vars, spec.table, "home municipality")
     work_var = _pick(dims, spec.work_vars, spec.table, "work municipality")
@@ -256,6 +269,9 @@ def _year_ok(tid: str, from_year: int | None) -> bool:
 
 def resolve_flow_table(spec: FlowFinder, table: str, metadata: dict[str, Any]) -> FlowTable:
     """The found table as a FlowTable: contents and the both-sexes code chosen by label (pure)."""
+    from etl.sources import jsonstat  # here, not at the top: the dashboard reads this module's contract
+    from etl.sources.scb_discovery import one_code_by_label
+
     dims = list(metadata.get("id") or metadata.get("dimension", {}))
     missing = [d for d in spec.finder.dims if d not in dims]
     if missing:
@@ -292,6 +308,8 @@ def resolve_flow_table(spec: FlowFinder, table: str, metadata: dict[str, Any]) -
 
 def tidy_flow_answer(doc: dict[str, Any], spec: FlowTable, request: FlowRequest, retrieved_at: str) -> pd.DataFrame:
     """One JSON-stat 2.0 pair-table answer -> tidy flow rows (same-municipality cells dropped)."""
+    from etl.sources import jsonstat  # here, not at the top: the dashboard reads this module's contract
+
     try:
         cells = jsonstat.to_frame(doc)
     except jsonstat.JsonStatError as exc:
@@ -320,14 +338,14 @@ def tidy_flow_answer(doc: dict[str, Any], spec: FlowTable, request: FlowRequest,
 
 
 def fetch_scb_flows(
-    scb: Any, codes: Sequence[str], specs: Sequence[FlowFinder | FlowTable] = SCB_FLOW_TABLES
+    scb: Any, codes: Sequence[str], specs: Sequence[FlowFinder | FlowTable] | None = None
 ) -> pd.DataFrame:
     """Online: every pair among `codes` from SCB's pair tables through the SCB adapter's client
     (same /config limits, retries and raw archive; each table found by its finder). A later table
     wins where two give the same pair and year; requests are split to stay within maxDataCells."""
     frames = []
     max_cells = int(scb.config()["maxDataCells"])
-    for spec in specs:
+    for spec in scb_flow_tables() if specs is None else specs:
         if isinstance(spec, FlowFinder):
             found = scb.find_table(spec.finder)
             table = resolve_flow_table(spec, found.id, scb.metadata(found.id))
@@ -371,47 +389,3 @@ def combine(primary: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
     filled = keys(extra[extra_keep & extra["value"].notna()]) if len(extra) else set()
     primary_keep = [k not in filled for k in map(tuple, primary[key].astype(str).values)]
     return validate_flows(pd.concat([primary[primary_keep], extra[extra_keep]], ignore_index=True))
-
-
-# ---------------------------------------------------------------- pure analysis
-@dataclass(frozen=True)
-class RegionCommuting:
-    """A region's own commuting for one year: flows between two members are internal."""
-
-    year: int
-    in_commuters: float | None
-    out_commuters: float | None
-    internal: float | None
-    complete: bool
-
-
-def region_commuting(
-    flows: pd.DataFrame,
-    members: Sequence[str],
-    year: int,
-    municipal_in: dict[str, float | None],
-    municipal_out: dict[str, float | None],
-) -> RegionCommuting:
-    """In/out-commuting of the region `members` in `year`.
-
-    region in = sum of members' in-commuters - flows between members; likewise out.
-    Only computed when the flows between every ordered pair of members are present
-    (otherwise `complete` is False and the in/out figures are None): a sum of
-    municipal in-commuters is never returned as the region's in-commuting.
-    """
-    rows = flows[(flows["year"] == year) & (flows["sex"] == "T") & flows["value"].notna()]
-    inner = rows[rows["from_code"].isin(members) & rows["to_code"].isin(members)]
-    pairs = {(a, b) for a in members for b in members if a != b}
-    have = set(zip(inner["from_code"], inner["to_code"], strict=True))
-    if not pairs <= have:
-        return RegionCommuting(year, None, None, None, False)
-    internal = float(inner["value"].sum())
-    ins = [municipal_in.get(m) for m in members]
-    outs = [municipal_out.get(m) for m in members]
-    if any(v is None for v in ins) or any(v is None for v in outs):
-        return RegionCommuting(year, None, None, internal, True)
-    return RegionCommuting(year, sum(ins) - internal, sum(outs) - internal, internal, True)  # type: ignore[arg-type]
-
-
-def flow_years(flows: pd.DataFrame) -> list[int]:
-    return sorted({int(y) for y in flows.loc[flows["value"].notna(), "year"]})

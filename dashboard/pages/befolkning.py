@@ -15,7 +15,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard.a11y import components_summary, pyramid_summary, series_summary
 from dashboard.components import dropdown_field, field
-from dashboard.figures import _clean, empty_figure, graph_config, region_colours, timeseries_figure
+from dashboard.figures import empty_figure, graph_config, region_colours, timeseries_figure
 from dashboard.figures_maps import components_figure, pyramid_figure
 from dashboard.i18n import fmt_number, t
 from dashboard.opening import newest_with
@@ -31,8 +31,8 @@ from dashboard.pages.views_common import (
     view_header,
 )
 from dashboard.state import GROUP, ViewState
-from etl.ages import age_years, pyramid
 from etl.query import Dataset, Selection, query
+from etl.query_tables import age_years, pyramid, value_at, valued_years
 
 PATH = "/befolkning"
 PAGE = Page(
@@ -44,9 +44,7 @@ DEFAULT_BASE = "2000"
 
 
 def population_years(dataset: Dataset) -> list[int]:
-    rows = dataset.rows("population")
-    members = dataset.regions.groups[GROUP].members
-    return sorted({int(y) for y in rows.loc[rows["region_code"].isin(members) & rows["value"].notna(), "year"]})
+    return valued_years(dataset, "population", dataset.regions.groups[GROUP].members)
 
 
 def spec(dataset: Dataset, ages: pd.DataFrame | None = None) -> Any:
@@ -88,9 +86,7 @@ def pyramid_for(ages: pd.DataFrame, dataset: Dataset, code: str, year: int) -> p
 
 
 def population_total(dataset: Dataset, code: str, year: int) -> float | None:
-    rows = dataset.rows("population")
-    rows = rows[(rows["region_code"] == code) & (rows["year"] == year) & (rows["sex"] == "T")]
-    return _clean(rows["value"].iloc[0]) if len(rows) else None
+    return value_at(dataset, "population", code, year)
 
 
 def component_rows(dataset: Dataset, region: str, lang: str) -> pd.DataFrame:

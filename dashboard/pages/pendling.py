@@ -42,8 +42,8 @@ from dashboard.pages.views_common import (
 )
 from dashboard.sources_text import source_ref_text
 from dashboard.state import GROUP, ViewState
-from etl.flows import flow_years, region_commuting
 from etl.query import Dataset, Selection, query
+from etl.query_tables import flow_years, region_commuting, valued_years, values_in
 
 PATH = "/pendling"
 PAGE = Page(__name__, path=PATH, name="Pendling", title="Pendling – Nyckeltal Södertörn", nav="nav_commuting", order=4)
@@ -53,9 +53,7 @@ CHART_INDICATORS = LINE_INDICATORS + tuple(s[0] for s in DAY_NIGHT)
 
 
 def commuting_years(dataset: Dataset) -> list[int]:
-    rows = dataset.rows("net_commuting")
-    members = dataset.regions.groups[GROUP].members
-    return sorted({int(y) for y in rows.loc[rows["region_code"].isin(members) & rows["value"].notna(), "year"]})
+    return valued_years(dataset, "net_commuting", dataset.regions.groups[GROUP].members)
 
 
 def spec(dataset: Dataset, flows: pd.DataFrame | None = None) -> Any:
@@ -100,12 +98,8 @@ def region_figures(
     """Södertörn's own in/out-commuting for `year` when the pair flows allow, else a note why not."""
     members = list(dataset.regions.groups[GROUP].members)
 
-    def vals(ind: str) -> dict[str, float | None]:
-        rows = dataset.rows(ind)
-        rows = rows[(rows["year"] == year) & (rows["sex"] == "T") & rows["region_code"].isin(members)]
-        return {str(c): _clean(v) for c, v in zip(rows["region_code"], rows["value"], strict=True)}
-
-    rc = region_commuting(flows, members, year, vals("in_commuters"), vals("out_commuters"))
+    ins, outs = (values_in(dataset, ind, members, year) for ind in ("in_commuters", "out_commuters"))
+    rc = region_commuting(flows, members, year, ins, outs)
     if rc.complete and rc.in_commuters is not None:
         return {"in": rc.in_commuters, "out": rc.out_commuters, "internal": rc.internal}, None
     return {}, t("pd_region_no_pairs", lang, year=year)

@@ -23,8 +23,7 @@ from dashboard.i18n import t
 from dashboard.page_kit import Page
 from dashboard.page_params import Param, notice_block, parse_params, share_link, strip_private, to_search, view_params
 from dashboard.state import Notice
-from etl.ages import empty_ages
-from etl.flows import empty_flows
+from etl.query_tables import published_side_tables
 
 __all__ = ["Param", "notice_block", "parse_params", "share_link", "strip_private", "to_search", "view_params"]
 
@@ -35,16 +34,13 @@ _cache: dict[str, Any] = {"key": None, "flows": None, "ages": None}
 
 
 def side_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(flows, ages) of the published dataset, read once per dataset version and store."""
+    """(flows, ages) of the published dataset (etl.query_tables), read once per dataset version and store."""
     src = data.source()
     key = (id(src), src.store.dataset_version())
     if _cache["key"] != key:
         with _lock:
             if _cache["key"] != key:
-                try:
-                    flows, ages = src.store.read_flows(), src.store.read_ages()
-                except Exception:  # a store created before these tables existed
-                    flows, ages = empty_flows(), empty_ages()
+                flows, ages = published_side_tables(src.store)
                 _cache.update(key=key, flows=flows, ages=ages)
     return _cache["flows"], _cache["ages"]
 

@@ -254,7 +254,9 @@ def test_initial_layout_holds_the_opened_page_so_no_routing_callback_is_needed(c
         assert "ts-graph" not in plain and "pathname" not in plain["_pages_location"]["props"]
 
 
-def test_a_host_with_no_cache_loads_the_stores_packed_copy_else_the_rows(app, tmp_path, monkeypatch) -> None:
+def test_a_host_with_no_cache_loads_the_stores_packed_copy_else_the_rows(
+    app, tmp_path, monkeypatch, load_snapshot
+) -> None:
     import pandas as pd
     from sqlalchemy import text
 
@@ -264,9 +266,8 @@ def test_a_host_with_no_cache_loads_the_stores_packed_copy_else_the_rows(app, tm
     from etl.store import Store
 
     url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
-    Store(url).dispose()
     monkeypatch.setenv("NYCKELTAL_OBSERVATIONS_CACHE", "")  # publish: no cache file anywhere
-    data.DataSource(url)  # an empty store: the snapshot is published (with its packed copy)
+    load_snapshot(url)  # the deploy step publishes the snapshot (with its packed copy)
     store = Store(url)
     version, frame = store.read_observations()
     expected = Dataset(version, frame, load_catalog(), load_regions()).observations
