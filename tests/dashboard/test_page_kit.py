@@ -86,7 +86,7 @@ def _components(tree: Any) -> dict[str, dict]:
 
 
 @pytest.fixture
-def demo_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def demo_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, load_snapshot):
     """An app whose pages include the one-file example page (removed again afterwards)."""
     package = tmp_path / "kit_example_pages"
     package.mkdir()
@@ -101,7 +101,7 @@ def demo_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setitem(i18n.TEXTS[lang], "nav_demo", label)
     from dashboard.app import create_app
 
-    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    url = load_snapshot(f"sqlite:///{tmp_path / 'store.sqlite'}")
     app = create_app(url)
     yield app.server.test_client()
     for module in ("kit_example_pages.demo", "kit_example_pages"):
