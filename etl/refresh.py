@@ -21,7 +21,7 @@ from etl.checks import GateReport, run_gates
 from etl.errors import InvalidValueError, SourceError
 from etl.regions import Regions
 from etl.runlog import record_unlogged
-from etl.schema import ContractError, empty_observations, normalise_observations
+from etl.schema import OBSERVATION_KEY, ContractError, empty_observations, normalise_observations
 from etl.sources.base import Adapter, FetchContext, SourceResult
 from etl.store import PublishedState, Store, StoreError, describe_error
 from etl.transform import combine, county_sum, derive_all, mark_before_existence, measured_by_indicator
@@ -272,14 +272,14 @@ def online_structures(
     """The tables beside the observations a full refresh of everything fetches from SCB: the age
     structure (TAB638 single ages -> 5-year bands) for the county's municipalities, the county and
     Riket, and the commuting flows between every pair of the county's municipalities (the pair
-    tables found by etl.flows.SCB_FLOW_TABLES), with the published figures kept where SCB has
+    tables found by etl.sources.scb_flows.SCB_FLOW_TABLES), with the published figures kept where SCB has
     nothing. Any other refresh carries the published ones over (an empty dict).
 
     A failing search or answer fails the whole refresh, as a failing indicator does: nothing is
     published and the previous observations, flows and ages stay as they were.
     """
-    from etl.ages import fetch_scb_ages
-    from etl.flows import refresh_flows
+    from etl.sources.scb_ages import fetch_scb_ages
+    from etl.sources.scb_flows import refresh_flows
 
     if not (full and whole and "scb" in adapters):
         return {}
@@ -297,7 +297,7 @@ def _since(updated: dict[str, str]) -> dict[str, str]:
 
 def _count_changes(per_indicator: dict[str, dict[str, Any]], before: pd.DataFrame, after: pd.DataFrame) -> None:
     """Rows added / changed / removed per indicator, for the run log."""
-    key = ["indicator_id", "region_code", "year", "sex"]
+    key = list(OBSERVATION_KEY)
     merged = before.loc[:, [*key, "value"]].merge(
         after.loc[:, [*key, "value"]], on=key, how="outer", suffixes=("_old", "_new"), indicator=True
     )
