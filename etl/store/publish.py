@@ -20,6 +20,7 @@ from etl.store.base import PublishedState, now_iso
 from etl.store.errors import StoreError, describe_error
 from etl.store.packed import observations_cache_path, pack_observations, packed_to_ipc, write_observations_cache_bytes
 from etl.store.schema import (
+    CURRENT_VERSION,
     PUBLISHED_TABLES,
     SchemaMixin,
     dataset_state,
@@ -96,7 +97,7 @@ class PublishMixin(SchemaMixin):
         side = _side_records({FLOWS.name: flows, AGES.name: ages})
         source_updated = source_updated or {}
         with self.engine.begin() as conn:
-            old = conn.execute(select(dataset_state.c.version).where(dataset_state.c.id == 1)).scalar()
+            old = conn.execute(CURRENT_VERSION).scalar()
             highest = conn.execute(select(func.max(observations.c.dataset_version))).scalar()
             new = max(old or 0, highest or 0) + 1
             if records:

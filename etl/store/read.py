@@ -9,17 +9,26 @@ import hashlib
 import json
 import logging
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from etl.store.base import PublishedState, StoreBase
 from etl.store.errors import StoreError, first_line
 from etl.store.packed import PACKED_KEYS, PACKED_TEXTS, pack_columns, packed_from_ipc
-from etl.store.schema import PUBLISHED_TABLES, dataset_state, indicators_table, observations, packed_table
+from etl.store.schema import (
+    CURRENT_VERSION,
+    PUBLISHED_TABLES,
+    dataset_state,
+    indicators_table,
+    observations,
+    packed_table,
+)
 from etl.tables import AGES, FLOWS, TableSpec
 from etl.tables.observations import OBSERVATION_COLUMNS, OBSERVATION_KEY, normalise_observations
 
@@ -47,7 +56,7 @@ class ReadMixin(StoreBase):
         """The published version, one tiny query: cheap enough to poll on every request."""
         try:
             with self.engine.connect() as conn:
-                return conn.execute(select(dataset_state.c.version).where(dataset_state.c.id == 1)).scalar()
+                return conn.execute(CURRENT_VERSION).scalar()
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot read the store at {self._safe_url()}: {first_line(exc)}") from None
 
@@ -57,7 +66,7 @@ class ReadMixin(StoreBase):
         Read through the driver's own cursor in chunks of READ_CHUNK rows, each turned into
         columns at once: no SQLAlchemy row objects, and at most one chunk of Python objects alive
         (a full-Sweden store is several hundred thousand rows)."""
-        current = select(dataset_state.c.version).where(dataset_state.c.id == 1).scalar_subquery()
+        current = CURRENT_VERSION.scalar_subquery()
         cols = [observations.c[c] for c in OBSERVATION_COLUMNS]
         query = (
             select(current.label("current_version"), *cols)
@@ -69,15 +78,11 @@ class ReadMixin(StoreBase):
         parts: list[pd.DataFrame] = []
         try:
             with self.engine.connect() as conn:
-                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-                try:
-                    cursor.execute(sql)
-                    while rows := cursor.fetchmany(READ_CHUNK):
-                        parts.append(_chunk_frame(names, rows))
-                finally:
-                    cursor.close()
+                for columns in _column_chunks(conn, sql, names):
+                    parts.append(_chunk_frame(columns))
+                    del columns
                 if not parts:
-                    version = conn.execute(select(dataset_state.c.version).where(dataset_state.c.id == 1)).scalar()
+                    version = conn.execute(CURRENT_VERSION).scalar()
                     empty = pd.DataFrame({c: [] for c in OBSERVATION_COLUMNS})
                     return version, normalise_observations(empty)
         except SQLAlchemyError as exc:
@@ -91,7 +96,7 @@ class ReadMixin(StoreBase):
         """(version, pack_observations() of the published observations), read in one
         statement like read_observations, but chunk by chunk straight into integer codes: no frame
         and no string per row outlives its chunk (how the dashboard loads a dataset)."""
-        current = select(dataset_state.c.version).where(dataset_state.c.id == 1).scalar_subquery()
+        current = CURRENT_VERSION.scalar_subquery()
         cols = [observations.c[c] for c in OBSERVATION_COLUMNS]
         query = select(current.label("current_version"), *cols).where(observations.c.dataset_version == current)
         sql = str(query.compile(dialect=self.engine.dialect, compile_kwargs={"literal_binds": True}))
@@ -104,25 +109,18 @@ class ReadMixin(StoreBase):
         version = None
         try:
             with self.engine.connect() as conn:
-                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-                try:
-                    cursor.execute(sql)
-                    while rows := cursor.fetchmany(READ_CHUNK):
-                        columns = dict(zip(names, zip(*rows, strict=True), strict=True))
-                        del rows
-                        version = int(columns["dataset_version"][0])
-                        years.append(np.array(columns["year"], dtype=np.int64))
-                        values.append(np.array([math.nan if v is None else v for v in columns["value"]], dtype=float))
-                        for c in text_cols:
-                            chunk_codes, uniques = pd.factorize(np.array(columns[c], dtype=object))
-                            lookup = lookups[c]
-                            remap = np.array([lookup.setdefault(str(u), len(lookup)) for u in uniques] + [-1])
-                            codes[c].append(remap[chunk_codes])
-                        del columns
-                finally:
-                    cursor.close()
+                for columns in _column_chunks(conn, sql, names):
+                    version = int(columns["dataset_version"][0])
+                    years.append(np.array(columns["year"], dtype=np.int64))
+                    values.append(_floats(columns["value"]))
+                    for c in text_cols:
+                        chunk_codes, uniques = pd.factorize(np.array(columns[c], dtype=object))
+                        lookup = lookups[c]
+                        remap = np.array([lookup.setdefault(str(u), len(lookup)) for u in uniques] + [-1])
+                        codes[c].append(remap[chunk_codes])
+                    del columns
                 if version is None:
-                    version = conn.execute(select(dataset_state.c.version).where(dataset_state.c.id == 1)).scalar()
+                    version = conn.execute(CURRENT_VERSION).scalar()
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot read the store at {self._safe_url()}: {first_line(exc)}") from None
 
@@ -173,7 +171,7 @@ class ReadMixin(StoreBase):
     def read_table(self, spec: TableSpec) -> pd.DataFrame:
         """The rows of a declared published table in the published version, checked by its contract."""
         table = PUBLISHED_TABLES[spec.name]
-        current = select(dataset_state.c.version).where(dataset_state.c.id == 1).scalar_subquery()
+        current = CURRENT_VERSION.scalar_subquery()
         query = select(*[table.c[c] for c in spec.column_names]).where(table.c.dataset_version == current)
         try:
             with self.engine.connect() as conn:
@@ -192,7 +190,7 @@ class ReadMixin(StoreBase):
 
     def source_updated(self) -> dict[str, dict[str, str]]:
         """indicator id -> {source ref: the source's 'updated' stamp at the last publish}."""
-        current = select(dataset_state.c.version).where(dataset_state.c.id == 1).scalar_subquery()
+        current = CURRENT_VERSION.scalar_subquery()
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(indicators_table.c.id, indicators_table.c.source_updated).where(
@@ -202,19 +200,36 @@ class ReadMixin(StoreBase):
         return {r[0]: json.loads(r[1] or "{}") for r in rows}
 
 
-def _chunk_frame(names: list[str], rows: list[tuple]) -> pd.DataFrame:
-    """A chunk of driver rows as a frame in the observation types (strings, int years, float values)."""
-    columns = dict(zip(names, zip(*rows, strict=True), strict=True))
-    frame = pd.DataFrame(
+def _column_chunks(conn: Connection, sql: str, names: list[str]) -> Iterator[dict[str, tuple]]:
+    """The answer to `sql` through the driver's own cursor, READ_CHUNK rows at a time, each chunk as
+    columns (name -> values); the chunk's rows are dropped before it is handed out."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(READ_CHUNK):
+            columns = dict(zip(names, zip(*rows, strict=True), strict=True))
+            del rows
+            yield columns
+            del columns
+    finally:
+        cursor.close()
+
+
+def _floats(values: tuple) -> np.ndarray:
+    return np.array([math.nan if v is None else v for v in values], dtype=float)
+
+
+def _chunk_frame(columns: dict[str, tuple]) -> pd.DataFrame:
+    """A chunk of columns as a frame in the observation types (strings, int years, float values)."""
+    return pd.DataFrame(
         {
             name: (
                 np.array(col, dtype=np.int64)
                 if name in ("dataset_version", "year")
-                else np.array([math.nan if v is None else v for v in col], dtype=float)
+                else _floats(col)
                 if name == "value"
                 else pd.array(col, dtype="string")
             )
             for name, col in columns.items()
         }
     )
-    return frame

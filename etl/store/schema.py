@@ -6,13 +6,13 @@ Every published table is versioned: its rows carry `dataset_version` before the 
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Integer, LargeBinary, MetaData, String, Table, Text, text
+from sqlalchemy import Column, Float, Integer, LargeBinary, MetaData, String, Table, Text, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import TypeEngine
 
 from etl.store.base import StoreBase
 from etl.store.errors import StoreError, describe_error, first_line
-from etl.tables import AGES, FLOWS, OBSERVATIONS, PUBLISHED, TableSpec
+from etl.tables import AGES, CATALOG_TABLES, FLOWS, INDICATORS, OBSERVATIONS, PUBLISHED, REGIONS, TableSpec
 from etl.tables.declare import Column as Declared
 
 SCHEMA_LOCK_KEY = 80_127_0137  # PostgreSQL advisory lock id for "one schema creation at a time"
@@ -39,41 +39,29 @@ def versioned_table(spec: TableSpec) -> Table:
     )
 
 
+def _stamp_columns() -> list[Column]:
+    """What a published version is stamped with (new objects per table)."""
+    return [
+        Column("published_at", String(32), nullable=False),
+        Column("content_sha256", String(64), nullable=False),
+        Column("row_count", Integer, nullable=False),
+        Column("origin", Text, nullable=False),
+    ]
+
+
 dataset_state = Table(
     "dataset_state",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("version", Integer, nullable=False),
-    Column("published_at", String(32), nullable=False),
-    Column("content_sha256", String(64), nullable=False),
-    Column("row_count", Integer, nullable=False),
-    Column("origin", Text, nullable=False),
+    *_stamp_columns(),
 )
-PUBLISHED_TABLES: dict[str, Table] = {spec.name: versioned_table(spec) for spec in PUBLISHED}
+# the published version (one row, id 1): every read asks for the rows of this version
+CURRENT_VERSION = select(dataset_state.c.version).where(dataset_state.c.id == 1)
+PUBLISHED_TABLES: dict[str, Table] = {spec.name: versioned_table(spec) for spec in (*PUBLISHED, *CATALOG_TABLES)}
 observations = PUBLISHED_TABLES[OBSERVATIONS.name]
-indicators_table = Table(
-    "indicators",
-    metadata,
-    Column("dataset_version", Integer, primary_key=True),
-    Column("id", String(64), primary_key=True),
-    Column("theme", String(32), nullable=False),
-    Column("label_sv", Text, nullable=False),
-    Column("label_en", Text, nullable=False),
-    Column("unit", String(32), nullable=False),
-    Column("aggregation", String(32), nullable=False),
-    Column("sources", Text, nullable=False),
-    Column("source_updated", Text, nullable=True),
-)
-regions_table = Table(
-    "regions",
-    metadata,
-    Column("dataset_version", Integer, primary_key=True),
-    Column("code", String(8), primary_key=True),
-    Column("name_sv", Text, nullable=False),
-    Column("name_en", Text, nullable=False),
-    Column("level", String(16), nullable=False),
-    Column("groups", Text, nullable=False),
-)
+indicators_table = PUBLISHED_TABLES[INDICATORS.name]
+regions_table = PUBLISHED_TABLES[REGIONS.name]
 flows_table = PUBLISHED_TABLES[FLOWS.name]
 ages_table = PUBLISHED_TABLES[AGES.name]
 # the observations of one version packed for loading (etl.store.packed, Arrow IPC bytes):
@@ -93,13 +81,10 @@ versions_table = Table(
     "dataset_versions",
     metadata,
     Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("published_at", String(32), nullable=False),
-    Column("content_sha256", String(64), nullable=False),
-    Column("row_count", Integer, nullable=False),
-    Column("origin", Text, nullable=False),
+    *_stamp_columns(),
     Column("run_id", Integer, nullable=True),
 )
-VERSIONED_TABLES = ("observations", "indicators", "regions", "flows", "age_structure", "observations_packed")
+VERSIONED_TABLES = (*PUBLISHED_TABLES, packed_table.name)  # every table whose rows carry a dataset_version
 runs = Table(
     "runs",
     metadata,

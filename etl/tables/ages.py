@@ -7,19 +7,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from etl.tables.declare import Column, TableSpec, figure_columns
+from etl.tables.declare import YEAR, Column, TableSpec, code, figure_columns, sex
 
 BANDS: tuple[str, ...] = (*tuple(f"{a}-{a + 4}" for a in range(0, 100, 5)), "100+")
 AGE_SEXES: tuple[str, ...] = ("K", "M")
 
 AGES = TableSpec(
     "age_structure",
-    key=(
-        Column("region_code", "str", 8),
-        Column("year", "int"),
-        Column("sex", "str", 1, allowed=AGE_SEXES),
-        Column("age_band", "str", 8, allowed=BANDS),
-    ),
+    key=(code("region_code"), YEAR, sex(AGE_SEXES), Column("age_band", "str", 8, allowed=BANDS)),
     values=figure_columns(None),
     validate=lambda frame: validate_ages(frame),
 )
@@ -31,12 +26,8 @@ class AgeError(ValueError):
     """Age rows that break the contract, or an answer of the wrong shape."""
 
 
-def normalise_ages(frame: pd.DataFrame) -> pd.DataFrame:
-    return AGES.normalise(frame)
-
-
-def empty_ages() -> pd.DataFrame:
-    return AGES.empty()
+normalise_ages = AGES.normalise
+empty_ages = AGES.empty
 
 
 def validate_ages(frame: pd.DataFrame) -> pd.DataFrame:

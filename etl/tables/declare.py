@@ -39,6 +39,18 @@ class Column:
         return self.kind in ("string", "str")
 
 
+YEAR = Column("year", "int")
+
+
+def code(name: str, kind: str = "str") -> Column:
+    """A column holding an SCB region code (2 or 4 digits)."""
+    return Column(name, kind, 8)
+
+
+def sex(allowed: tuple[str, ...], kind: str = "str") -> Column:
+    return Column("sex", kind, 1, allowed=allowed)
+
+
 def figure_columns(statuses: tuple[str, ...] | None, text: str = "str") -> tuple[Column, ...]:
     """The columns every published figure carries after its key: its value and where it comes from."""
     return (

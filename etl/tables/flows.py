@@ -9,19 +9,14 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from etl.tables.declare import Column, TableSpec, figure_columns
+from etl.tables.declare import YEAR, TableSpec, code, figure_columns, sex
 
 FLOW_SEXES: tuple[str, ...] = ("T", "K", "M")
 FLOW_STATUSES: tuple[str, ...] = ("ok", "missing")
 
 FLOWS = TableSpec(
     "flows",
-    key=(
-        Column("from_code", "str", 8),
-        Column("to_code", "str", 8),
-        Column("year", "int"),
-        Column("sex", "str", 1, allowed=FLOW_SEXES),
-    ),
+    key=(code("from_code"), code("to_code"), YEAR, sex(FLOW_SEXES)),
     values=figure_columns(FLOW_STATUSES),
     validate=lambda frame: validate_flows(frame),
 )
@@ -33,13 +28,8 @@ class FlowError(ValueError):
     """Flow rows that break the contract; the message lists every problem."""
 
 
-def empty_flows() -> pd.DataFrame:
-    return FLOWS.empty()
-
-
-def normalise_flows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Contract column order and dtypes."""
-    return FLOWS.normalise(frame)
+empty_flows = FLOWS.empty
+normalise_flows = FLOWS.normalise  # contract column order and dtypes
 
 
 def validate_flows(frame: pd.DataFrame, known_codes: Iterable[str] | None = None) -> pd.DataFrame:

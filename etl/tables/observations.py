@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from etl.tables.declare import Column, TableSpec, figure_columns
+from etl.tables.declare import YEAR, Column, TableSpec, code, figure_columns, sex
 
 SEXES: tuple[str, ...] = ("T", "K", "M")
 
@@ -28,12 +28,7 @@ STATUS_HELP = {
 
 OBSERVATIONS = TableSpec(
     "observations",
-    key=(
-        Column("indicator_id", "string", 64),
-        Column("region_code", "string", 8),
-        Column("year", "int"),
-        Column("sex", "string", 1, allowed=SEXES),
-    ),
+    key=(Column("indicator_id", "string", 64), code("region_code", "string"), YEAR, sex(SEXES, "string")),
     values=figure_columns(tuple(sorted(STATUSES)), text="string"),
     labels={"indicator_id": "indicator", "region_code": "region", "value": "unit"},
     validate=lambda frame: validate_observations(frame),
@@ -59,9 +54,7 @@ class Problem:
         return f"{self.rule}: {self.detail}"
 
 
-def empty_observations() -> pd.DataFrame:
-    """A frame with the observation columns and their types, no rows."""
-    return OBSERVATIONS.empty()
+empty_observations = OBSERVATIONS.empty  # the observation columns and their types, no rows
 
 
 def normalise_observations(frame: pd.DataFrame) -> pd.DataFrame:
