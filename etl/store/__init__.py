@@ -8,7 +8,7 @@ bytes, table `observations_packed`), so every app host sharing the store loads a
 SELECT instead of reading and coding every row (`read_packed_copy`).
 
 One module a job: `schema` (DDL, built from the declared tables in etl.tables), `read`, `publish`,
-`runs` (the journal), `lock`, `packed` (Arrow IPC and the cache files), `errors`, `base` (engine).
+`journal` (the runs), `lock`, `packed` (Arrow IPC and the cache files), `errors`, `base` (engine).
 The store imports no domain module: it publishes the tables etl.tables declares.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from etl.store.base import SQLITE_BUSY_SECONDS, PublishedState, now_iso, sqlite_path
 from etl.store.errors import StoreError, describe_error, error_kind, tables_missing
+from etl.store.journal import RunsMixin
 from etl.store.lock import LOCK_KEY, LockMixin
 from etl.store.packed import (
     CACHE_KEEP,
@@ -28,7 +29,6 @@ from etl.store.packed import (
 )
 from etl.store.publish import PublishMixin, content_hash
 from etl.store.read import READ_CHUNK, ReadMixin
-from etl.store.runs import RunsMixin
 from etl.store.schema import (
     PUBLISHED_TABLES,
     SCHEMA_LOCK_KEY,
