@@ -10,7 +10,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,6 +19,7 @@ from etl import settings
 from etl.catalog import Catalog, Indicator, SourceRef
 from etl.checks import GateReport, run_gates
 from etl.errors import InvalidValueError, SourceError
+from etl.outcome import EXIT_VALIDATION, RunOutcome
 from etl.regions import Regions
 from etl.runlog import record_unlogged
 from etl.schema import OBSERVATION_KEY, ContractError, empty_observations, normalise_observations
@@ -28,33 +29,24 @@ from etl.transform import combine, county_sum, derive_all, mark_before_existence
 
 Include = Callable[[Indicator, SourceRef], bool]
 
-# Exit codes for cron/systemd operators (documented in the README).
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_LOCKED = 3
-EXIT_VALIDATION = 4
-
 
 @dataclass
-class RefreshOutcome:
-    status: str  # published | unchanged | failed | locked
-    run_id: int | None = None
+class RefreshOutcome(RunOutcome):
+    """published | unchanged | failed | locked, with what the refresh found."""
+
+    OK: ClassVar[tuple[str, ...]] = ("published", "unchanged")
+
     state: PublishedState | None = None
     gates: GateReport | None = None
-    error: str | None = None
     per_indicator: dict[str, dict[str, Any]] = field(default_factory=dict)
     invalid_value: bool = False  # a source answered a value that is not a number (InvalidValueError)
 
     @property
     def exit_code(self) -> int:
-        if self.status in ("published", "unchanged"):
-            return EXIT_OK
-        if self.status == "locked":
-            return EXIT_LOCKED
-        if self.invalid_value or (self.gates is not None and not self.gates.ok):
+        failed_checks = self.invalid_value or (self.gates is not None and not self.gates.ok)
+        if self.status not in (*self.OK, "locked") and failed_checks:
             return EXIT_VALIDATION
-        return EXIT_FAILED
+        return super().exit_code
 
 
 def build_indicator(
