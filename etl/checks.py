@@ -139,7 +139,7 @@ def check_revisions(
     a value outside its unit's range is check_ranges' failure, not also this one's."""
     if published is None or published.empty:
         return [], []
-    key = ["indicator_id", "region_code", "year", "sex"]
+    key = list(OBSERVATION_KEY)
     both = published.loc[published["value"].notna(), [*key, "value"]].merge(
         candidate.loc[candidate["value"].notna(), [*key, "value", "source_ref"]], on=key, suffixes=("_old", "_new")
     )

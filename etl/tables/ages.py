@@ -49,6 +49,5 @@ def validate_ages(frame: pd.DataFrame) -> pd.DataFrame:
         raise AgeError("age rows break the contract: " + "; ".join(problems))
     order = {b: i for i, b in enumerate(BANDS)}
     frame = frame.assign(_b=frame["age_band"].map(order))
-    return (
-        frame.sort_values(["region_code", "year", "sex", "_b"], kind="stable").drop(columns="_b").reset_index(drop=True)
-    )
+    # key order with the bands in age order (age_band is the last key column)
+    return frame.sort_values([*AGE_KEY[:-1], "_b"], kind="stable").drop(columns="_b").reset_index(drop=True)
