@@ -35,9 +35,7 @@ from etl.store import PublishedState, Store, StoreError
 
 OBSERVATIONS_FILE = "observations.csv"
 PROVENANCE_FILE = "provenance.json"
-FLOWS_FILE = (
-    "flows.csv"  # origin-destination commuting from the published figures (etl/flows.py; contract etl/tables/flows.py)
-)
+FLOWS_FILE = "flows.csv"  # origin-destination commuting from the published figures (etl/flows.py)
 
 
 class SnapshotError(RuntimeError):
