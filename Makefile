@@ -8,6 +8,7 @@ PY := .venv/bin/python
 
 run: .venv/bin/python
 	.venv/bin/pip install -q -r requirements.txt
+	$(PY) -m etl snapshot load
 	$(PY) app.py
 
 test:

@@ -421,19 +421,41 @@ def etl_replay(tmp: Path) -> dict[str, Any] | None:
         return None
     env = env_for(f"sqlite:///{tmp / 'replay.sqlite'}", NYCKELTAL_RAW_DIR=str(tmp / "raw"))
     started = time.perf_counter()
+    # The ETL runs as a grandchild, under a small launcher that reports its children's peak RSS:
+    # Linux carries a process's peak RSS across fork + exec, so a child forked straight from this
+    # process (large by now: it built the full-Sweden store) would report this process's peak.
     proc = subprocess.Popen(
-        [PY, "-m", "etl", "snapshot", "--reference", str(REFERENCE), "--output", str(tmp / "snapshot")],
+        [
+            PY,
+            "-c",
+            PEAK_RSS_LAUNCHER,
+            PY,
+            "-m",
+            "etl",
+            "snapshot",
+            "--reference",
+            str(REFERENCE),
+            "--output",
+            str(tmp / "snapshot"),
+        ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    out, err = proc.communicate()
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
-        raise SystemExit(f"ETL replay failed: {proc.stderr.read().decode()[-2000:]}")
-    return {"seconds": round(elapsed, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+        raise SystemExit(f"ETL replay failed: {err.decode()[-2000:]}")
+    return {"seconds": round(elapsed, 1), "peak_rss_mb": round(int(out.decode().split()[-1]) / 1024, 1)}
+
+
+# Runs argv[1:] as a child and prints the child's peak RSS in KiB (getrusage of waited-for children).
+PEAK_RSS_LAUNCHER = (
+    "import resource, subprocess, sys; "
+    "rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(rc)"
+)
 
 
 # ------------------------------------------------------------------ main
@@ -485,6 +507,12 @@ def main(argv: list[str] | None = None) -> int:
     small_db = f"sqlite:///{tmp / 'bundled.sqlite'}"
     full_db = f"sqlite:///{tmp / 'full-sweden.sqlite'}"
     try:
+        subprocess.run(  # the deploy step: the dashboard itself never loads the bundled snapshot
+            [PY, "-m", "etl", "snapshot", "load"],
+            cwd=ROOT,
+            env=os.environ | {"NYCKELTAL_DATABASE_URL": small_db},
+            check=True,
+        )
         print("· /jamfor main callback, in-process, bundled data …", flush=True)
         ours = in_child("time_callbacks_child", small_db, 3)
         base = in_child("time_baseline_child", 5)

@@ -1,149 +1,23 @@
-"""Accessibility, pure: chart text alternatives (sv/en) and colour checks (contrast, colour-vision deficiency).
+"""Accessibility, pure: chart text alternatives (sv/en).
 
 - `series_summary` / `ranking_summary`: one paragraph per chart, from the same query() rows the chart
   draws: what is shown, the highest and lowest, and each region's trend (first to last value).
 - `pyramid_summary`, `components_summary`, `flows_summary`: the same for the age pyramid, the components
   of population change and the commuting flows (/befolkning, /pendling).
-- `contrast_ratio`: WCAG 2.1 relative luminance contrast (1.4.3 text 4.5:1, 1.4.11 graphics 3:1).
-- `simulate`: Machado, Oliveira & Fernandes (2009) full-severity matrices for protanopia, deuteranopia
-  and tritanopia, applied in linear sRGB.
-- `delta_e_2000`: CIEDE2000 colour difference in CIELAB (D65), for the palette distinguishability test.
+
+The palette's colour checks (contrast, colour-vision deficiency, CIEDE2000) are the tests' own:
+tests/dashboard/colour.py.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from itertools import combinations
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dashboard.i18n import fmt_number, t
-
-# ---------------------------------------------------------------- colour
-CVD_MATRICES: dict[str, tuple[tuple[float, float, float], ...]] = {
-    "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216), (-0.003882, -0.048116, 1.051998)),
-    "deuteranopia": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413), (-0.011820, 0.042940, 0.968881)),
-    "tritanopia": ((1.255528, -0.076749, -0.178779), (-0.078411, 0.930809, 0.147602), (0.004733, 0.691367, 0.303900)),
-}
-VISIONS = ("normal", *CVD_MATRICES)
-# ΔE00 below which two palette colours count as confusable for thin chart lines and legend swatches.
-# About 1 is a just-noticeable difference side by side; a line is matched to its legend entry at a
-# distance and at 2 px, so a categorical palette needs a wide margin: 10 is the usual "clearly distinct"
-# threshold of palette checkers. The names in the legend, the summary and the table carry identity too.
-MIN_DELTA_E = 10.0
-
-
-def hex_to_rgb(colour: str) -> tuple[float, float, float]:
-    """'#1b1f24' -> (r, g, b) in 0..1."""
-    h = colour.lstrip("#")
-    if len(h) == 3:
-        h = "".join(c * 2 for c in h)
-    if len(h) != 6:
-        raise ValueError(f"{colour!r} is not a #rgb or #rrggbb colour")
-    return tuple(int(h[i : i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
-
-
-def _linear(c: float) -> float:
-    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-
-def _gamma(c: float) -> float:
-    c = min(1.0, max(0.0, c))
-    return 12.92 * c if c <= 0.0031308 else 1.055 * c ** (1 / 2.4) - 0.055
-
-
-def relative_luminance(colour: str) -> float:
-    """WCAG 2.1 relative luminance (sRGB, 0 black .. 1 white)."""
-    r, g, b = (_linear(c) for c in hex_to_rgb(colour))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast_ratio(a: str, b: str) -> float:
-    """WCAG contrast ratio (1..21) of two colours."""
-    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-def simulate(colour: str, vision: str) -> str:
-    """The colour as seen with `vision` ('normal' or a key of CVD_MATRICES), as #rrggbb."""
-    if vision == "normal":
-        return "#" + "".join(f"{round(c * 255):02x}" for c in hex_to_rgb(colour))
-    m = CVD_MATRICES[vision]
-    lin = [_linear(c) for c in hex_to_rgb(colour)]
-    out = [sum(m[i][j] * lin[j] for j in range(3)) for i in range(3)]
-    return "#" + "".join(f"{round(_gamma(c) * 255):02x}" for c in out)
-
-
-def to_lab(colour: str) -> tuple[float, float, float]:
-    """CIELAB (D65) of an sRGB colour."""
-    r, g, b = (_linear(c) for c in hex_to_rgb(colour))
-    x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047
-    y = 0.2126729 * r + 0.7151522 * g + 0.0721750 * b
-    z = (0.0193339 * r + 0.1191920 * g + 0.9503041 * b) / 1.08883
-
-    def f(v: float) -> float:
-        return v ** (1 / 3) if v > (6 / 29) ** 3 else v / (3 * (6 / 29) ** 2) + 4 / 29
-
-    fx, fy, fz = f(x), f(y), f(z)
-    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
-
-
-def delta_e_2000(c1: str, c2: str) -> float:
-    """CIEDE2000 colour difference (Sharma, Wu & Dalal 2005) of two sRGB colours."""
-    l1, a1, b1 = to_lab(c1)
-    l2, a2, b2 = to_lab(c2)
-    cbar = (math.hypot(a1, b1) + math.hypot(a2, b2)) / 2
-    g = 0.5 * (1 - math.sqrt(cbar**7 / (cbar**7 + 25**7)))
-    a1p, a2p = (1 + g) * a1, (1 + g) * a2
-    c1p, c2p = math.hypot(a1p, b1), math.hypot(a2p, b2)
-    h1p = math.degrees(math.atan2(b1, a1p)) % 360 if c1p else 0.0
-    h2p = math.degrees(math.atan2(b2, a2p)) % 360 if c2p else 0.0
-    dl, dc = l2 - l1, c2p - c1p
-    if c1p * c2p == 0:
-        dh = 0.0
-    elif abs(h2p - h1p) <= 180:
-        dh = h2p - h1p
-    else:
-        dh = h2p - h1p - 360 if h2p > h1p else h2p - h1p + 360
-    dhh = 2 * math.sqrt(c1p * c2p) * math.sin(math.radians(dh / 2))
-    lbar, cbarp = (l1 + l2) / 2, (c1p + c2p) / 2
-    if c1p * c2p == 0:
-        hbar = h1p + h2p
-    elif abs(h1p - h2p) <= 180:
-        hbar = (h1p + h2p) / 2
-    else:
-        hbar = (h1p + h2p + 360) / 2 if h1p + h2p < 360 else (h1p + h2p - 360) / 2
-    tt = (
-        1
-        - 0.17 * math.cos(math.radians(hbar - 30))
-        + 0.24 * math.cos(math.radians(2 * hbar))
-        + 0.32 * math.cos(math.radians(3 * hbar + 6))
-        - 0.20 * math.cos(math.radians(4 * hbar - 63))
-    )
-    d_theta = 30 * math.exp(-(((hbar - 275) / 25) ** 2))
-    rc = 2 * math.sqrt(cbarp**7 / (cbarp**7 + 25**7))
-    sl = 1 + 0.015 * (lbar - 50) ** 2 / math.sqrt(20 + (lbar - 50) ** 2)
-    sc = 1 + 0.045 * cbarp
-    sh = 1 + 0.015 * cbarp * tt
-    rt = -math.sin(math.radians(2 * d_theta)) * rc
-    return math.sqrt((dl / sl) ** 2 + (dc / sc) ** 2 + (dhh / sh) ** 2 + rt * (dc / sc) * (dhh / sh))
-
-
-def closest_pair(colours: Sequence[str], vision: str = "normal") -> tuple[float, str, str]:
-    """(ΔE00, a, b): the least distinguishable pair of `colours` as seen with `vision`."""
-    seen = {c: simulate(c, vision) for c in colours}
-    return min((delta_e_2000(seen[a], seen[b]), a, b) for a, b in combinations(colours, 2))
-
-
-# ---------------------------------------------------------------- chart text alternatives
-def _as_frame(frame: pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
-    """query()'s frame, or query_columns()'s column arrays, as a frame of region, year, value."""
-    if isinstance(frame, pd.DataFrame):
-        return frame
-    return pd.DataFrame({k: list(frame[k]) for k in ("region", "year", "value")})
 
 
 def _values(frame: pd.DataFrame) -> pd.DataFrame:

@@ -34,9 +34,9 @@ from dashboard.api_params import (
 from dashboard.filenames import api_csv_format, download_name, stem
 from etl import settings
 from etl.catalog import Indicator, Text
-from etl.exporters import csv_text
+from etl.exporters import export_body, json_records
 from etl.keyfigures_table import is_pending
-from etl.licences import licence_items
+from etl.licences import indicator_licences, licence_lines
 from etl.query import Dataset, QueryError, query
 from etl.schema import EXPORT_COLUMNS, STATUS_HELP
 from etl.store import StoreError
@@ -51,22 +51,6 @@ bp = Blueprint("api_v1", __name__, url_prefix=PREFIX)
 # ---------------------------------------------------------------- pure builders
 def _text(t: Text) -> dict[str, str]:
     return {"sv": t.sv, "en": t.en}
-
-
-def licences_of(ind: Indicator, dataset: Dataset, seen: frozenset[str] = frozenset()) -> list[dict[str, str]]:
-    """The licences behind an indicator: its sources', or for a derived one its terms'."""
-    lic = dataset.catalog.licences
-    out: list[dict[str, str]] = []
-    if ind.derived:
-        for _, term in ind.formula_terms():
-            if term in dataset.catalog.indicators and term not in seen:
-                out += licences_of(dataset.catalog.indicators[term], dataset, seen | {ind.id})
-    for src in ind.sources:
-        name = "SCB" if src.kind == "county_sum" else src.source_name
-        entry = lic.get(name, {"name": "as stated by the file's publisher", "url": ""})
-        out.append({"source": name, "name": entry.get("name", ""), "url": entry.get("url", "")})
-    unique = {json.dumps(e, sort_keys=True): e for e in out}
-    return list(unique.values())
 
 
 def indicator_doc(ind: Indicator, dataset: Dataset) -> dict[str, Any]:
@@ -91,7 +75,7 @@ def indicator_doc(ind: Indicator, dataset: Dataset) -> dict[str, Any]:
         "sexes": list(ind.sexes),
         "source": ind.primary_source,
         "source_ref": list(dict.fromkeys(s.describe() for s in ind.sources)) or [f"= {ind.formula}"],
-        "licence": licences_of(ind, dataset),
+        "licence": indicator_licences(ind, dataset.catalog),
         "coverage": coverage,
         # a Kolada figure the bundled snapshot lacks and no refresh has fetched yet (issue 18)
         "pending": {"sv": "hämtas vid första uppdateringen", "en": "fetched at the first refresh"}
@@ -140,27 +124,6 @@ def observations(dataset: Dataset, q: ObsQuery) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def records(rows: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON objects with exactly the export columns; missing values are null."""
-    out = []
-    for rec in rows.to_dict("records"):
-        item = {}
-        for col in EXPORT_COLUMNS:
-            v = rec[col]
-            if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-                v = None
-            elif col == "year":
-                v = int(v)
-            elif col == "value":
-                v = float(v)
-                v = int(v) if v.is_integer() and abs(v) < 1e15 else v
-            else:
-                v = str(v)
-            item[col] = v
-        out.append(item)
-    return out
-
-
 def readme_text(dataset: Dataset, q: ObsQuery, published_at: str | None, url: str, rows: pd.DataFrame) -> str:
     """The bundle's README: what, citation, licences, caveats (English; labels in the chosen language)."""
     lines = [
@@ -177,7 +140,7 @@ def readme_text(dataset: Dataset, q: ObsQuery, published_at: str | None, url: st
         "  Källa: SCB och Kolada (RKA), via Nyckeltal Södertörn, datasetversion " + str(dataset.version) + ".",
         "",
         "Licences (the publishers of these rows)",
-        *[f"  {who}: {terms}" for who, terms in licence_items(rows, dataset.catalog, "en")],
+        *[f"  {line}" for line in licence_lines(rows, dataset.catalog, "en")],
         "  Kolada requires attribution ('Källa: Kolada'). Other publishers: each row's source_ref links the page.",
         "",
         "Caveats",
@@ -209,17 +172,17 @@ def bundle_bytes(dataset: Dataset, q: ObsQuery, rows: pd.DataFrame, published_at
     }
     stamp = _zip_time(published_at)
     files = {
-        "observations.csv": csv_text(rows, q.sep, q.decimal),
-        "metadata.json": json.dumps(meta, ensure_ascii=False, indent=2, default=str) + "\n",
-        "README.txt": readme_text(dataset, q, published_at, url, rows),
+        "observations.csv": export_body(rows, "csv", sep=q.sep, decimal=q.decimal),
+        "metadata.json": (json.dumps(meta, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8"),
+        "README.txt": readme_text(dataset, q, published_at, url, rows).encode("utf-8"),
     }
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, text in files.items():
+        for name, body in files.items():
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            zf.writestr(info, text.encode("utf-8"))
+            zf.writestr(info, body)
     return buf.getvalue()
 
 
@@ -296,6 +259,8 @@ def _http_error(err: HTTPException) -> Response:
 
 @bp.errorhandler(Exception)
 def _internal(err: Exception) -> Response:
+    if isinstance(err, data.EmptyStoreError):  # the deploy step has not run: say which command loads it
+        return error_response(503, str(err), error="unavailable")
     if isinstance(err, StoreError | SQLAlchemyError):  # the store is down: say so, without the driver's text
         LOG.error("API request %s: the store cannot be read: %s", request.full_path, err)
         response = error_response(503, "the data store is unavailable; try again in a moment", error="unavailable")
@@ -374,7 +339,7 @@ def _observations(fmt: str) -> Response:
     def build() -> Response:
         rows = observations(dataset, q)
         if fmt == "csv":
-            resp = Response(csv_text(rows, q.sep, q.decimal), mimetype="text/csv")
+            resp = Response(export_body(rows, "csv", sep=q.sep, decimal=q.decimal), mimetype="text/csv")
             resp.headers["Content-Disposition"] = f'attachment; filename="{api_csv_name(dataset, q, rows)}"'
             return resp
         if fmt == "json":
@@ -384,7 +349,7 @@ def _observations(fmt: str) -> Response:
                     "query": q.normalised(),
                     "columns": list(EXPORT_COLUMNS),
                     "count": len(rows),
-                    "observations": records(rows),
+                    "observations": json_records(rows),
                 }
             )
         body = bundle_bytes(dataset, q, rows, _published_at(), q.canonical_url(PREFIX))

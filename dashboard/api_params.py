@@ -16,17 +16,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from urllib.parse import urlencode
 
+from dashboard.i18n import LANGS
+from dashboard.state import GROUP, SEXES
 from etl import settings
 from etl.query import MODE_REASONS, MODES, Dataset, Selection, allowed_modes
 
 FORMATS = ("csv", "json", "zip")
-SEXES = ("T", "K", "M")
-LANGS = ("sv", "en")
 SEPARATORS = (",", ";")
 DECIMALS = (".", ",")
 YEAR = re.compile(r"^[0-9]{4}$")
 MAX_VALUE_CHARS = 400
-DEFAULT_GROUP = "sodertorn"
 COMMON_PARAMS = ("indicator", "regions", "from", "to", "sex", "mode", "base", "lang")
 CSV_PARAMS = ("sep", "decimal")
 
@@ -195,7 +194,7 @@ def parse_observations(args: Mapping[str, Sequence[str]], dataset: Dataset, limi
 
     text = _single(args, "regions")
     if text is None:
-        codes: tuple[str, ...] = tuple(regions.groups[DEFAULT_GROUP].members)
+        codes: tuple[str, ...] = tuple(regions.groups[GROUP].members)
     else:
         codes = _list(text)
         if not codes:

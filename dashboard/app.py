@@ -15,15 +15,13 @@ from urllib.parse import urlsplit
 import dash
 import flask
 from dash import Input, Output, State, dcc, html
-from dash._pages import _parse_query_string, _path_to_page
 
-from dashboard import asset_guard, callback_guard, data, deadline
+from dashboard import asset_guard, callback_guard, data, deadline, page_kit
 from dashboard.api import bp as api_blueprint
 from dashboard.components import header_children
 from dashboard.early_fetch import csp_hash, early_fetch_script
 from dashboard.health import register_health
 from dashboard.i18n import fmt_date, t
-from dashboard.pages import befolkning, jamfor, karta, nyckeltal, om, oversikt, pendling, tillganglighet
 from dashboard.security import harden
 from dashboard.serving import install as install_serving
 from dashboard.state import lang_of
@@ -67,14 +65,14 @@ def page_container(app: dash.Dash, opened: tuple[str, str] | None) -> Any:
         return dash.page_container
     path, search = opened
     try:
-        page, variables = _path_to_page(app.strip_relative_path(path))
+        page = page_kit.find_page(app.strip_relative_path(path) or "")
         if not page:
             return dash.page_container
         layout, title = page.get("layout", ""), page["title"]
         if callable(layout):
-            layout = layout(**{**(variables or {}), **_parse_query_string(search), "written": None})
+            layout = layout(**{**page_kit.query_params(search), "written": None})
         if callable(title):
-            title = title(**(variables or {}))
+            title = title()
     except Exception:  # the routing callback renders it (and shows its error) as before
         LOG.exception("could not render %s%s into the initial layout", path, search)
         return dash.page_container
@@ -141,8 +139,7 @@ def create_app(database_url: str | None = None) -> dash.Dash:
         # control change that only rewrites the query string does not re-render the page
         routing_callback_inputs={"written": State("url-written", "data")},
     )
-    for page in (oversikt, jamfor, nyckeltal, karta, pendling, befolkning, om, tillganglighet):
-        page.register(app)
+    page_kit.install(app)  # every page module of dashboard/pages (dashboard.page_kit)
     register_health(app.server, data.source)
     app.server.register_blueprint(api_blueprint)
 

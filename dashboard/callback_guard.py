@@ -10,7 +10,7 @@ its error text (console, dev tools); assets/stale-page.js shows the `reload` tex
 page, so a page left open across a deploy tells its user to reload it.
 
 Values of the right type but unknown (an indicator id, a region code, a year without data) pass: the
-pages' own parsers (dashboard/state.py, pages/views_common.parse_params) fall back to the default and
+pages' own parsers (dashboard/state.py, dashboard/page_params.parse_params) fall back to the default and
 show a notice, as before.
 
 Pure core (`check_body`), thin shell (`install`). A server callback whose inputs or states have no
@@ -171,7 +171,7 @@ YEAR = whole(0, 9999)  # a year the data does not have is a notice (state.parse_
 CLICKS = optional(whole(0, 10**9))
 SEARCH = optional(text(settings.get_int("NYCKELTAL_MAX_QUERY_CHARS") + 1))
 PARAM_VALUE = one_of(text(settings.get_int("NYCKELTAL_MAX_QUERY_CHARS")), list_of(text()))
-# a page's parameter store (pages/views_common.view_params, jamfor.view_outputs): its query string and parameters
+# a page's parameter store (dashboard/page_params.view_params, jamfor_layout.view_outputs): its query string and parameters
 PARAMS_STORE = optional(shape({"search": SEARCH, "params": mapping(PARAM_VALUE)}, required=("search", "params")))
 
 # The type each property of a server callback takes, by "id.property", then by property alone.
@@ -183,7 +183,7 @@ PROPERTY_TYPES: dict[str, Check] = {
     "url.search": SEARCH,
     "url-written.data": optional(mapping(PARAM_VALUE)),
     "site-header-for.data": optional(list_of(text(2048), max_len=4)),
-    # /jamfor: the controls of its URL parameters (dashboard/state.PARAM_ORDER)
+    # /jamfor: the controls of its URL parameters (dashboard/state.parse_query)
     "jf-indicator.value": optional(ID),
     "jf-regions.value": optional(list_of(ID)),
     "jf-ref.value": optional(list_of(ID)),
@@ -203,7 +203,7 @@ PROPERTY_TYPES: dict[str, Check] = {
             {"points": list_of(json_object(), min_len=1), "timestamp": optional(number(0, 1e15))}, required=("points",)
         )
     ),
-    # /pendling and /befolkning (their parameters are texts: pages/views_common.Param)
+    # /pendling and /befolkning (their parameters are texts: dashboard/page_params.Param)
     "pd-region.value": optional(ID),
     "pd-year.value": optional(ID),
     "pop-region.value": optional(ID),

@@ -7,22 +7,14 @@ from collections.abc import Sequence
 from dash import dcc, html
 
 from dashboard.i18n import t
+from dashboard.page_kit import nav as nav_pages
+from dashboard.picker import MENU_HEIGHT, OPTION_HEIGHT
 from dashboard.state import with_lang
-
-NAV = (
-    ("/", "nav_overview"),
-    ("/jamfor", "nav_compare"),
-    ("/nyckeltal", "nav_keyfigures"),
-    ("/karta", "nav_map"),
-    ("/pendling", "nav_commuting"),
-    ("/befolkning", "nav_population"),
-    ("/om", "nav_about"),
-    ("/tillganglighet", "nav_a11y"),
-)
 
 
 def header_children(lang: str, pathname: str | None, search: str | None, updated: str) -> list:
-    """Title, navigation (keeping lang), the language switch (keeping the whole view) and the data date."""
+    """Title, navigation (the pages that declare a label, keeping lang), the language switch (keeping the
+    whole view) and the data date."""
     other = "en" if lang == "sv" else "sv"
     path = pathname or "/"
     nav = [
@@ -30,9 +22,9 @@ def header_children(lang: str, pathname: str | None, search: str | None, updated
             t(key, lang),
             href=f"{href}?lang={lang}",
             className="nav-link" + (" active" if path == href else ""),
-            id=f"nav-{href.strip('/') or 'oversikt'}",
+            id=link_id,
         )
-        for href, key in NAV
+        for href, key, link_id in nav_pages()
     ]
     return [
         # first in the tab order: moves focus to <main id="content"> (assets/a11y.js)
@@ -64,6 +56,27 @@ def header_children(lang: str, pathname: str | None, search: str | None, updated
 def field(label: str, control, field_id: str | None = None, class_name: str = "field") -> html.Div:
     extra = {"id": field_id} if field_id else {}
     return html.Div([html.Label(label, className="field-label"), control], className=class_name, **extra)
+
+
+def dropdown_field(label: str, control_id: str, options: list, value: object, **extra: object) -> html.Div:
+    """A labelled dropdown that always has a value (not clearable)."""
+    return field(label, dcc.Dropdown(id=control_id, options=options, value=value, clearable=False, **extra))
+
+
+def indicator_picker(control_id: str, options: list, value: str, lang: str, **extra: object) -> html.Div:
+    """The indicator dropdown (grouped by theme, dashboard.picker) in its wide labelled field."""
+    dropdown = dcc.Dropdown(
+        id=control_id,
+        options=options,
+        value=value,
+        clearable=False,
+        **extra,
+        search_order="original",  # matches stay under their theme
+        optionHeight=OPTION_HEIGHT,
+        maxHeight=MENU_HEIGHT,
+        className="indicator-picker",
+    )
+    return field(t("cmp_indicator", lang), dropdown, class_name="field wide")
 
 
 def download_buttons(lang: str) -> html.Div:

@@ -8,10 +8,10 @@ for them. The observations are loaded packed (etl.query.pack_observations): from
 file (NYCKELTAL_OBSERVATIONS_CACHE, default data/cache/; written by the publish itself, else by the
 first process that loads the version; named by version and content sha256, so it can never stand
 for other data), else from the packed copy the publish stored in the store (what a second host or
-a fresh deploy uses: one SELECT), else from the rows. On first start an empty store is loaded with
-the bundled snapshot through the one public step, etl.snapshot.load_bundled (what
-`python -m etl snapshot load` runs; a second process starting at once waits for the first's load),
-imported only then: the server never loads the ETL's fetching code otherwise.
+a fresh deploy uses: one SELECT), else from the rows. The dashboard never writes to the store: loading
+the bundled snapshot into an empty store is the deploy step `python -m etl snapshot load` (the
+README's first command, `make run` and app.py run it); until then every page and /healthz say so
+(EmptyStoreError, naming that command).
 """
 
 from __future__ import annotations
@@ -37,10 +37,38 @@ from etl.store import (
     StoreError,
     observations_cache_path,
     read_observations_cache,
+    tables_missing,
     write_observations_cache,
 )
 
 LOG = logging.getLogger(__name__)
+LOAD_COMMAND = "python -m etl snapshot load"
+EMPTY_STORE = (
+    f"the store holds no published dataset: load the bundled snapshot with `{LOAD_COMMAND}` "
+    "(or fetch from the sources with `python -m etl refresh`)"
+)
+
+
+class EmptyStoreError(StoreError):
+    """The store has no published dataset yet (the deploy step has not run): said with the command."""
+
+    def __init__(self) -> None:
+        super().__init__(EMPTY_STORE)
+
+
+def published_version(store: Store, had_dataset: bool = False) -> int:
+    """The store's published version; EmptyStoreError when nothing is published, or when its tables are
+    not there and it `had_dataset` never (tables gone under a running app stay a StoreError: the store
+    is unsound, not waiting for its deploy step)."""
+    try:
+        version = store.dataset_version()
+    except StoreError as exc:
+        if had_dataset or not tables_missing(exc):
+            raise
+        version = None
+    if version is None:
+        raise EmptyStoreError
+    return version
 
 
 class DataSource:
@@ -50,12 +78,7 @@ class DataSource:
         self.url = url or settings.get("NYCKELTAL_DATABASE_URL")
         self.poll_s = max(0, settings.get_int("NYCKELTAL_VERSION_POLL_MS") if poll_ms is None else poll_ms) / 1000
         self.store = Store(self.url)
-        if not self._published():
-            from etl.snapshot import load_bundled  # the one public loading step: only for an empty store
-
-            state, loaded = load_bundled(self.store, progress=LOG.warning)
-            if loaded:
-                LOG.warning("the store was empty: loaded the bundled snapshot as version %s", state.version)
+        self.had_dataset = self._published()  # seen a published dataset (at start, or loaded since)
         # the SQLite file this process reads: /healthz answers 503 once it is deleted or replaced
         from dashboard.health import file_identity
 
@@ -68,15 +91,16 @@ class DataSource:
     def _published(self) -> bool:
         try:
             return self.store.dataset_version() is not None
-        except StoreError:  # no tables yet
+        except StoreError:  # no tables yet, or the store does not answer
             return False
 
     def dataset(self) -> Dataset:
-        """The published Dataset; reloaded only when the store's version has moved."""
+        """The published Dataset; reloaded only when the store's version has moved (EmptyStoreError
+        while nothing is published)."""
         cached = self._dataset
         if cached is not None and time.monotonic() - self._checked < self.poll_s:
             return cached
-        version = self.store.dataset_version()
+        version = published_version(self.store, self.had_dataset)
         self._checked = time.monotonic()
         if cached is not None and cached.version == version:
             return cached
@@ -86,6 +110,7 @@ class DataSource:
                 loaded = Dataset.from_packed(read_version, packed, load_catalog(), load_regions())
                 loaded.precompute_groups()
                 self._dataset = loaded
+                self.had_dataset = True
                 # the state read with the observations (a publish in between: that of the version now read)
                 self._state = state if state is None or state.version == read_version else self.store.state()
                 release_memory()
@@ -117,7 +142,11 @@ class DataSource:
         return state, version, packed
 
     def state(self) -> PublishedState | None:
-        self.dataset()
+        """The published state of the Dataset served; None while the store holds none."""
+        try:
+            self.dataset()
+        except EmptyStoreError:
+            return None
         return self._state
 
     def recent_runs(self, limit: int = 10) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""What the download buttons send: exactly the rows on screen, through etl.exporters.
+"""What the download buttons send: exactly the rows on screen, written by etl.exporters (the one export
+writer) with the licence text of etl.licences.
 
 Pure: a query() frame, the catalog and the view state in, (file name, bytes) out.
 """
@@ -11,8 +12,8 @@ from dashboard.filenames import download_name, slug, stem
 from dashboard.i18n import t
 from dashboard.state import ViewState
 from etl.catalog import Catalog
-from etl.exporters import plain_csv, swedish_excel_csv, xlsx_bytes
-from etl.licences import licence_items, licence_line
+from etl.exporters import export_body
+from etl.licences import licence_line, licence_rows
 from etl.query import MODE_UNITS
 
 FORMATS = {"csv_sv": ".csv", "csv": ".csv", "xlsx": ".xlsx"}
@@ -63,8 +64,7 @@ def about_rows(about: list[tuple[str, str]], rows: pd.DataFrame, catalog: Catalo
     out: list[tuple[str, str]] = []
     for key, text in about:
         if key == label:
-            items = licence_items(rows, catalog, lang)
-            out += [(f"{label}: {who}", terms) for who, terms in items] or [(key, text)]
+            out += licence_rows(label, rows, catalog, lang) or [(key, text)]
         else:
             out.append((key, text))
     return out
@@ -75,11 +75,8 @@ def export(rows: pd.DataFrame, catalog: Catalog, state: ViewState, link: str, fm
     about = preamble(rows, catalog, state, link)
     label = catalog.indicators[state.indicator].label(state.lang)
     name = download_name(stem(label, state.all_regions, state.year_from, state.year_to), fmt)
-    lines = [f"{k}: {v}" for k, v in about]
-    if fmt == "csv_sv":
-        return name, swedish_excel_csv(rows, lines)
-    if fmt == "csv":
-        return name, plain_csv(rows, lines)
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
     if fmt == "xlsx":
-        return name, xlsx_bytes(rows, about_rows(about, rows, catalog, state.lang))
-    raise ValueError(f"unknown format {fmt!r}")
+        return name, export_body(rows, fmt, about=about_rows(about, rows, catalog, state.lang))
+    return name, export_body(rows, fmt, preamble=[f"{k}: {v}" for k, v in about])

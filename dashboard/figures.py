@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,11 +29,10 @@ from dashboard.i18n import PLOTLY_SEPARATORS, norm_lang, t
 # One stable colour per municipality (issue 9): every colour has >= 3:1 contrast on white (WCAG 1.4.11)
 # and every pair, with the black group line and the grey references, stays >= 8 ΔE00 apart in normal
 # vision and simulated protanopia, deuteranopia and tritanopia (tests/dashboard/test_a11y.py; Paul Tol's
-# muted palette had four colours under 3:1). Chosen by a greedy farthest-point search in dashboard.a11y terms.
+# muted palette had four colours under 3:1). Chosen by a greedy farthest-point search in those terms (tests/dashboard/colour.py).
 PALETTE = ("#445577", "#339955", "#bb00dd", "#993322", "#557788", "#bb77bb", "#ff3300", "#776655")
 GROUP_COLOUR = "#000000"
 REFERENCE_STYLE = {"01": ("#555555", "dash"), "00": ("#888888", "dot")}
-MISSING_BAR = "#dddddd"
 OTHER_BAR = "#c9c9c9"
 
 
@@ -215,18 +215,10 @@ def timeseries_spec(
 
 
 def timeseries_figure(
-    frame: pd.DataFrame,
-    lang: str,
-    title: str,
-    unit: str,
-    decimals: int,
-    colours: Mapping[str, str],
-    breaks: Sequence[tuple[int, str]] = (),
-    years: Sequence[int] | None = None,
-    ref_panel: bool = False,
+    frame: pd.DataFrame, lang: str, title: str, unit: str, decimals: int, colours: Mapping[str, str], **options: Any
 ) -> go.Figure:
-    """One line per region in the frame's order; references dashed; breaks as vertical lines."""
-    return go.Figure(timeseries_spec(frame, lang, title, unit, decimals, colours, breaks, years, ref_panel))
+    """timeseries_spec() as a go.Figure (`options`: its breaks, years, ref_panel)."""
+    return go.Figure(timeseries_spec(frame, lang, title, unit, decimals, colours, **options))
 
 
 def ranks(values: Mapping[str, float | None]) -> dict[str, int | None]:
@@ -283,20 +275,6 @@ def ranking_spec(
     )
     layout["margin"] = {**layout["margin"], "r": 70}
     return {"data": [bar], "layout": layout}
-
-
-def ranking_figure(
-    frame: pd.DataFrame,
-    year: int,
-    lang: str,
-    title: str,
-    unit: str,
-    decimals: int,
-    colours: Mapping[str, str],
-    highlight: Sequence[str],
-) -> go.Figure:
-    """Horizontal bars of the eight municipalities in `year`, best on top, with 'x av 8'."""
-    return go.Figure(ranking_spec(frame, year, lang, title, unit, decimals, colours, highlight))
 
 
 def empty_spec(message: str, lang: str) -> dict:

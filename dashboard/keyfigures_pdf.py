@@ -8,10 +8,13 @@ written as their plain equivalents.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 PLAIN = str.maketrans(
     {
@@ -53,34 +56,42 @@ def plain(text: str) -> str:
     return text.translate(PLAIN).encode("latin-1", "replace").decode("latin-1")
 
 
-class _Report(FPDF):
-    def __init__(self, title: str, footer_text: str, page_word: str):
-        super().__init__(orientation="L", unit="mm", format="A4")
-        self.report_title = plain(title)
-        self.footer_text = plain(footer_text)
-        self.page_word = plain(page_word)
-        self.set_auto_page_break(auto=True, margin=14)
-        self.set_margins(10, 10, 10)
-        self.set_creator("nyckeltal")
-        self.set_title(self.report_title)
+@functools.cache
+def _report_class() -> type:
+    """The report's FPDF subclass; fpdf2 (~0.3 s to import, with fontTools) is imported on the first
+    PDF asked for, not when the app starts."""
+    from fpdf import FPDF
 
-    def header(self) -> None:
-        self.set_font("helvetica", "B", 11)
-        self.cell(0, 6, self.report_title, new_x="LMARGIN", new_y="NEXT")
+    class _Report(FPDF):
+        def __init__(self, title: str, footer_text: str, page_word: str):
+            super().__init__(orientation="L", unit="mm", format="A4")
+            self.report_title = plain(title)
+            self.footer_text = plain(footer_text)
+            self.page_word = plain(page_word)
+            self.set_auto_page_break(auto=True, margin=14)
+            self.set_margins(10, 10, 10)
+            self.set_creator("nyckeltal")
+            self.set_title(self.report_title)
 
-    def footer(self) -> None:
-        self.set_y(-11)
-        self.set_font("helvetica", "", 7)
-        self.cell(0, 4, self.footer_text, align="L")
-        self.set_x(-40)
-        self.cell(30, 4, self.page_word.format(page=self.page_no()), align="R")
+        def header(self) -> None:
+            self.set_font("helvetica", "B", 11)
+            self.cell(0, 6, self.report_title, new_x="LMARGIN", new_y="NEXT")
+
+        def footer(self) -> None:
+            self.set_y(-11)
+            self.set_font("helvetica", "", 7)
+            self.cell(0, 4, self.footer_text, align="L")
+            self.set_x(-40)
+            self.cell(30, 4, self.page_word.format(page=self.page_no()), align="R")
+
+    return _Report
 
 
 def render_pdf(
     title: str, footer_text: str, page_word: str, header: Sequence[str], blocks: Sequence[PdfBlock]
 ) -> bytes:
     """The report: each block (theme) starts a page; its column header is repeated on every page it fills."""
-    pdf = _Report(title, footer_text, page_word)
+    pdf = _report_class()(title, footer_text, page_word)
     usable = pdf.w - pdf.l_margin - pdf.r_margin
     col = (usable - LABEL_WIDTH) / max(1, len(header) - 1)
     for block in blocks:

@@ -22,7 +22,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gzip
 import hashlib
 import logging
@@ -37,8 +36,11 @@ from urllib.parse import urlsplit
 
 import brotli
 import dash
+from filelock import FileLock
 from flask import Flask, Response, g, request
+from werkzeug.http import parse_accept_header
 
+from dashboard import page_kit
 from etl import settings
 
 LOG = logging.getLogger(__name__)
@@ -52,17 +54,19 @@ REVALIDATE = "public, max-age=3600, must-revalidate"
 FINGERPRINT = re.compile(r"\.v[\w-]+m[0-9a-f]+\.")
 BROTLI_QUALITY = 9  # ~ gzip -9 speed, 15-20 % smaller for JavaScript
 GZIP_LEVEL = 9
+ENCODINGS = ("br", "gzip")  # the encodings served, preferred first
 
 CALLBACK_PATH = "/_dash-update-component"
 LAYOUT_PATH = "/_dash-layout"
 DEPENDENCIES_PATH = "/_dash-dependencies"
 CONDITIONAL = ("Range", "If-None-Match", "If-Modified-Since", "If-Range")
-# callbacks whose answer depends only on the request body, the dataset, the host and the encoding
-CACHEABLE_OUTPUTS = ("ts-graph.figure", "jf-sex.options", "jf-base.options", "download.data")
+# callbacks whose answer depends only on the request body, the dataset, the host and the encoding (declared
+# with their page: dashboard.page_kit.Page.cacheable)
+CACHEABLE_OUTPUTS = tuple(output for page in page_kit.declared() for output in page.cacheable)
 ANSWER_CACHE_SIZE = 512  # answers kept per process (a new dataset version starts afresh)
 # pages whose layout reads more than the dataset version (/om: the runs table and the source stamps, which a
-# failed refresh changes without a new version): their initial layout is never kept (issue 15)
-LIVE_PAGES = ("/om",)
+# failed refresh changes without a new version): their initial layout is never kept (issue 15; Page.live)
+LIVE_PAGES = tuple(page.path for page in page_kit.declared() if page.live)
 VERSIONED = ("callback", "layout")  # answer keys (kind, dataset version, ...): see answer_key and get_key
 ANSWER_MAX_BYTES = 512 * 1024  # larger answers are not kept
 
@@ -85,21 +89,9 @@ def compress(data: bytes, encoding: str) -> bytes:
 
 
 def accepted_encoding(header: str | None) -> str | None:
-    """'br' or 'gzip' if the Accept-Encoding header allows it (br preferred), else None."""
-    offered: dict[str, float] = {}
-    for part in (header or "").lower().split(","):
-        name, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
-        offered[name.strip()] = q
-    for encoding in ("br", "gzip"):
-        if offered.get(encoding, offered.get("*", 0.0)) > 0:
-            return encoding
-    return None
+    """'br' or 'gzip', whichever the Accept-Encoding header prefers (br on a tie; werkzeug parses the
+    q-values), else None."""
+    return parse_accept_header(header).best_match(ENCODINGS)
 
 
 def is_fingerprinted(path: str, query: str) -> bool:
@@ -129,22 +121,22 @@ def _read(path: Path | None) -> bytes | None:
 
 @contextlib.contextmanager
 def _host_lock(path: Path | None) -> Iterator[None]:
-    """An exclusive file lock for compressing `path` (processes of a host compress a file once)."""
+    """An exclusive file lock for compressing `path` (processes of a host compress a file once); no lock
+    when there is no cache folder or it cannot be written."""
     if path is None:
         yield
         return
+    lock = FileLock(path.with_name(f".{path.name}.lock"))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(path.with_name(f".{path.name}.lock"), "a+b")  # noqa: SIM115
+        lock.acquire()
     except OSError:
         yield
         return
-    with fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _from_disk_or_compress(data: bytes, digest: str, encoding: str) -> bytes | None:
@@ -345,7 +337,7 @@ def warm_up(app: dash.Dash, paths: tuple[str, ...] = ("/", "/jamfor"), compress:
     _defer = not compress
     try:
         for url in sorted(urls):
-            for encoding in ("br", "gzip"):
+            for encoding in ENCODINGS:
                 resp = client.get(url, headers={"Accept-Encoding": encoding})
                 if not compress and _may_compress(resp) and url not in pending:
                     pending.append(url)
@@ -383,7 +375,7 @@ def compress_pending(app: dash.Dash) -> int:
     done = 0
     while pending:
         url = pending[0]
-        for encoding in ("br", "gzip"):
+        for encoding in ENCODINGS:
             client.get(url, headers={"Accept-Encoding": encoding})
         pending.pop(0)
         done += 1

@@ -6,21 +6,19 @@ value falls back to its default and is reported as a `Notice` the page shows.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from dashboard.i18n import DEFAULT_LANG, LANGS
-from etl.query import allowed_modes
+from dashboard.url_spec import LANG, Notice, Param, take
+from etl.query import MODES, allowed_modes
 
-MODES = ("value", "per1000", "index", "change")
 SEXES = ("T", "K", "M")
 REFERENCES = ("01", "00")
 GROUP = "sodertorn"
 DEFAULT_INDICATOR = "population"
-WHOLE = re.compile(r"-?[0-9]{1,9}")
-PARAM_ORDER = ("indicator", "regions", "from", "to", "year", "mode", "base", "sex", "ref", "lang")
 
 
 @dataclass(frozen=True)
@@ -43,13 +41,9 @@ class Context:
 
 
 @dataclass(frozen=True)
-class Notice:
-    param: str
-    value: str
-
-
-@dataclass(frozen=True)
 class ViewState:
+    """What /jamfor shows: the parsed, normalised URL (with the notices of the values it refused)."""
+
     indicator: str
     regions: tuple[str, ...]
     year_from: int
@@ -85,110 +79,65 @@ def default_state(ctx: Context, lang: str = DEFAULT_LANG, indicator: str | None 
     )
 
 
-def _one(raw: Mapping[str, object], key: str) -> str | None:
-    value = raw.get(key)
-    if value is None:
-        return None
-    if isinstance(value, list | tuple):
-        return str(value[-1]) if value else None
-    return str(value)
-
-
-def _int(text: str | None) -> int | None:
-    """A whole number written with ASCII digits (at most 9), else None (so '²', '١٢' or a 5 000-digit
-    year is an invalid value with a notice, not an error)."""
-    if text is None or not WHOLE.fullmatch(text.strip()):
-        return None
-    return int(text)
+def jamfor_params(ctx: Context, chosen: Mapping[str, Any]) -> list[Param]:
+    """/jamfor's URL parameters, in the order they are read: each one's allowed values and default may
+    depend on those `chosen` before it (the indicator's years, sexes and modes; the range from-to)."""
+    state = default_state(ctx, chosen.get("lang", DEFAULT_LANG), chosen.get("indicator"))
+    info = ctx.indicators[state.indicator]
+    first, last = info.years or (state.year_from, state.year_to)
+    years = range(first, last + 1)
+    y_from, y_to = chosen.get("from", state.year_from), chosen.get("to", state.year_to)
+    shown = range(y_from, y_to + 1)
+    with_years = [i for i, known in ctx.indicators.items() if known.years is not None]
+    return [
+        LANG,
+        Param("indicator", with_years, None),
+        Param("regions", (GROUP, *ctx.municipalities), state.regions, "codes"),
+        Param("ref", REFERENCES, (), "codes"),
+        Param("from", years, state.year_from, "int"),
+        Param("to", years, state.year_to, "int"),
+        Param("year", shown, y_to, "int"),
+        Param("sex", info.sexes, "T"),
+        Param("mode", [m for m in info.modes if m != "per1000" or info.count], "value"),
+        Param("base", shown, y_from, "int"),
+    ]
 
 
 def parse_query(raw: Mapping[str, object] | str, ctx: Context) -> ViewState:
-    """A ViewState from query parameters (a '?a=b' string or a mapping); never raises."""
+    """A ViewState from query parameters (a '?a=b' string or a mapping); never raises.
+
+    The parameters are read as `jamfor_params` declares them; one rule spans two: a range with from
+    after to is refused (a notice for `from`) and the indicator's default range is used. `base` is
+    read only in the index mode."""
     if isinstance(raw, str):
         raw = {k: v for k, v in parse_qs(raw.lstrip("?"), keep_blank_values=True).items()}
     notices: list[Notice] = []
-
-    def bad(param: str, value: str | None) -> None:
-        notices.append(Notice(param, value if value is not None else ""))
-
-    lang = _one(raw, "lang")
-    if lang is not None and lang not in LANGS:
-        bad("lang", lang)
-        lang = None
-    lang = lang or DEFAULT_LANG
-
-    ind = _one(raw, "indicator")
-    if ind is not None and (ind not in ctx.indicators or ctx.indicators[ind].years is None):
-        bad("indicator", ind)
-        ind = None
-    state = default_state(ctx, lang, ind)
-    info = ctx.indicators[state.indicator]
-    first, last = info.years or (state.year_from, state.year_to)
-
-    regions = _one(raw, "regions")
-    if regions is not None:
-        codes = tuple(dict.fromkeys(c.strip() for c in regions.split(",") if c.strip()))
-        allowed = (GROUP, *ctx.municipalities)
-        if all(c in allowed for c in codes):
-            state = replace(state, regions=codes)
-        else:
-            bad("regions", regions)
-
-    ref = _one(raw, "ref")
-    if ref is not None:
-        codes = tuple(dict.fromkeys(c.strip() for c in ref.split(",") if c.strip()))
-        if all(c in REFERENCES for c in codes):
-            state = replace(state, ref=codes)
-        else:
-            bad("ref", ref)
-
-    y_from, y_to = state.year_from, state.year_to
-    for key in ("from", "to"):
-        text = _one(raw, key)
-        if text is None:
+    chosen: dict[str, Any] = {}
+    declared = {p.name: p for p in jamfor_params(ctx, chosen)}
+    for name in tuple(declared):
+        if name == "year" and chosen["from"] > chosen["to"]:
+            notices.append(Notice("from", str(chosen["from"])))
+            chosen["from"], chosen["to"] = declared["from"].default, declared["to"].default
+        if name in ("regions", "year"):  # those from here on depend on the indicator / the range chosen
+            declared = {p.name: p for p in jamfor_params(ctx, chosen)}
+        if name == "base" and chosen["mode"] != "index":
+            chosen["base"] = None
             continue
-        value = _int(text)
-        if value is None or not first <= value <= last:
-            bad(key, text)
-        elif key == "from":
-            y_from = value
-        else:
-            y_to = value
-    if y_from > y_to:
-        bad("from", str(y_from))
-        y_from, y_to = state.year_from, state.year_to
-    state = replace(state, year_from=y_from, year_to=y_to, year=y_to)
-
-    text = _one(raw, "year")
-    if text is not None:
-        value = _int(text)
-        if value is None or not y_from <= value <= y_to:
-            bad("year", text)
-        else:
-            state = replace(state, year=value)
-
-    sex = _one(raw, "sex")
-    if sex is not None:
-        if sex in info.sexes:
-            state = replace(state, sex=sex)
-        else:
-            bad("sex", sex)
-
-    mode = _one(raw, "mode")
-    if mode is not None:
-        if mode not in info.modes or (mode == "per1000" and not info.count):
-            bad("mode", mode)
-        else:
-            state = replace(state, mode=mode)
-
-    base_text = _one(raw, "base")
-    if state.mode == "index":
-        base = _int(base_text) if base_text is not None else None
-        if base_text is not None and (base is None or not y_from <= base <= y_to):
-            bad("base", base_text)
-            base = None
-        state = replace(state, base=base if base is not None else y_from)
-    return replace(state, notices=tuple(notices))
+        chosen[name] = take(raw, declared[name], notices)
+    state = default_state(ctx, chosen["lang"], chosen["indicator"])
+    return ViewState(
+        state.indicator,
+        chosen["regions"],
+        chosen["from"],
+        chosen["to"],
+        chosen["year"],
+        chosen["mode"],
+        chosen["base"],
+        chosen["sex"],
+        chosen["ref"],
+        chosen["lang"],
+        tuple(notices),
+    )
 
 
 def to_params(state: ViewState) -> dict[str, str]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from etl import settings
 from etl.catalog import CatalogError, load_catalog
@@ -110,19 +112,25 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     finally:
         bar.close()
-    if outcome.status == "published":
-        print(
-            f"published dataset version {outcome.state.version} ({outcome.state.row_count} rows); run {outcome.run_id}"
-        )
-    elif outcome.status == "unchanged":
-        print(f"no source changed; the published dataset stays; run {outcome.run_id}")
-    elif outcome.status == "locked":
-        print("another refresh is running (lock held); nothing done")
+    run, state = outcome.run_id, outcome.state
+    return _report(
+        outcome,
+        {
+            "published": lambda: f"published dataset version {state.version} ({state.row_count} rows); run {run}",
+            "unchanged": lambda: f"no source changed; the published dataset stays; run {run}",
+            "locked": lambda: "another refresh is running (lock held); nothing done",
+        },
+        lambda: f"refresh failed, the published dataset is unchanged (run {run}): {outcome.error}",
+    )
+
+
+def _report(outcome: Any, said: dict[str, Callable[[], str]], failure: Callable[[], str]) -> int:
+    """What a writing command did: the line for its outcome's status on stdout, else `failure` on stderr;
+    the outcome's exit code."""
+    if outcome.status in said:
+        print(said[outcome.status]())
     else:
-        print(
-            f"refresh failed, the published dataset is unchanged (run {outcome.run_id}): {outcome.error}",
-            file=sys.stderr,
-        )
+        print(failure(), file=sys.stderr)
     return outcome.exit_code
 
 
@@ -274,17 +282,18 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     if _published(store) is None:
         return EXIT_FAILED
     outcome = rollback(store, args.to)
-    if outcome.status == "rolled_back":
-        print(
-            f"rolled back: version {outcome.after} is the published one again (was {outcome.before}); run {outcome.run_id}"
-        )
-    elif outcome.status == "unchanged":
-        print(f"{outcome.error}; run {outcome.run_id}")
-    elif outcome.status == "locked":
-        print("another refresh or rollback is running (lock held); nothing done")
-    else:
-        print(f"{outcome.error} (run {outcome.run_id})", file=sys.stderr)
-    return outcome.exit_code
+    run = outcome.run_id
+    return _report(
+        outcome,
+        {
+            "rolled_back": lambda: (
+                f"rolled back: version {outcome.after} is the published one again (was {outcome.before}); run {run}"
+            ),
+            "unchanged": lambda: f"{outcome.error}; run {run}",
+            "locked": lambda: "another refresh or rollback is running (lock held); nothing done",
+        },
+        lambda: f"{outcome.error} (run {run})",
+    )
 
 
 def _span(rows) -> str:
@@ -301,27 +310,48 @@ def _coverage(rows, members: list[str]) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """The published figures of one indicator: of one sex (--sex), or of every sex it has (T, K, M) in one
+    file, by region, year and sex."""
+    import pandas as pd
+
     catalog, regions = load_catalog(), load_regions()
+    if args.sex is None and args.indicator not in catalog.indicators:
+        print(f"error: unknown indicator {args.indicator!r}; known: {', '.join(catalog.indicators)}", file=sys.stderr)
+        return EXIT_USAGE
     store = _store()
     if _published(store) is None:
         return EXIT_FAILED
     version, frame = store.read_observations()
     dataset = Dataset(version, frame, catalog, regions)
     codes = tuple(args.regions.split(",")) if args.regions else tuple(regions.sodertorn.members)
+    sexes = [args.sex] if args.sex else list(catalog.indicators[args.indicator].sexes)
     try:
-        rows = query(
-            dataset,
-            Selection(args.indicator, codes, args.year_from, args.year_to, args.sex, args.mode, args.base),
-            lang=args.lang,
-        )
+        parts = [
+            query(
+                dataset,
+                Selection(args.indicator, codes, args.year_from, args.year_to, sex, args.mode, args.base),
+                lang=args.lang,
+            )
+            for sex in sexes
+        ]
     except QueryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    rows = parts[0]
+    if args.sex is None:
+        rows = pd.concat(parts, ignore_index=True)
+        order = {c: i for i, c in enumerate(codes)}
+        sex_order = {"T": 0, "K": 1, "M": 2}
+        rows = (
+            rows.assign(_r=rows["region_code"].map(order), _s=rows["sex"].map(sex_order))
+            .sort_values(["_r", "year", "_s"], kind="stable")
+            .drop(columns=["_r", "_s"])
+            .reset_index(drop=True)
+        )
     if args.format != "csv" and not args.output:
         print(f"error: --format {args.format} needs --output FILE", file=sys.stderr)
         return EXIT_USAGE
-    out = Path(args.output) if args.output else None
-    write_export(rows, args.format, out or sys.stdout, _about(rows, catalog, args.lang))
+    write_export(rows, args.format, Path(args.output) if args.output else sys.stdout, _about(rows, catalog, args.lang))
     return 0
 
 
@@ -431,8 +461,6 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     try:
-        if args.command == "export" and args.sex is None:
-            return _export_all_sexes(args)
         return args.func(args)
     except (CatalogError, RegionsError, StoreError, SnapshotError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -441,53 +469,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _about(rows, catalog, lang: str) -> list[tuple[str, str]]:
     """The XLSX "om" sheet of a CLI export: one row per publisher and its licence (etl.licences)."""
-    from etl.licences import licence_items
+    from etl.licences import licence_rows
 
-    label = "Licens" if lang == "sv" else "Licence"
-    return [(f"{label}: {who}", terms) for who, terms in licence_items(rows, catalog, lang)]
-
-
-def _export_all_sexes(args: argparse.Namespace) -> int:
-    """Without --sex, export every sex the indicator has (T, K, M) in one file."""
-    import pandas as pd
-
-    catalog, regions = load_catalog(), load_regions()
-    if args.indicator not in catalog.indicators:
-        print(f"error: unknown indicator {args.indicator!r}; known: {', '.join(catalog.indicators)}", file=sys.stderr)
-        return EXIT_USAGE
-    store = _store()
-    if _published(store) is None:
-        return EXIT_FAILED
-    version, frame = store.read_observations()
-    dataset = Dataset(version, frame, catalog, regions)
-    codes = tuple(args.regions.split(",")) if args.regions else tuple(regions.sodertorn.members)
-    parts = []
-    try:
-        for sex in catalog.indicators[args.indicator].sexes:
-            parts.append(
-                query(
-                    dataset,
-                    Selection(args.indicator, codes, args.year_from, args.year_to, sex, args.mode, args.base),
-                    lang=args.lang,
-                )
-            )
-    except QueryError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    rows = pd.concat(parts, ignore_index=True)
-    order = {c: i for i, c in enumerate(codes)}
-    sex_order = {"T": 0, "K": 1, "M": 2}
-    rows = (
-        rows.assign(_r=rows["region_code"].map(order), _s=rows["sex"].map(sex_order))
-        .sort_values(["_r", "year", "_s"], kind="stable")
-        .drop(columns=["_r", "_s"])
-    )
-    if args.format != "csv" and not args.output:
-        print(f"error: --format {args.format} needs --output FILE", file=sys.stderr)
-        return EXIT_USAGE
-    rows = rows.reset_index(drop=True)
-    write_export(rows, args.format, Path(args.output) if args.output else sys.stdout, _about(rows, catalog, args.lang))
-    return 0
+    return licence_rows("Licens" if lang == "sv" else "Licence", rows, catalog, lang)
 
 
 if __name__ == "__main__":

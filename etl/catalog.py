@@ -355,11 +355,6 @@ def parse_catalog(doc: dict[str, Any]) -> Catalog:
     return Catalog(indicators=indicators, themes=themes, units=units, licences=doc.get("licences") or {})
 
 
-def load_catalog_file(path: Path) -> Catalog:
-    with open(path, encoding="utf-8") as fh:
-        return parse_catalog(load_yaml(fh))
-
-
 @lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
     """The project's catalog plus an analyst's extra catalog (setting NYCKELTAL_EXTRA_CATALOG)."""

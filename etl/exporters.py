@@ -1,4 +1,5 @@
-"""Pure exporters for query results: CSV (plain or Swedish Excel), XLSX and Parquet.
+"""The one export writer: the bodies of query results as CSV (plain or Swedish Excel), XLSX, JSON and
+Parquet, for the dashboard's downloads, the data API and the CLI (`export_body`; licences: etl.licences).
 
 Text cells that a spreadsheet would run as a formula (starting with = + - @ or
 a tab/CR) are neutralised with a leading apostrophe. Missing values are empty
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
+
+from etl.schema import EXPORT_COLUMNS
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
@@ -87,23 +90,65 @@ def xlsx_bytes(rows: pd.DataFrame, about: list[tuple[str, str]] | None = None, s
     return buf.getvalue()
 
 
-def write_export(rows: pd.DataFrame, fmt: str, out: Path | IO[str], about: list[tuple[str, str]] | None = None) -> None:
-    """The CLI's export: plain CSV (UTF-8, comma), XLSX (with `about` on its "om" sheet) or Parquet,
-    to a file or stdout."""
+FORMATS = ("csv_sv", "csv", "xlsx", "parquet")
+
+
+def export_body(
+    rows: pd.DataFrame,
+    fmt: str,
+    preamble: list[str] | None = None,
+    about: list[tuple[str, str]] | None = None,
+    sep: str = ",",
+    decimal: str = ".",
+) -> bytes:
+    """`rows` as `fmt`: csv_sv (Swedish Excel), csv (`sep`, `decimal`; `preamble` lines first), xlsx (`about`
+    on its "om" sheet) or parquet. (JSON: json_records, for the API to wrap.)"""
+    if fmt == "csv_sv":
+        return swedish_excel_csv(rows, preamble)
     if fmt == "csv":
-        text = csv_text(rows)
-        if isinstance(out, Path):
-            out.write_text(text, encoding="utf-8")
-        else:
-            out.write(text)
-            if out is sys.stdout:
-                out.flush()
-    elif fmt == "xlsx":
-        Path(out).write_bytes(xlsx_bytes(rows, about))  # type: ignore[arg-type]
-    elif fmt == "parquet":
-        rows.to_parquet(Path(out), index=False)  # type: ignore[arg-type]
-    else:
-        raise ValueError(f"unknown format {fmt!r}")
+        return csv_text(rows, sep, decimal, preamble).encode("utf-8")
+    if fmt == "xlsx":
+        return xlsx_bytes(rows, about)
+    if fmt == "parquet":
+        buf = io.BytesIO()
+        rows.to_parquet(buf, index=False)
+        return buf.getvalue()
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def json_records(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON objects with exactly the export columns; missing values are null, years integers,
+    whole values without '.0'."""
+    out = []
+    for rec in rows.to_dict("records"):
+        item = {}
+        for col in EXPORT_COLUMNS:
+            v = rec[col]
+            if _blank(v):
+                v = None
+            elif col == "year":
+                v = int(v)
+            elif col == "value":
+                v = float(v)
+                v = int(v) if v.is_integer() and abs(v) < 1e15 else v
+            else:
+                v = str(v)
+            item[col] = v
+        out.append(item)
+    return out
+
+
+def write_export(rows: pd.DataFrame, fmt: str, out: Path | IO[str], about: list[tuple[str, str]] | None = None) -> None:
+    """The CLI's export (export_body): plain CSV (UTF-8, comma), XLSX (with `about` on its "om" sheet) or
+    Parquet, to a file, or CSV to a text stream (stdout)."""
+    if isinstance(out, Path):
+        out.write_bytes(export_body(rows, fmt, about=about))
+        return
+    if fmt != "csv":
+        raise ValueError(f"--format {fmt} needs a file")
+    out.write(csv_text(rows))
+    if out is sys.stdout:
+        out.flush()
 
 
 def _blank(v: Any) -> bool:

@@ -4,15 +4,12 @@ The contract (one row per origin, destination, year and sex) is declared in etl/
 SCB's municipality-pair tables are read by etl/sources/scb_flows.py, online only. Here: the
 published flows in ../shared/reference/figures/commuting_flows.csv
 (`from_code,from_name,to_code,to_name,year,value,source`), which go into the bundled snapshot,
-the snapshot's flows CSV, `combine` (SCB first, the published figures where SCB has no value),
-and the pure helpers: `region_commuting` computes a region's own in/out-commuting, where flows
-between two members are internal to the region.
+the snapshot's flows CSV and `combine` (SCB first, the published figures where SCB has no value).
+A region's own commuting (`region_commuting`) is in the query layer, etl/query_tables.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -34,14 +31,11 @@ __all__ = [
     "FLOW_COLUMNS",
     "FLOW_KEY",
     "FlowError",
-    "RegionCommuting",
     "combine",
     "empty_flows",
-    "flow_years",
     "normalise_flows",
     "read_figures",
     "read_flows_csv",
-    "region_commuting",
     "validate_flows",
     "write_flows_csv",
 ]
@@ -113,47 +107,3 @@ def combine(primary: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
     filled = keys(extra[extra_keep & extra["value"].notna()]) if len(extra) else set()
     primary_keep = [k not in filled for k in map(tuple, primary[key].astype(str).values)]
     return validate_flows(pd.concat([primary[primary_keep], extra[extra_keep]], ignore_index=True))
-
-
-# ---------------------------------------------------------------- pure analysis
-@dataclass(frozen=True)
-class RegionCommuting:
-    """A region's own commuting for one year: flows between two members are internal."""
-
-    year: int
-    in_commuters: float | None
-    out_commuters: float | None
-    internal: float | None
-    complete: bool
-
-
-def region_commuting(
-    flows: pd.DataFrame,
-    members: Sequence[str],
-    year: int,
-    municipal_in: dict[str, float | None],
-    municipal_out: dict[str, float | None],
-) -> RegionCommuting:
-    """In/out-commuting of the region `members` in `year`.
-
-    region in = sum of members' in-commuters - flows between members; likewise out.
-    Only computed when the flows between every ordered pair of members are present
-    (otherwise `complete` is False and the in/out figures are None): a sum of
-    municipal in-commuters is never returned as the region's in-commuting.
-    """
-    rows = flows[(flows["year"] == year) & (flows["sex"] == "T") & flows["value"].notna()]
-    inner = rows[rows["from_code"].isin(members) & rows["to_code"].isin(members)]
-    pairs = {(a, b) for a in members for b in members if a != b}
-    have = set(zip(inner["from_code"], inner["to_code"], strict=True))
-    if not pairs <= have:
-        return RegionCommuting(year, None, None, None, False)
-    internal = float(inner["value"].sum())
-    ins = [municipal_in.get(m) for m in members]
-    outs = [municipal_out.get(m) for m in members]
-    if any(v is None for v in ins) or any(v is None for v in outs):
-        return RegionCommuting(year, None, None, internal, True)
-    return RegionCommuting(year, sum(ins) - internal, sum(outs) - internal, internal, True)  # type: ignore[arg-type]
-
-
-def flow_years(flows: pd.DataFrame) -> list[int]:
-    return sorted({int(y) for y in flows.loc[flows["value"].notna(), "year"]})

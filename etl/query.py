@@ -236,8 +236,8 @@ class Dataset:
 
     def _group_core(self, indicator: Indicator, group_id: str, sex: str) -> tuple[np.ndarray, ...]:
         """(years, values, retrieved_at, members existing) of a group by the catalog's aggregation rule,
-        the arithmetic of etl.transform.aggregate_group on the per-region arrays (language-free), over the
-        members that existed each year (regions.yaml valid_from: before Nykvarn existed, its area is in
+        sum or weighted mean (weight taken `weight_lag` years earlier) on the per-region arrays (language-free),
+        over the members that existed each year (regions.yaml valid_from: before Nykvarn existed, its area is in
         Södertälje's figures, so the other seven make the whole group)."""
         key = (indicator.id, group_id, sex)
         hit = self._group_cores.get(key)

@@ -106,9 +106,6 @@ class RecordedSet:
         pages.sort(key=lambda r: "query" not in r.selection)
         return pages[0] if pages else None
 
-    def data_recordings(self) -> list[Recording]:
-        return [r for r in self.recordings if r.kind == "data"]
-
 
 def _http_date(iso: str) -> str:
     if not iso:

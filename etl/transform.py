@@ -1,5 +1,6 @@
-"""Pure transforms: combine sources by precedence, compute the county, derive indicators,
-and aggregate region groups. No I/O here.
+"""Pure transforms: combine sources by precedence, compute the county, derive indicators. No I/O here.
+
+(Region groups such as Södertörn are aggregated in the query layer: etl.query.Dataset.)
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from etl.catalog import Catalog, Indicator
-from etl.regions import Group, Regions
+from etl.regions import Regions
 from etl.schema import OBSERVATION_COLUMNS, OBSERVATION_KEY, empty_observations
 
 KEY = list(OBSERVATION_KEY)
@@ -121,48 +122,3 @@ def derive_all(frame: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     base = frame[~frame["indicator_id"].isin([i.id for i in catalog.derived()])]
     derived = [derive(base, ind) for ind in catalog.derived()]
     return pd.concat([base, *derived], ignore_index=True).sort_values(KEY, kind="stable").reset_index(drop=True)
-
-
-def aggregate_group(
-    frame: pd.DataFrame, indicator: Indicator, group: Group, weights: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """The group's series by the catalog rule: one row per (year, sex) where every member has a
-    value (and a weight, for weighted means). Returns columns year, sex, value (pure).
-
-    sum: Σ members. weighted_mean: Σ(value × weight) / Σ weight, with the weight taken
-    `weight_lag` years earlier. none: no rows (the reason is shown instead).
-    """
-    rule = indicator.aggregation
-    members = list(group.members)
-    rows = frame[(frame["indicator_id"] == indicator.id) & frame["region_code"].isin(members) & frame["value"].notna()]
-    if rule.method == "none" or rows.empty:
-        return pd.DataFrame(
-            {"year": pd.Series(dtype="int64"), "sex": pd.Series(dtype="string"), "value": pd.Series(dtype="float64")}
-        )
-    if rule.method == "sum":
-        g = rows.groupby(["year", "sex"]).agg(value=("value", "sum"), n=("value", "size")).reset_index()
-        g = g[g["n"] == len(members)]
-        return g.loc[:, ["year", "sex", "value"]].reset_index(drop=True)
-    w = weights if weights is not None else frame
-    w = w[(w["indicator_id"] == rule.weight) & w["region_code"].isin(members) & w["value"].notna()]
-    w = (
-        w.assign(year=w["year"] + rule.weight_lag)
-        .loc[:, ["region_code", "year", "sex", "value"]]
-        .rename(columns={"value": "weight"})
-    )
-    # a rate by sex is weighted by the same sex where the weight has it, else by the total
-    merged = rows.merge(w, on=["region_code", "year", "sex"], how="left")
-    if merged["weight"].isna().any():
-        total_w = w[w["sex"] == "T"].drop(columns="sex").rename(columns={"weight": "weight_t"})
-        merged = merged.merge(total_w, on=["region_code", "year"], how="left")
-        merged["weight"] = merged["weight"].fillna(merged["weight_t"])
-    merged = merged[merged["weight"].notna()]
-    merged["product"] = merged["value"] * merged["weight"]
-    g = (
-        merged.groupby(["year", "sex"])
-        .agg(product=("product", "sum"), weight=("weight", "sum"), n=("value", "size"))
-        .reset_index()
-    )
-    g = g[g["n"] == len(members)]
-    g["value"] = g["product"] / g["weight"]
-    return g.loc[:, ["year", "sex", "value"]].reset_index(drop=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from etl.catalog import load_catalog
 from etl.query import Dataset
 from etl.regions import load_regions
-from etl.snapshot import load_snapshot_into
+from etl.snapshot import load_bundled, load_snapshot_into
 from etl.store import Store
 
 # in-process tests publish and read at once: the dashboard asks the store for its version on every
@@ -86,6 +86,23 @@ def store(store_url: str) -> Iterator[Store]:
     s.create_schema()
     yield s
     s.dispose()
+
+
+def load_deployed(url: str) -> str:
+    """Load the bundled snapshot into the store at `url` as the deploy step does (load_bundled, what
+    `python -m etl snapshot load` runs; the dashboard itself never loads); returns `url`."""
+    s = Store(url)
+    try:
+        load_bundled(s)
+    finally:
+        s.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def load_snapshot() -> Callable[[str], str]:
+    """`load_snapshot(url)`: the deploy step on the store at `url` (see load_deployed)."""
+    return load_deployed
 
 
 @pytest.fixture(scope="session")

@@ -13,41 +13,38 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from dashboard import data
 from dashboard.a11y import components_summary, pyramid_summary, series_summary
-from dashboard.components import field
-from dashboard.figures import _clean, empty_figure, graph_config, region_colours, timeseries_figure
+from dashboard.components import dropdown_field, field
+from dashboard.figures import empty_figure, graph_config, region_colours, timeseries_figure
 from dashboard.figures_maps import components_figure, pyramid_figure
 from dashboard.i18n import fmt_number, t
 from dashboard.opening import newest_with
+from dashboard.page_kit import Page
+from dashboard.page_params import Param
 from dashboard.pages.views_common import (
-    Param,
     chart_text,
-    download_block,
-    parse_params,
     read_view_url,
     register_download,
-    register_url_writer,
-    share_link,
     side_tables,
-    to_search,
+    view_answer,
+    view_footer,
     view_header,
-    view_params,
 )
 from dashboard.state import GROUP, ViewState
-from etl.ages import age_years, pyramid
 from etl.query import Dataset, Selection, query
+from etl.query_tables import age_years, pyramid, value_at, valued_years
 
 PATH = "/befolkning"
+PAGE = Page(
+    __name__, path=PATH, name="Befolkning", title="Befolkning – Nyckeltal Södertörn", nav="nav_population", order=5
+)
 OVERLAYS = ("none", GROUP, "00")
 COMPONENTS = ("births", "deaths", "net_migration", "population_change")
 DEFAULT_BASE = "2000"
 
 
 def population_years(dataset: Dataset) -> list[int]:
-    rows = dataset.rows("population")
-    members = dataset.regions.groups[GROUP].members
-    return sorted({int(y) for y in rows.loc[rows["region_code"].isin(members) & rows["value"].notna(), "year"]})
+    return valued_years(dataset, "population", dataset.regions.groups[GROUP].members)
 
 
 def spec(dataset: Dataset, ages: pd.DataFrame | None = None) -> Any:
@@ -89,9 +86,7 @@ def pyramid_for(ages: pd.DataFrame, dataset: Dataset, code: str, year: int) -> p
 
 
 def population_total(dataset: Dataset, code: str, year: int) -> float | None:
-    rows = dataset.rows("population")
-    rows = rows[(rows["region_code"] == code) & (rows["year"] == year) & (rows["sex"] == "T")]
-    return _clean(rows["value"].iloc[0]) if len(rows) else None
+    return value_at(dataset, "population", code, year)
 
 
 def component_rows(dataset: Dataset, region: str, lang: str) -> pd.DataFrame:
@@ -268,19 +263,13 @@ def layout(written: Any = None, **raw: Any) -> Any:
             *view_header("pop", "page_population", "pop_intro", notices, params),
             html.Div(
                 [
-                    field(
+                    dropdown_field(
                         t("pd_region", lang),
-                        dcc.Dropdown(
-                            id="pop-region",
-                            options=[{"label": dataset.regions.name(c, lang), "value": c} for c in members],
-                            value=params["region"],
-                            clearable=False,
-                        ),
+                        "pop-region",
+                        [{"label": dataset.regions.name(c, lang), "value": c} for c in members],
+                        params["region"],
                     ),
-                    field(
-                        t("pd_year", lang),
-                        dcc.Dropdown(id="pop-year", options=year_opts, value=params["year"], clearable=False),
-                    ),
+                    dropdown_field(t("pd_year", lang), "pop-year", year_opts, params["year"]),
                     field(
                         t("pop_overlay", lang),
                         dcc.RadioItems(
@@ -294,10 +283,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
                             inline=True,
                         ),
                     ),
-                    field(
-                        t("cmp_base", lang),
-                        dcc.Dropdown(id="pop-base", options=year_opts, value=params["base"], clearable=False),
-                    ),
+                    dropdown_field(t("cmp_base", lang), "pop-base", year_opts, params["base"]),
                 ],
                 className="controls",
             ),
@@ -310,79 +296,74 @@ def layout(written: Any = None, **raw: Any) -> Any:
             html.P(id="pop-comp-note", className="note"),
             dcc.Graph(id="pop-index", config=graph_config(lang)),
             html.Div(id="pop-index-text"),
-            download_block("pop", lang),
-            html.P([t("cmp_share", lang) + ": ", html.A(id="pop-share", href="#")], className="share"),
+            *view_footer("pop", lang),
         ],
         className="befolkning",
     )
 
 
-def register(app: dash.Dash) -> None:
-    dash.register_page(__name__, path=PATH, name="Befolkning", title="Befolkning – Nyckeltal Södertörn", layout=layout)
-    register_url_writer(app, "pop-params")
+PAGE.url_writer("pop-params")
 
-    @app.callback(
-        Output("pop-pyramid", "figure"),
-        Output("pop-pyr-note", "children"),
-        Output("pop-pyr-text", "children"),
-        Output("pop-check", "children"),
-        Output("pop-components", "figure"),
-        Output("pop-comp-text", "children"),
-        Output("pop-comp-note", "children"),
-        Output("pop-index", "figure"),
-        Output("pop-index-text", "children"),
-        Output("pop-share", "href"),
-        Output("pop-share", "children"),
-        Output("pop-params", "data"),
-        Input("pop-region", "value"),
-        Input("pop-year", "value"),
-        Input("pop-overlay", "value"),
-        Input("pop-base", "value"),
-        State("pop-lang", "data"),
+
+@PAGE.callback(
+    Output("pop-pyramid", "figure"),
+    Output("pop-pyr-note", "children"),
+    Output("pop-pyr-text", "children"),
+    Output("pop-check", "children"),
+    Output("pop-components", "figure"),
+    Output("pop-comp-text", "children"),
+    Output("pop-comp-note", "children"),
+    Output("pop-index", "figure"),
+    Output("pop-index-text", "children"),
+    Output("pop-share", "href"),
+    Output("pop-share", "children"),
+    Output("pop-params", "data"),
+    Input("pop-region", "value"),
+    Input("pop-year", "value"),
+    Input("pop-overlay", "value"),
+    Input("pop-base", "value"),
+    State("pop-lang", "data"),
+)
+def update(region, year, overlay, base, lang):
+    raw = {"region": region, "year": year, "overlay": overlay, "base": base, "lang": lang}
+    v, link, stored = view_answer(PATH, live_spec, render, raw)
+    return (
+        v["pyramid"],
+        v["pyr_note"],
+        v["pyr_text"],
+        v["check"],
+        v["components"],
+        v["comp_text"],
+        v["comp_note"],
+        v["index"],
+        v["index_text"],
+        link,
+        link,
+        stored,
     )
-    def update(region, year, overlay, base, lang):
-        dataset = data.dataset()
-        params, _ = parse_params(
-            {"region": region, "year": year, "overlay": overlay, "base": base, "lang": lang}, live_spec(dataset)
-        )
-        search = to_search(params)
-        link = share_link(PATH, search)
-        v = render(dataset, params)
-        return (
-            v["pyramid"],
-            v["pyr_note"],
-            v["pyr_text"],
-            v["check"],
-            v["components"],
-            v["comp_text"],
-            v["comp_note"],
-            v["index"],
-            v["index_text"],
-            link,
-            link,
-            view_params(params),
-        )
 
-    def download_rows(dataset: Dataset, params: dict) -> tuple:
-        """The components of change and the index rows shown (export contract)."""
-        rows = pd.concat(
-            [
-                component_rows(dataset, params["region"], params["lang"]),
-                index_rows(dataset, int(params["base"]), params["lang"]),
-            ],
-            ignore_index=True,
-        )
-        years = population_years(dataset)
-        state = ViewState(
-            "population",
-            (params["region"],),
-            int(params["base"]),
-            years[-1],
-            int(params["year"]),
-            "index",
-            int(params["base"]),
-            lang=params["lang"],
-        )
-        return rows, state, f"befolkning_{params['region']}_{params['year']}"
 
-    register_download(app, "pop", PATH, download_rows, spec)
+def download_rows(dataset: Dataset, params: dict) -> tuple:
+    """The components of change and the index rows shown (export contract)."""
+    rows = pd.concat(
+        [
+            component_rows(dataset, params["region"], params["lang"]),
+            index_rows(dataset, int(params["base"]), params["lang"]),
+        ],
+        ignore_index=True,
+    )
+    years = population_years(dataset)
+    state = ViewState(
+        "population",
+        (params["region"],),
+        int(params["base"]),
+        years[-1],
+        int(params["year"]),
+        "index",
+        int(params["base"]),
+        lang=params["lang"],
+    )
+    return rows, state, f"befolkning_{params['region']}_{params['year']}"
+
+
+register_download(PAGE, "pop", download_rows, spec)

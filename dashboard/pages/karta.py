@@ -14,31 +14,23 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard import data
 from dashboard.a11y import ranking_summary
-from dashboard.components import field, simple_table
+from dashboard.components import field, indicator_picker, simple_table
 from dashboard.downloads import slug
 from dashboard.figures import _clean, empty_figure, graph_config, ranks
 from dashboard.figures_maps import choropleth_figure
 from dashboard.geo import county_geojson
 from dashboard.i18n import fmt_number, t
-from dashboard.pages.jamfor import indicator_options
-from dashboard.pages.views_common import (
-    Param,
-    download_block,
-    parse_params,
-    read_view_url,
-    register_download,
-    register_url_writer,
-    share_link,
-    to_search,
-    view_header,
-    view_params,
-)
-from dashboard.picker import MENU_HEIGHT, OPTION_HEIGHT, THEME_PREFIX
+from dashboard.page_kit import Page
+from dashboard.page_params import Param, parse_params, share_link, to_search, view_params
+from dashboard.pages.jamfor_options import indicator_options
+from dashboard.pages.views_common import read_view_url, register_download, view_footer, view_header
+from dashboard.picker import THEME_PREFIX
 from dashboard.state import GROUP, ViewState
 from etl.query import Dataset, Selection, query
 
 PATH = "/karta"
 DEFAULT_INDICATOR = "population"
+PAGE = Page(__name__, path=PATH, name="Karta", title="Karta – Nyckeltal Södertörn", nav="nav_map", order=3)
 
 
 def spec(dataset: Dataset) -> Any:
@@ -138,20 +130,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
             dcc.Location(id="ka-go", refresh=True),
             html.Div(
                 [
-                    field(
-                        t("cmp_indicator", lang),
-                        dcc.Dropdown(
-                            id="ka-indicator",
-                            options=map_indicator_options(dataset, lang),
-                            value=params["indicator"],
-                            clearable=False,
-                            search_order="original",
-                            optionHeight=OPTION_HEIGHT,
-                            maxHeight=MENU_HEIGHT,
-                            className="indicator-picker",
-                        ),
-                        class_name="field wide",
-                    ),
+                    indicator_picker("ka-indicator", map_indicator_options(dataset, lang), params["indicator"], lang),
                     field(
                         t("cmp_sex", lang),
                         dcc.RadioItems(
@@ -204,10 +183,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
             html.P(t("map_keyboard", lang), className="note"),
             dcc.Loading(dcc.Graph(id="ka-map", config=graph_config(lang)), type="circle", delay_show=300),
             html.P(id="ka-summary", className="chart-summary"),
-            download_block("ka", lang),
-            html.P([t("cmp_share", lang) + ": ", html.A(id="ka-share", href="#")], className="share"),
-            html.H3(t("cmp_table_title", lang)),
-            html.Div(id="ka-table-wrap", className="table-wrap"),
+            *view_footer("ka", lang, "ka-table-wrap"),
         ],
         className="karta",
     )
@@ -238,87 +214,90 @@ def _year_at(dataset: Dataset, indicator: str, position: Any) -> str:
         return ""
 
 
-def register(app: dash.Dash) -> None:
-    dash.register_page(__name__, path=PATH, name="Karta", title="Karta – Nyckeltal Södertörn", layout=layout)
-    register_url_writer(app, "ka-params")
+PAGE.url_writer("ka-params")
 
-    @app.callback(
-        Output("ka-year", "max"),
-        Output("ka-year", "marks"),
-        Output("ka-year", "value"),
-        Output("ka-year-box", "data-years"),
-        Output("ka-sex", "options"),
-        Output("ka-sex", "value"),
-        Input("ka-indicator", "value"),
-        State("ka-year", "value"),
-        State("ka-sex", "value"),
-        State("ka-lang", "data"),
-        State("ka-params", "data"),
-        prevent_initial_call=True,
+
+@PAGE.callback(
+    Output("ka-year", "max"),
+    Output("ka-year", "marks"),
+    Output("ka-year", "value"),
+    Output("ka-year-box", "data-years"),
+    Output("ka-sex", "options"),
+    Output("ka-sex", "value"),
+    Input("ka-indicator", "value"),
+    State("ka-year", "value"),
+    State("ka-sex", "value"),
+    State("ka-lang", "data"),
+    State("ka-params", "data"),
+    prevent_initial_call=True,
+)
+def indicator_changed(indicator, position, sex, lang, previous):
+    dataset = data.dataset()
+    # keep the year shown when the new indicator has it, else its latest year
+    old = (previous or {}).get("params", {}).get("indicator", indicator)
+    year = _year_at(dataset, old, position)
+    params, _ = parse_params({"indicator": indicator, "year": year, "sex": sex, "lang": lang}, spec(dataset))
+    years = _eight_years(dataset, params["indicator"])
+    sexes = dataset.catalog.indicators[params["indicator"]].sexes
+    return (
+        len(years) - 1,
+        _marks(years),
+        years.index(int(params["year"])),
+        _years_attr(years),
+        [{"label": t(f"sex_{s}", lang), "value": s} for s in sexes],
+        params["sex"],
     )
-    def indicator_changed(indicator, position, sex, lang, previous):
-        dataset = data.dataset()
-        # keep the year shown when the new indicator has it, else its latest year
-        old = (previous or {}).get("params", {}).get("indicator", indicator)
-        year = _year_at(dataset, old, position)
-        params, _ = parse_params({"indicator": indicator, "year": year, "sex": sex, "lang": lang}, spec(dataset))
-        years = _eight_years(dataset, params["indicator"])
-        sexes = dataset.catalog.indicators[params["indicator"]].sexes
-        return (
-            len(years) - 1,
-            _marks(years),
-            years.index(int(params["year"])),
-            _years_attr(years),
-            [{"label": t(f"sex_{s}", lang), "value": s} for s in sexes],
-            params["sex"],
-        )
 
-    @app.callback(
-        Output("ka-map", "figure"),
-        Output("ka-table-wrap", "children"),
-        Output("ka-share", "href"),
-        Output("ka-share", "children"),
-        Output("ka-params", "data"),
-        Output("ka-year-shown", "children"),
-        Output("ka-summary", "children"),
-        Input("ka-indicator", "value"),
-        Input("ka-year", "value"),
-        Input("ka-sex", "value"),
-        State("ka-lang", "data"),
-    )
-    def update(indicator, position, sex, lang):
-        dataset = data.dataset()
-        year = _year_at(dataset, indicator, position)
-        params, _ = parse_params({"indicator": indicator, "year": year, "sex": sex, "lang": lang}, spec(dataset))
-        search = to_search(params)
-        link = share_link(PATH, search)
-        if not params["year"]:
-            empty = empty_figure(t("cmp_no_data", lang), lang)
-            nothing = t("cmp_no_data", lang)
-            return empty, [], link, link, view_params(params), "", nothing
-        view = render(dataset, params)
-        written = view_params(params)
-        return view["figure"], view["table"], link, link, written, params["year"], view["summary"]
 
-    @app.callback(
-        Output("ka-go", "href"),
-        Input("ka-map", "clickData"),
-        State("ka-params", "data"),
-        prevent_initial_call=True,
-    )
-    def open_compare(click, p):
-        if not click or not p:
-            return dash.no_update
-        point = click["points"][0]
-        code = str(point.get("location") or "")
-        dataset = data.dataset()
-        if code not in dataset.regions.groups[GROUP].members:
-            return dash.no_update
-        params, _ = parse_params(p["params"], spec(dataset))
-        return f"/jamfor?indicator={params['indicator']}&regions={code}&sex={params['sex']}&lang={params['lang']}"
+@PAGE.callback(
+    Output("ka-map", "figure"),
+    Output("ka-table-wrap", "children"),
+    Output("ka-share", "href"),
+    Output("ka-share", "children"),
+    Output("ka-params", "data"),
+    Output("ka-year-shown", "children"),
+    Output("ka-summary", "children"),
+    Input("ka-indicator", "value"),
+    Input("ka-year", "value"),
+    Input("ka-sex", "value"),
+    State("ka-lang", "data"),
+)
+def update(indicator, position, sex, lang):
+    dataset = data.dataset()
+    year = _year_at(dataset, indicator, position)
+    params, _ = parse_params({"indicator": indicator, "year": year, "sex": sex, "lang": lang}, spec(dataset))
+    search = to_search(params)
+    link = share_link(PATH, search)
+    if not params["year"]:
+        empty = empty_figure(t("cmp_no_data", lang), lang)
+        nothing = t("cmp_no_data", lang)
+        return empty, [], link, link, view_params(params), "", nothing
+    view = render(dataset, params)
+    written = view_params(params)
+    return view["figure"], view["table"], link, link, written, params["year"], view["summary"]
 
-    def download_rows(dataset: Dataset, params: dict) -> tuple:
-        label = dataset.catalog.indicators[params["indicator"]].label(params["lang"])
-        return map_rows(dataset, params), view_state(params, dataset), f"{slug(label)}_karta_{params['year']}"
 
-    register_download(app, "ka", PATH, download_rows, spec)
+@PAGE.callback(
+    Output("ka-go", "href"),
+    Input("ka-map", "clickData"),
+    State("ka-params", "data"),
+    prevent_initial_call=True,
+)
+def open_compare(click, p):
+    if not click or not p:
+        return dash.no_update
+    point = click["points"][0]
+    code = str(point.get("location") or "")
+    dataset = data.dataset()
+    if code not in dataset.regions.groups[GROUP].members:
+        return dash.no_update
+    params, _ = parse_params(p["params"], spec(dataset))
+    return f"/jamfor?indicator={params['indicator']}&regions={code}&sex={params['sex']}&lang={params['lang']}"
+
+
+def download_rows(dataset: Dataset, params: dict) -> tuple:
+    label = dataset.catalog.indicators[params["indicator"]].label(params["lang"])
+    return map_rows(dataset, params), view_state(params, dataset), f"{slug(label)}_karta_{params['year']}"
+
+
+register_download(PAGE, "ka", download_rows, spec)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-import dash
 import flask
 import pandas as pd
 from dash import Input, Output, dcc, html
@@ -21,7 +20,8 @@ from dash import Input, Output, dcc, html
 from dashboard import data
 from dashboard.i18n import fmt_date, fmt_number, t
 from dashboard.keyfigures_pdf import PdfBlock, PdfRow, render_pdf
-from dashboard.pages.views_common import Param, notice_block, parse_params, strip_private
+from dashboard.page_kit import Page
+from dashboard.page_params import Param, notice_block, parse_params, strip_private
 from etl.exporters import swedish_excel_csv, xlsx_bytes
 from etl.keyfigures import load_keyfigures
 from etl.keyfigures_table import GROUP, Cell, KeyTable, Row, build_table, sort_rows
@@ -29,6 +29,14 @@ from etl.query import Dataset
 
 PATH = "/nyckeltal"
 DOWNLOAD_PATH = "/nyckeltal/download/<fmt>"
+PAGE = Page(
+    __name__,
+    path=PATH,
+    name="Nyckeltal",
+    title="Södertörns nyckeltal – Nyckeltal Södertörn",
+    nav="nav_keyfigures",
+    order=2,
+)
 FILE_STEM = "sodertorns_nyckeltal"
 DIRS = ("asc", "desc")
 EXPORT_COLUMNS = (
@@ -424,14 +432,10 @@ def download(fmt: str) -> flask.Response:
     )
 
 
-def register(app: dash.Dash) -> None:
-    dash.register_page(
-        __name__, path=PATH, name="Nyckeltal", title="Södertörns nyckeltal – Nyckeltal Södertörn", layout=layout
-    )
-    app.server.add_url_rule(DOWNLOAD_PATH, "nyckeltal_download", download)
-    app.clientside_callback(
-        """function(n) { if (n) { window.print(); } return window.dash_clientside.no_update; }""",
-        Output("kf-print", "title"),
-        Input("kf-print", "n_clicks"),
-        prevent_initial_call=True,
-    )
+PAGE.route(DOWNLOAD_PATH, "nyckeltal_download", download)
+PAGE.clientside_callback(
+    """function(n) { if (n) { window.print(); } return window.dash_clientside.no_update; }""",
+    Output("kf-print", "title"),
+    Input("kf-print", "n_clicks"),
+    prevent_initial_call=True,
+)

@@ -5,19 +5,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import dash
 from dash import html
 
 from dashboard import data
 from dashboard.api_params import Limits
 from dashboard.components import simple_table
 from dashboard.i18n import TEXTS, fmt_date, norm_lang, t
+from dashboard.page_kit import Page
 from dashboard.sources_text import source_description
 from etl.catalog import Indicator
 from etl.freshness import assess_all, run_counts
 from etl.keyfigures_table import is_pending
 from etl.query import Dataset
 from etl.urls import is_url, url_part
+
+# live: the runs table and the source stamps change with a failed refresh, without a new dataset version
+PAGE = Page(
+    __name__, path="/om", name="Om data", title="Om data – Nyckeltal Södertörn", nav="nav_about", order=6, live=True
+)
 
 
 def _licences(ind: Indicator, dataset: Dataset, lang: str) -> list:
@@ -258,7 +263,3 @@ def layout(written: Any = None, **params: Any) -> html.Div:
         ],
         className="om",
     )
-
-
-def register(app: dash.Dash) -> None:
-    dash.register_page(__name__, path="/om", name="Om data", title="Om data – Nyckeltal Södertörn", layout=layout)

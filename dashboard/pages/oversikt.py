@@ -6,13 +6,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-import dash
 import pandas as pd
 from dash import dcc, html
 
 from dashboard import data
 from dashboard.figures import ranks, region_colours
 from dashboard.i18n import fmt_number, fmt_percent, norm_lang, t
+from dashboard.page_kit import Page
 from dashboard.sources_text import source_ref_text
 from dashboard.state import GROUP
 from etl.freshness import expected_year
@@ -20,6 +20,7 @@ from etl.query import Dataset, QueryError, Selection, query
 from etl.urls import is_url, url_part
 
 REFS = ("01", "00")
+PAGE = Page(__name__, path="/", name="Översikt", title="Nyckeltal Södertörn", nav="nav_overview", order=0)
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,3 @@ def layout(written: Any = None, **params: Any) -> html.Div:
         ],
         className="oversikt",
     )
-
-
-def register(app: dash.Dash) -> None:
-    dash.register_page(__name__, path="/", name="Översikt", title="Nyckeltal Södertörn", layout=layout)

@@ -15,10 +15,9 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from dashboard import data
 from dashboard.a11y import flows_summary, ranking_summary, series_summary
 from dashboard.annotations import break_list, marks_of
-from dashboard.components import field, simple_table
+from dashboard.components import dropdown_field, simple_table
 from dashboard.figures import _clean, empty_figure, graph_config, ranks
 from dashboard.figures_maps import (
     COMMUTING_SERIES,
@@ -30,35 +29,31 @@ from dashboard.figures_maps import (
 from dashboard.geo import municipality_names
 from dashboard.i18n import fmt_number, t
 from dashboard.opening import flows_touching, newest_with
+from dashboard.page_kit import Page
+from dashboard.page_params import Param
 from dashboard.pages.views_common import (
-    Param,
     chart_text,
-    download_block,
-    parse_params,
     read_view_url,
     register_download,
-    register_url_writer,
-    share_link,
     side_tables,
-    to_search,
+    view_answer,
+    view_footer,
     view_header,
-    view_params,
 )
 from dashboard.sources_text import source_ref_text
 from dashboard.state import GROUP, ViewState
-from etl.flows import flow_years, region_commuting
 from etl.query import Dataset, Selection, query
+from etl.query_tables import flow_years, region_commuting, valued_years, values_in
 
 PATH = "/pendling"
+PAGE = Page(__name__, path=PATH, name="Pendling", title="Pendling – Nyckeltal Södertörn", nav="nav_commuting", order=4)
 LINE_INDICATORS = tuple(s[0] for s in COMMUTING_SERIES)
 DAY_NIGHT = DAY_NIGHT_SERIES
 CHART_INDICATORS = LINE_INDICATORS + tuple(s[0] for s in DAY_NIGHT)
 
 
 def commuting_years(dataset: Dataset) -> list[int]:
-    rows = dataset.rows("net_commuting")
-    members = dataset.regions.groups[GROUP].members
-    return sorted({int(y) for y in rows.loc[rows["region_code"].isin(members) & rows["value"].notna(), "year"]})
+    return valued_years(dataset, "net_commuting", dataset.regions.groups[GROUP].members)
 
 
 def spec(dataset: Dataset, flows: pd.DataFrame | None = None) -> Any:
@@ -103,12 +98,8 @@ def region_figures(
     """Södertörn's own in/out-commuting for `year` when the pair flows allow, else a note why not."""
     members = list(dataset.regions.groups[GROUP].members)
 
-    def vals(ind: str) -> dict[str, float | None]:
-        rows = dataset.rows(ind)
-        rows = rows[(rows["year"] == year) & (rows["sex"] == "T") & rows["region_code"].isin(members)]
-        return {str(c): _clean(v) for c, v in zip(rows["region_code"], rows["value"], strict=True)}
-
-    rc = region_commuting(flows, members, year, vals("in_commuters"), vals("out_commuters"))
+    ins, outs = (values_in(dataset, ind, members, year) for ind in ("in_commuters", "out_commuters"))
+    rc = region_commuting(flows, members, year, ins, outs)
     if rc.complete and rc.in_commuters is not None:
         return {"in": rc.in_commuters, "out": rc.out_commuters, "internal": rc.internal}, None
     return {}, t("pd_region_no_pairs", lang, year=year)
@@ -123,24 +114,14 @@ def render(dataset: Dataset, params: dict[str, str], flows: pd.DataFrame | None 
     unit = cat["in_commuters"].unit.label(lang)
     breaks = [(b.year, b.label(lang)) for b in cat["in_commuters"].breaks]
     rows = chart_rows(dataset, region, lang)
+
+    def chart(series: tuple, title: str) -> Any:
+        return lines_figure(rows, [(i, cat[i].label(lang), c, d) for i, c, d in series], lang, title, unit, breaks)
+
     lines_title = t("pd_lines_title", lang, name=names[region])
-    lines = lines_figure(
-        rows,
-        [(i, cat[i].label(lang), colour, dash) for i, colour, dash in COMMUTING_SERIES],
-        lang,
-        lines_title,
-        unit,
-        breaks,
-    )
+    lines = chart(COMMUTING_SERIES, lines_title)
     day_night_title = t("pd_day_night_title", lang, name=names[region])
-    day_night = lines_figure(
-        rows,
-        [(i, cat[i].label(lang), colour, dash) for i, colour, dash in DAY_NIGHT],
-        lang,
-        day_night_title,
-        unit,
-        breaks,
-    )
+    day_night = chart(DAY_NIGHT, day_night_title)
     members = list(dataset.regions.groups[GROUP].members)
     rank_rows = query(dataset, Selection("net_commuting", (GROUP, *members), year, year, "T", "value"), lang)
     values = {str(c): _clean(v) for c, v in zip(rank_rows["region_code"], rank_rows["value"], strict=True)}
@@ -287,25 +268,19 @@ def layout(written: Any = None, **raw: Any) -> Any:
             *view_header("pd", "page_commuting", "pd_intro", notices, params),
             html.Div(
                 [
-                    field(
+                    dropdown_field(
                         t("pd_region", lang),
-                        dcc.Dropdown(
-                            id="pd-region",
-                            options=[{"label": t("pd_region_sodertorn", lang), "value": GROUP}]
-                            + [{"label": names[c], "value": c} for c in members],
-                            value=params["region"],
-                            clearable=False,
-                        ),
+                        "pd-region",
+                        [{"label": t("pd_region_sodertorn", lang), "value": GROUP}]
+                        + [{"label": names[c], "value": c} for c in members],
+                        params["region"],
                     ),
-                    field(
+                    dropdown_field(
                         t("pd_year", lang),
-                        dcc.Dropdown(
-                            id="pd-year",
-                            options=[{"label": str(y), "value": str(y)} for y in reversed(years)],
-                            value=params["year"],
-                            clearable=False,
-                            className="year",
-                        ),
+                        "pd-year",
+                        [{"label": str(y), "value": str(y)} for y in reversed(years)],
+                        params["year"],
+                        className="year",
                     ),
                 ],
                 className="controls",
@@ -321,10 +296,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
             dcc.Graph(id="pd-sankey", config=graph_config(lang)),
             html.Div(id="pd-flows-text"),
             html.P(id="pd-flow-note", className="note"),
-            download_block("pd", lang),
-            html.P([t("cmp_share", lang) + ": ", html.A(id="pd-share", href="#")], className="share"),
-            html.H3(t("cmp_table_title", lang)),
-            html.Div(id="pd-table", className="table-wrap"),
+            *view_footer("pd", lang, "pd-table"),
         ],
         className="pendling",
     )
@@ -337,55 +309,52 @@ def _state(dataset: Dataset, params: dict[str, str]) -> ViewState:
     )
 
 
-def register(app: dash.Dash) -> None:
-    dash.register_page(__name__, path=PATH, name="Pendling", title="Pendling – Nyckeltal Södertörn", layout=layout)
-    register_url_writer(app, "pd-params")
+PAGE.url_writer("pd-params")
 
-    @app.callback(
-        Output("pd-lines", "figure"),
-        Output("pd-day-night", "figure"),
-        Output("pd-ranking", "figure"),
-        Output("pd-sankey", "figure"),
-        Output("pd-lines-text", "children"),
-        Output("pd-day-night-text", "children"),
-        Output("pd-rank-text", "children"),
-        Output("pd-flows-text", "children"),
-        Output("pd-flow-note", "children"),
-        Output("pd-notes", "children"),
-        Output("pd-table", "children"),
-        Output("pd-share", "href"),
-        Output("pd-share", "children"),
-        Output("pd-params", "data"),
-        Input("pd-region", "value"),
-        Input("pd-year", "value"),
-        State("pd-lang", "data"),
+
+@PAGE.callback(
+    Output("pd-lines", "figure"),
+    Output("pd-day-night", "figure"),
+    Output("pd-ranking", "figure"),
+    Output("pd-sankey", "figure"),
+    Output("pd-lines-text", "children"),
+    Output("pd-day-night-text", "children"),
+    Output("pd-rank-text", "children"),
+    Output("pd-flows-text", "children"),
+    Output("pd-flow-note", "children"),
+    Output("pd-notes", "children"),
+    Output("pd-table", "children"),
+    Output("pd-share", "href"),
+    Output("pd-share", "children"),
+    Output("pd-params", "data"),
+    Input("pd-region", "value"),
+    Input("pd-year", "value"),
+    State("pd-lang", "data"),
+)
+def update(region, year, lang):
+    v, link, stored = view_answer(PATH, live_spec, render, {"region": region, "year": year, "lang": lang})
+    return (
+        v["lines"],
+        v["day_night"],
+        v["ranking"],
+        v["sankey"],
+        v["lines_text"],
+        v["day_night_text"],
+        v["ranking_text"],
+        v["flows_text"],
+        v["flow_note"],
+        v["notes"],
+        v["table"],
+        link,
+        link,
+        stored,
     )
-    def update(region, year, lang):
-        dataset = data.dataset()
-        params, _ = parse_params({"region": region, "year": year, "lang": lang}, live_spec(dataset))
-        search = to_search(params)
-        link = share_link(PATH, search)
-        v = render(dataset, params)
-        return (
-            v["lines"],
-            v["day_night"],
-            v["ranking"],
-            v["sankey"],
-            v["lines_text"],
-            v["day_night_text"],
-            v["ranking_text"],
-            v["flows_text"],
-            v["flow_note"],
-            v["notes"],
-            v["table"],
-            link,
-            link,
-            view_params(params),
-        )
 
-    def download_rows(dataset: Dataset, params: dict) -> tuple:
-        state = _state(dataset, params)
-        stem = f"pendling_{params['region']}_{state.year_from}-{state.year_to}"
-        return chart_rows(dataset, params["region"], params["lang"]), state, stem
 
-    register_download(app, "pd", PATH, download_rows, spec)
+def download_rows(dataset: Dataset, params: dict) -> tuple:
+    state = _state(dataset, params)
+    stem = f"pendling_{params['region']}_{state.year_from}-{state.year_to}"
+    return chart_rows(dataset, params["region"], params["lang"]), state, stem
+
+
+register_download(PAGE, "pd", download_rows, spec)

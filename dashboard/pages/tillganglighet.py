@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash
 from dash import html
 
 from dashboard.i18n import norm_lang, t
+from dashboard.page_kit import Page
 
 PATH = "/tillganglighet"
+PAGE = Page(
+    __name__,
+    path=PATH,
+    name="Tillgänglighet",
+    title="Tillgänglighetsredogörelse – Nyckeltal Södertörn",
+    nav="nav_a11y",
+    order=7,
+)
 DIGG_REPORT = "https://www.digg.se/tdosanmalan"
 ASSESSED = "2026-11-27"  # the date of the last self-assessment (axe audit, keyboard test, review)
 
@@ -195,13 +203,3 @@ def statement(lang: str) -> html.Div:
 
 def layout(written: Any = None, **params: Any) -> html.Div:
     return statement(norm_lang(params.get("lang")))
-
-
-def register(app: dash.Dash) -> None:
-    dash.register_page(
-        __name__,
-        path=PATH,
-        name="Tillgänglighet",
-        title="Tillgänglighetsredogörelse – Nyckeltal Södertörn",
-        layout=layout,
-    )

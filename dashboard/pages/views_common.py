@@ -1,6 +1,6 @@
-"""What /karta, /pendling and /befolkning share: URL parameters, side tables, links, downloads.
+"""What /karta, /pendling and /befolkning share: the view's header, side tables, chart texts, downloads.
 
-A page declares its parameters as data (name -> allowed values and default);
+A page declares its URL parameters as data (dashboard.page_params, re-exported here);
 `parse_params` never raises: an unknown value falls back to the default and is
 reported as a Notice, like /jamfor's.
 """
@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 import dash
-import flask
 import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html
 
@@ -22,71 +19,13 @@ from dashboard import data
 from dashboard.components import simple_table
 from dashboard.downloads import export
 from dashboard.filenames import download_name
-from dashboard.i18n import DEFAULT_LANG, LANGS, t
+from dashboard.i18n import t
+from dashboard.page_kit import Page
+from dashboard.page_params import Param, notice_block, parse_params, share_link, strip_private, to_search, view_params
 from dashboard.state import Notice
-from etl.ages import empty_ages
-from etl.flows import empty_flows
+from etl.query_tables import published_side_tables
 
-
-@dataclass(frozen=True)
-class Param:
-    """One URL parameter: its allowed values (as strings) and default."""
-
-    name: str
-    allowed: Sequence[str]
-    default: str
-
-
-def _one(raw: Mapping[str, Any], key: str) -> str | None:
-    value = raw.get(key)
-    if isinstance(value, list | tuple):
-        value = value[-1] if value else None
-    return None if value is None else str(value)
-
-
-def parse_params(raw: Mapping[str, Any], spec: Callable[[dict[str, str]], Sequence[Param]]) -> tuple[dict, tuple]:
-    """(params, notices). `spec(chosen so far)` gives the parameters in order, so later ones may
-    depend on earlier ones (e.g. the years of the chosen indicator)."""
-    notices: list[Notice] = []
-    lang = _one(raw, "lang")
-    if lang is not None and lang not in LANGS:
-        notices.append(Notice("lang", lang))
-        lang = None
-    chosen: dict[str, str] = {"lang": lang or DEFAULT_LANG}
-    position = 0
-    while position < len(declared := spec(chosen)):  # asked again after each choice: later ones may depend on it
-        p = declared[position]
-        position += 1
-        value = _one(raw, p.name)
-        if value is not None and value not in p.allowed:
-            notices.append(Notice(p.name, value or ""))
-            value = None
-        chosen[p.name] = value if value is not None else p.default
-    ordered = {p.name: chosen[p.name] for p in spec(chosen)}
-    ordered["lang"] = chosen["lang"]
-    return ordered, tuple(notices)
-
-
-def to_search(params: Mapping[str, str]) -> str:
-    return "?" + urlencode(dict(params), safe=",")
-
-
-def share_link(path: str, search: str) -> str:
-    try:
-        root = flask.request.host_url.rstrip("/")
-    except RuntimeError:
-        root = ""
-    return f"{root}{path}{search}"
-
-
-def notice_block(notices: Sequence[Notice], lang: str) -> list:
-    return [
-        html.P(t("notice_invalid", lang, param=n.param, value=n.value or "∅"), className="notice warn") for n in notices
-    ]
-
-
-def strip_private(params: Mapping[str, Any]) -> dict:
-    return {k: v for k, v in params.items() if not k.endswith("_")}
+__all__ = ["Param", "notice_block", "parse_params", "share_link", "strip_private", "to_search", "view_params"]
 
 
 # ---------------------------------------------------------------- side tables (flows, ages)
@@ -95,34 +34,15 @@ _cache: dict[str, Any] = {"key": None, "flows": None, "ages": None}
 
 
 def side_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(flows, ages) of the published dataset, read once per dataset version and store."""
+    """(flows, ages) of the published dataset (etl.query_tables), read once per dataset version and store."""
     src = data.source()
     key = (id(src), src.store.dataset_version())
     if _cache["key"] != key:
         with _lock:
             if _cache["key"] != key:
-                try:
-                    flows, ages = src.store.read_flows(), src.store.read_ages()
-                except Exception:  # a store created before these tables existed
-                    flows, ages = empty_flows(), empty_ages()
+                flows, ages = published_side_tables(src.store)
                 _cache.update(key=key, flows=flows, ages=ages)
     return _cache["flows"], _cache["ages"]
-
-
-def register_url_writer(app: dash.Dash, store_id: str) -> None:
-    """Write the page's params into the address bar (new history entry), as /jamfor does."""
-    app.clientside_callback(
-        """function(p) {
-            var nu = window.dash_clientside.no_update;
-            if (!p) { return [nu, nu]; }
-            if (window.location.search === p.search) { return [nu, p.params]; }
-            return [p.search, p.params];
-        }""",
-        Output("url", "search", allow_duplicate=True),
-        Output("url-written", "data", allow_duplicate=True),
-        Input(store_id, "data"),
-        prevent_initial_call=True,
-    )
 
 
 def chart_text(
@@ -171,6 +91,14 @@ def download_block(prefix: str, lang: str) -> html.Div:
     )
 
 
+def view_footer(prefix: str, lang: str, table_id: str | None = None) -> list:
+    """The bottom of a view: its downloads, its share link (`{prefix}-share`) and, with `table_id`, the
+    heading and the box of its data table."""
+    share = html.P([t("cmp_share", lang) + ": ", html.A(id=f"{prefix}-share", href="#")], className="share")
+    table = [html.H3(t("cmp_table_title", lang)), html.Div(id=table_id, className="table-wrap")] if table_id else []
+    return [download_block(prefix, lang), share, *table]
+
+
 def download_inputs(prefix: str) -> list:
     return [Input(f"{prefix}-dl-{fmt}", "n_clicks") for fmt, _ in FORMATS]
 
@@ -185,13 +113,13 @@ def triggered_format(prefix: str, triggered: Any) -> str | None:
 DownloadBuilder = Callable[[Any, dict], tuple[pd.DataFrame, Any, str]]
 
 
-def register_download(app: dash.Dash, prefix: str, path: str, build: DownloadBuilder, spec: Callable) -> None:
+def register_download(page: Page, prefix: str, build: DownloadBuilder, spec: Callable) -> None:
     """The download callback of a view: `build(dataset, params)` gives the rows shown, the view
     state and the file name stem; the file is written by dashboard.downloads.export. The page's
     parameter store is read through the page's parameter `spec(dataset)` first, so a stale or
     altered store falls back to the defaults as the page's URL does."""
 
-    @app.callback(
+    @page.callback(
         Output(f"{prefix}-download", "data"),
         *download_inputs(prefix),
         State(f"{prefix}-params", "data"),
@@ -204,13 +132,8 @@ def register_download(app: dash.Dash, prefix: str, path: str, build: DownloadBui
         dataset = data.dataset()
         params, _ = parse_params(p["params"], spec(dataset))
         rows, state, stem = build(dataset, params)
-        _, content = export(rows, dataset.catalog, state, share_link(path, p["search"]), fmt)
+        _, content = export(rows, dataset.catalog, state, share_link(page.path, p["search"]), fmt)
         return dcc.send_bytes(content, download_name(stem, fmt))
-
-
-def view_params(params: Mapping[str, str]) -> dict:
-    """What a view keeps in its `{prefix}-params` store: its canonical query string and parameters."""
-    return {"search": to_search(params), "params": dict(params)}
 
 
 def view_header(
@@ -229,6 +152,14 @@ def view_header(
         dcc.Store(id=f"{prefix}-params", data=view_params(params)),
         html.Div(notice_block(notices, lang), id=f"{prefix}-notice"),
     ]
+
+
+def view_answer(path: str, spec: Callable[[Any], Callable], render: Callable, raw: Mapping[str, Any]) -> tuple:
+    """(the view `render(dataset, params)` gives, the share link, the parameter store) for the controls'
+    values `raw`, read through the page's parameter `spec(dataset)` as its URL is."""
+    dataset = data.dataset()
+    params, _ = parse_params(raw, spec(dataset))
+    return render(dataset, params), share_link(path, to_search(params)), view_params(params)
 
 
 def read_view_url(raw: Mapping[str, Any], written: Any, spec: Callable[[Any], Callable]) -> tuple | None:

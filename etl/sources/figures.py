@@ -27,7 +27,6 @@ from etl.yamlfile import load_yaml
 SOURCE = "published"  # the catalog's name for this kind of source; each value's `source` is its publisher
 SECONDARY = " (secondary)"  # appended to a secondary publisher's name in `source`
 RANKS_FILE = Path(__file__).resolve().parent.parent / "published_sources.yaml"
-FIGURE_COLUMNS = ("region_code", "indicator", "year", "sex", "value", "source_url")
 
 
 @dataclass(frozen=True)

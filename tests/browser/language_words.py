@@ -24,7 +24,7 @@ from dashboard.pages.tillganglighet import STATEMENT
 from dashboard.sources_text import ETL_PHRASES
 from etl.catalog import load_catalog
 from etl.keyfigures import load_keyfigures
-from etl.licences import TEXT as LICENCE_TEXT
+from etl.licences import COMPUTED, NONE, OTHERS
 from etl.query import GROUP_REFS, LAG_TEXT, MODE_REFS, MODE_UNITS, REASONS, SECONDARY_TEXT
 from etl.regions import load_regions
 from etl.sources.figures import RANKS_FILE
@@ -73,8 +73,9 @@ def _texts(lang: str) -> Iterable[str]:
     regions = load_regions()
     yield from (regions.name(code, lang) for code in regions.regions)
     yield from (g.name(lang) for g in regions.groups.values())
-    for table in (MODE_UNITS, MODE_REFS, GROUP_REFS, REASONS, LICENCE_TEXT):
+    for table in (MODE_UNITS, MODE_REFS, GROUP_REFS, REASONS):
         yield from (texts[lang] for texts in table.values())
+    yield from (text(lang) for text in (OTHERS, COMPUTED, NONE))
     yield LAG_TEXT[lang]
     yield SECONDARY_TEXT[lang]
     yield from (fig.label(lang) for section in load_keyfigures() for fig in section.figures if fig.label)

@@ -37,13 +37,21 @@ def require_chromium() -> None:
 
 @contextmanager
 def live_dashboard(database_url: str, request_handler: Any = None) -> Iterator[str]:
-    """The dashboard over `database_url` on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    """The dashboard over `database_url` on 127.0.0.1 (a free port) in a thread; yields its base URL. An
+    empty store is first loaded by the deploy step (load_bundled, `python -m etl snapshot load`)."""
     require_chromium()
     from werkzeug.serving import make_server
 
     from dashboard.app import create_app
+    from etl.snapshot import load_bundled
+    from etl.store import Store
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    store = Store(database_url)
+    try:
+        load_bundled(store)
+    finally:
+        store.dispose()
     app = create_app(database_url)
     extra = {"request_handler": request_handler} if request_handler else {}
     server = make_server("127.0.0.1", 0, app.server, threaded=True, **extra)

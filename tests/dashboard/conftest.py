@@ -1,4 +1,5 @@
-"""The dashboard app over a fresh SQLite store (loaded from the bundled snapshot), per test module."""
+"""The dashboard app over a fresh SQLite store (loaded with the bundled snapshot by the deploy step), per
+test module."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from dashboard import data
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory):
+def app(tmp_path_factory: pytest.TempPathFactory, load_snapshot):
     from dashboard.app import create_app
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'store.sqlite'}"
+    url = load_snapshot(f"sqlite:///{tmp_path_factory.mktemp('app') / 'store.sqlite'}")
     application = create_app(url)
     application.store_url = url  # type: ignore[attr-defined]
     return application

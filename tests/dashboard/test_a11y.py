@@ -7,18 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.a11y import (
-    MIN_DELTA_E,
-    VISIONS,
-    closest_pair,
-    contrast_ratio,
-    delta_e_2000,
-    ranking_summary,
-    series_summary,
-    simulate,
-)
+from dashboard.a11y import ranking_summary, series_summary
 from dashboard.figures import GROUP_COLOUR, REFERENCE_STYLE, region_colours
 from etl.query import Dataset, Selection, query
+from tests.dashboard.colour import MIN_DELTA_E, VISIONS, closest_pair, contrast_ratio, delta_e_2000, simulate
 
 EIGHT = ("0127", "0136", "0126", "0140", "0192", "0128", "0181", "0138")
 WHITE = "#ffffff"

@@ -14,10 +14,11 @@ import pytest
 from flask import Flask
 
 from dashboard import data
-from dashboard.api import bp, records
+from dashboard.api import bp
 from dashboard.pages.jamfor import ts_selection
 from dashboard.state import context_from, parse_query
 from etl.catalog import load_catalog
+from etl.exporters import json_records
 from etl.query import query
 from etl.regions import load_regions
 from etl.snapshot import load_snapshot_into
@@ -298,7 +299,7 @@ def test_same_rows_as_the_dashboard(client, app, search: str) -> None:
     dataset = data.dataset()
     state = parse_query(search, context_from(dataset))
     assert state.notices == ()
-    expected = records(query(dataset, ts_selection(state), state.lang))
+    expected = json_records(query(dataset, ts_selection(state), state.lang))
     api = (
         f"/api/v1/observations.json?indicator={state.indicator}&regions={','.join(state.all_regions)}"
         f"&from={state.year_from}&to={state.year_to}&sex={state.sex}&mode={state.mode}"

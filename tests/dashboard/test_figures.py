@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
+import plotly.graph_objects as go
 import pytest
 
-from dashboard.figures import GRAPH_CONFIG, ranking_figure, ranks, region_colours, series_by_region, timeseries_figure
+from dashboard.figures import GRAPH_CONFIG, ranking_spec, ranks, region_colours, series_by_region, timeseries_figure
 from dashboard.state import context_from, parse_query
 from etl.query import Dataset, Selection, query
 
@@ -17,7 +18,7 @@ COLOURS = region_colours(EIGHT)
 def _ts(dataset: Dataset, sel: Selection, lang: str = "sv", breaks=()):
     frame = query(dataset, sel, lang)
     years = list(range(sel.year_from, sel.year_to + 1))
-    return frame, timeseries_figure(frame, lang, "t", "u", 0, COLOURS, breaks, years)
+    return frame, timeseries_figure(frame, lang, "t", "u", 0, COLOURS, breaks=breaks, years=years)
 
 
 def _trace(fig, name: str):
@@ -107,13 +108,13 @@ def test_year_axis_is_fixed_to_the_years_with_data(bundled_dataset: Dataset) -> 
 
 def test_ranking_x_of_8(bundled_dataset: Dataset) -> None:
     frame = query(bundled_dataset, Selection("population", EIGHT, 2024, 2024), "sv")
-    fig = ranking_figure(frame, 2024, "sv", "t", "u", 0, COLOURS, ("0127",))
+    fig = go.Figure(ranking_spec(frame, 2024, "sv", "t", "u", 0, COLOURS, ("0127",)))
     bar = fig.data[0]
     assert list(bar.y)[-1] == "Huddinge" and list(bar.text)[-1] == "1 av 8"
     i = list(bar.customdata).index("0127")
     assert bar.x[i] == 95905.0 and bar.text[i] == "4 av 8"
     assert bar.marker.color[i] == COLOURS["0127"]
-    fig_en = ranking_figure(frame, 2024, "en", "t", "u", 0, COLOURS, ())
+    fig_en = go.Figure(ranking_spec(frame, 2024, "en", "t", "u", 0, COLOURS, ()))
     assert "4 of 8" in list(fig_en.data[0].text)
 
 

@@ -55,10 +55,10 @@ def test_audit_fails_only_on_fixable() -> None:
     assert nofix == ["b==2.0: PYSEC-2 (no fix released yet)"]
 
 
-def test_page_headers_and_no_versions(tmp_path: Path) -> None:
+def test_page_headers_and_no_versions(tmp_path: Path, load_snapshot) -> None:
     from dashboard.app import create_app
 
-    app = create_app(f"sqlite:///{tmp_path / 's.sqlite'}")
+    app = create_app(load_snapshot(f"sqlite:///{tmp_path / 's.sqlite'}"))
     client = app.server.test_client()
     first = client.get("/jamfor")
     second = client.get("/om")

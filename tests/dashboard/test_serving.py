@@ -97,7 +97,15 @@ def test_pages_and_callbacks_are_not_cached_by_serving(client) -> None:
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("gzip, deflate, br", "br"), ("gzip", "gzip"), ("br;q=0, gzip", "gzip"), ("identity", None), (None, None)],
+    [
+        ("gzip, deflate, br", "br"),
+        ("gzip", "gzip"),
+        ("br;q=0, gzip", "gzip"),
+        ("br;q=0.5, gzip", "gzip"),  # the client's preference counts
+        ("*", "br"),
+        ("identity", None),
+        (None, None),
+    ],
 )
 def test_accepted_encoding(header, expected) -> None:
     assert serving.accepted_encoding(header) == expected
@@ -134,22 +142,10 @@ def test_gunicorn_config_is_production_ready() -> None:
 
 
 def _view_body(client, regions: list[str]) -> dict:
-    from bench.dashflow import body, find_callback
+    from bench.dashflow import body, find_callback, jamfor_state
 
     main = find_callback(client.get("/_dash-dependencies").get_json(), "ts-graph.figure")
-    values = {
-        "jf-indicator.value": "population",
-        "jf-regions.value": regions,
-        "jf-ref.value": [],
-        "jf-mode.value": "value",
-        "jf-base.value": 2000,
-        "jf-sex.value": "T",
-        "jf-from.value": 2000,
-        "jf-to.value": 2024,
-        "jf-year.value": 2024,
-        "jf-lang.data": "sv",
-    }
-    return body(main, values, ["jf-regions.value"])
+    return body(main, {**jamfor_state(), "jf-regions.value": regions}, ["jf-regions.value"])
 
 
 def _tyreso_2024(answer: bytes) -> float:
@@ -258,7 +254,9 @@ def test_initial_layout_holds_the_opened_page_so_no_routing_callback_is_needed(c
         assert "ts-graph" not in plain and "pathname" not in plain["_pages_location"]["props"]
 
 
-def test_a_host_with_no_cache_loads_the_stores_packed_copy_else_the_rows(app, tmp_path, monkeypatch) -> None:
+def test_a_host_with_no_cache_loads_the_stores_packed_copy_else_the_rows(
+    app, tmp_path, monkeypatch, load_snapshot
+) -> None:
     import pandas as pd
     from sqlalchemy import text
 
@@ -268,9 +266,8 @@ def test_a_host_with_no_cache_loads_the_stores_packed_copy_else_the_rows(app, tm
     from etl.store import Store
 
     url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
-    Store(url).dispose()
     monkeypatch.setenv("NYCKELTAL_OBSERVATIONS_CACHE", "")  # publish: no cache file anywhere
-    data.DataSource(url)  # an empty store: the snapshot is published (with its packed copy)
+    load_snapshot(url)  # the deploy step publishes the snapshot (with its packed copy)
     store = Store(url)
     version, frame = store.read_observations()
     expected = Dataset(version, frame, load_catalog(), load_regions()).observations

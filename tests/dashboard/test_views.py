@@ -6,18 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.figures_maps import (
-    CIVIDIS_ENDS,
-    OUTLINE,
-    components_figure,
-    contrast_ratio,
-    pyramid_figure,
-)
+from dashboard.figures_maps import CIVIDIS_ENDS, OUTLINE, components_figure, pyramid_figure
 from dashboard.geo import build_geojson, wkb_to_geojson
+from dashboard.page_params import parse_params
 from dashboard.pages import befolkning, karta, pendling
-from dashboard.pages.views_common import parse_params
 from etl.ages import BANDS, empty_ages
 from etl.flows import read_flows_csv
+from tests.dashboard.colour import contrast_ratio
 
 EIGHT = ["0127", "0136", "0126", "0140", "0192", "0128", "0181", "0138"]
 

@@ -55,37 +55,29 @@ def small_doc() -> dict[str, Any]:
             "tax_percent": {"sv": "procent", "en": "per cent", "min": 0, "max": 50, "decimals": 2, "count": False},
         },
         "indicators": [
-            {
-                "id": "population",
-                "theme": "population",
-                "label": {"sv": "Folkmängd", "en": "Population"},
-                "description": {"sv": "Folkbokförda", "en": "Residents"},
-                "unit": "persons",
-                "sexes": ["T"],
-                "aggregation": {"method": "sum"},
-                "sources": [{"figures": {"indicator": "population"}}, {"county_sum": {}}],
-            },
-            {
-                "id": "tax_rate",
-                "theme": "population",
-                "label": {"sv": "Skattesats", "en": "Tax rate"},
-                "description": {"sv": "Skatt", "en": "Tax"},
-                "unit": "tax_percent",
-                "sexes": ["T"],
+            _indicator("population", "Folkmängd", "Population", "Folkbokförda", "Residents", "persons", "sum")
+            | {"sources": [{"figures": {"indicator": "population"}}, {"county_sum": {}}]},
+            _indicator("tax_rate", "Skattesats", "Tax rate", "Skatt", "Tax", "tax_percent", "weighted_mean")
+            | {
                 "aggregation": {"method": "weighted_mean", "weight": "population", "weight_lag": 1},
                 "sources": [{"kolada": {"kpi": "N00900"}}],
             },
-            {
-                "id": "doubled",
-                "theme": "population",
-                "label": {"sv": "Dubbel", "en": "Double"},
-                "description": {"sv": "Två gånger", "en": "Twice"},
-                "unit": "persons",
-                "sexes": ["T"],
-                "aggregation": {"method": "sum"},
-                "derive": {"formula": "population + population"},
-            },
+            _indicator("doubled", "Dubbel", "Double", "Två gånger", "Twice", "persons", "sum")
+            | {"derive": {"formula": "population + population"}},
         ],
+    }
+
+
+def _indicator(ind: str, sv: str, en: str, about_sv: str, about_en: str, unit: str, method: str) -> dict[str, Any]:
+    """One catalog entry of theme population, total only (T), without its sources."""
+    return {
+        "id": ind,
+        "theme": "population",
+        "label": {"sv": sv, "en": en},
+        "description": {"sv": about_sv, "en": about_en},
+        "unit": unit,
+        "sexes": ["T"],
+        "aggregation": {"method": method},
     }
 
 

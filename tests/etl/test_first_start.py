@@ -1,6 +1,7 @@
 """First start on an empty store: two processes started together both succeed (the second waits for
-the first's snapshot load), a waiter gives up with a clear message after NYCKELTAL_SNAPSHOT_WAIT, and
-the schema is created safely by several processes at once on an empty store (SQLite and PostgreSQL)."""
+the first's snapshot load), a waiter gives up with a clear message after NYCKELTAL_SNAPSHOT_WAIT, the
+dashboard never loads (it names the deploy step; app.py runs that step), and the schema is created
+safely by several processes at once on an empty store (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from etl.snapshot import load_snapshot_into
-from etl.store import Store
+from etl.store import Store, StoreError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,15 +86,54 @@ def test_a_waiter_gives_up_with_a_clear_message(tmp_path: Path):
         store.dispose()
 
 
-def test_the_app_starts_on_an_empty_store_through_the_same_step(tmp_path: Path):
-    from dashboard.data import DataSource
+def test_the_dashboard_on_an_empty_store_loads_nothing_and_names_the_step(tmp_path: Path):
+    from dashboard.app import create_app
+    from etl.snapshot import load_bundled
 
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    source = DataSource(url)
-    assert source.dataset().version == 1
-    runs = source.store.recent_runs(5)
-    assert [(r["trigger"], r["status"], r["dataset_version"]) for r in runs] == [("snapshot", "loaded", 1)]
-    source.store.dispose()
+    client = create_app(url).server.test_client()
+    command = "`python -m etl snapshot load`"
+    health = client.get("/healthz")
+    assert health.status_code == 503 and command in health.get_json()["error"]
+    for path in ("/", "/jamfor", "/_dash-layout"):
+        page = client.get(path)
+        assert (page.status_code, page.mimetype) == (503, "text/plain"), path
+        assert command in page.get_data(as_text=True), path
+    api = client.get("/api/v1/observations.csv?indicator=population")
+    assert api.status_code == 503 and command in api.get_json()["message"]
+    store = Store(url)
+    try:
+        with pytest.raises(StoreError, match="no such table"):  # the dashboard wrote nothing, not even its tables
+            store.state()
+        load_bundled(store)  # the deploy step, while the app runs: the next request serves the dataset
+        assert client.get("/healthz").get_json()["dataset_version"] == 1
+        assert client.get("/jamfor").status_code == 200
+    finally:
+        store.dispose()
+
+
+def test_app_py_first_start_runs_the_deploy_step(tmp_path: Path):
+    """`app.py` (what `gunicorn app:server` imports) loads an empty store through `python -m etl snapshot
+    load` in a child process, then serves it."""
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    probe = "import app; print(app.server.test_client().get('/healthz').get_json()['dataset_version'])"
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=os.environ | {"NYCKELTAL_DATABASE_URL": url, "PYTHONIOENCODING": "utf-8"},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded, served = done.stdout.splitlines()
+    assert loaded.startswith("loaded the bundled snapshot as dataset version 1 (") and served == "1"
+    store = Store(url)
+    try:
+        runs = store.recent_runs(5)
+        assert [(r["trigger"], r["status"], r["dataset_version"]) for r in runs] == [("snapshot", "loaded", 1)]
+    finally:
+        store.dispose()
 
 
 @pytest.mark.parametrize("attempt", range(3))

@@ -9,6 +9,7 @@ import pytest
 
 from etl import flows
 from etl.http import SourceError
+from etl.query_tables import region_commuting
 from etl.snapshot import FLOWS_FILE, build_snapshot
 from etl.sources import scb_flows
 
@@ -123,10 +124,10 @@ def test_region_commuting_counts_internal_flows_once():
         ["A", "X", 2015, "T", 500.0],
     ]
     frame = pd.DataFrame([[*r, "ok", "s", "s", None] for r in rows], columns=list(flows.FLOW_COLUMNS))
-    rc = flows.region_commuting(frame, ["A", "B"], 2015, {"A": 300.0, "B": 200.0}, {"A": 700.0, "B": 90.0})
+    rc = region_commuting(frame, ["A", "B"], 2015, {"A": 300.0, "B": 200.0}, {"A": 700.0, "B": 90.0})
     assert (rc.in_commuters, rc.out_commuters, rc.internal, rc.complete) == (360.0, 650.0, 140.0, True)
     # without every pair the region's own figures are not given (never the municipal sum)
-    partial = flows.region_commuting(frame.iloc[[0, 2]], ["A", "B"], 2015, {"A": 300.0, "B": 200.0}, {})
+    partial = region_commuting(frame.iloc[[0, 2]], ["A", "B"], 2015, {"A": 300.0, "B": 200.0}, {})
     assert (partial.in_commuters, partial.complete) == (None, False)
 
 
