@@ -14,8 +14,9 @@ from etl import settings
 from etl.catalog import CatalogError, load_catalog
 from etl.exporters import write_export
 from etl.freshness import assess_all, run_counts
+from etl.outcome import EXIT_FAILED, EXIT_USAGE
 from etl.query import Dataset, QueryError, Selection, query
-from etl.refresh import EXIT_FAILED, EXIT_USAGE, refresh
+from etl.refresh import refresh
 from etl.regions import RegionsError, load_regions
 from etl.snapshot import (
     EMPTY_STORE,

@@ -15,7 +15,7 @@ import pandas as pd
 
 from etl.catalog import Catalog
 from etl.regions import Regions
-from etl.schema import check_observations
+from etl.schema import OBSERVATION_KEY, check_observations
 from etl.urls import is_url, url_problem
 
 
@@ -97,7 +97,7 @@ def check_coverage(candidate: pd.DataFrame, published: pd.DataFrame | None) -> l
     """No (indicator, region, year, sex) that has a value now may lose it."""
     if published is None or published.empty:
         return []
-    cols = ["indicator_id", "region_code", "year", "sex"]
+    cols = list(OBSERVATION_KEY)
     before = published.loc[published["value"].notna(), cols]
     after = candidate.loc[candidate["value"].notna(), cols]
     lost = before.merge(after, how="left", on=cols, indicator=True)
@@ -139,7 +139,7 @@ def check_revisions(
     a value outside its unit's range is check_ranges' failure, not also this one's."""
     if published is None or published.empty:
         return [], []
-    key = ["indicator_id", "region_code", "year", "sex"]
+    key = list(OBSERVATION_KEY)
     both = published.loc[published["value"].notna(), [*key, "value"]].merge(
         candidate.loc[candidate["value"].notna(), [*key, "value", "source_ref"]], on=key, suffixes=("_old", "_new")
     )

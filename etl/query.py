@@ -20,6 +20,7 @@ import pandas as pd
 from etl.catalog import Catalog, Indicator
 from etl.regions import Regions
 from etl.schema import EXPORT_COLUMNS, normalise_observations
+from etl.store.packed import PACKED_KEYS, PACKED_TEXTS, pack_observations
 
 MODES = ("value", "per1000", "index", "change")
 MODE_UNITS = {
@@ -103,56 +104,6 @@ class Series:
         hit[pos_ok] = self.years[pos[pos_ok]] == years[pos_ok]
         out[hit] = self.values[pos[hit]]
         return out
-
-
-PACKED_KEYS = ("indicator_id", "region_code", "sex")
-PACKED_TEXTS = ("status", "source", "source_ref", "retrieved_at")
-
-
-def _small_int(n: int) -> type:
-    """The smallest signed integer type holding 0..n."""
-    return next(t for t in (np.int8, np.int16, np.int32, np.int64) if n <= np.iinfo(t).max)
-
-
-def pack_observations(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Observations as compact columns, sorted by (indicator, region, sex, year): every text column as
-    small integer codes into a sorted table of its distinct texts (`<col>_texts`; for the four source
-    columns the code len(texts) means missing), years as small integers and the values as float64,
-    unchanged. This is all a Dataset keeps; Dataset.observations gives the rows back exactly."""
-    texts = {c: pd.factorize(frame[c]) for c in (*PACKED_KEYS, *PACKED_TEXTS)}
-    return pack_columns(
-        {c: (codes, [str(u) for u in uniques]) for c, (codes, uniques) in texts.items()},
-        frame["year"].to_numpy(dtype=np.int64),
-        frame["value"].to_numpy(dtype=float),
-    )
-
-
-def pack_columns(
-    texts: dict[str, tuple[np.ndarray, list[str]]], years: np.ndarray, values: np.ndarray
-) -> dict[str, np.ndarray]:
-    """pack_observations() from columns already coded: text column -> (codes, distinct texts), code -1
-    for missing (only the four source columns may have it), and the year and value arrays."""
-    out: dict[str, np.ndarray] = {}
-    coded: dict[str, np.ndarray] = {}
-    for c in (*PACKED_KEYS, *PACKED_TEXTS):
-        codes, uniques = texts[c]
-        codes = np.asarray(codes, dtype=np.int64)
-        order = sorted(range(len(uniques)), key=uniques.__getitem__)
-        rank = np.empty(len(uniques) + 1, dtype=np.int64)
-        rank[order] = np.arange(len(uniques))
-        rank[-1] = len(uniques)  # code -1 (missing) -> the slot after the texts
-        if c in PACKED_KEYS and len(codes) and codes.min() < 0:
-            raise ValueError(f"observations with an empty {c}")
-        coded[c] = rank[codes]
-        out[f"{c}_texts"] = np.array([uniques[i] for i in order], dtype=object)
-    years = np.asarray(years, dtype=np.int64)
-    row_order = np.lexsort((years, *(coded[c] for c in reversed(PACKED_KEYS))))
-    for c, codes in coded.items():
-        out[c] = codes[row_order].astype(_small_int(len(out[f"{c}_texts"])))
-    lo, hi = (int(years.min()), int(years.max())) if len(years) else (0, 0)
-    out["year"] = years[row_order].astype(np.int16 if lo >= -32768 and hi <= 32767 else np.int64)
-    out["value"] = np.asarray(values, dtype=float)[row_order]
-    return out
 
 
 def _lookup(texts: np.ndarray) -> np.ndarray:

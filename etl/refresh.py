@@ -10,7 +10,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,42 +19,34 @@ from etl import settings
 from etl.catalog import Catalog, Indicator, SourceRef
 from etl.checks import GateReport, run_gates
 from etl.errors import InvalidValueError, SourceError
+from etl.outcome import EXIT_VALIDATION, RunOutcome
 from etl.regions import Regions
 from etl.runlog import record_unlogged
-from etl.schema import ContractError, empty_observations, normalise_observations
+from etl.schema import OBSERVATION_KEY, ContractError, empty_observations, normalise_observations
 from etl.sources.base import Adapter, FetchContext, SourceResult
 from etl.store import PublishedState, Store, StoreError, describe_error
 from etl.transform import combine, county_sum, derive_all, mark_before_existence, measured_by_indicator
 
 Include = Callable[[Indicator, SourceRef], bool]
 
-# Exit codes for cron/systemd operators (documented in the README).
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_LOCKED = 3
-EXIT_VALIDATION = 4
-
 
 @dataclass
-class RefreshOutcome:
-    status: str  # published | unchanged | failed | locked
-    run_id: int | None = None
+class RefreshOutcome(RunOutcome):
+    """published | unchanged | failed | locked, with what the refresh found."""
+
+    OK: ClassVar[tuple[str, ...]] = ("published", "unchanged")
+
     state: PublishedState | None = None
     gates: GateReport | None = None
-    error: str | None = None
     per_indicator: dict[str, dict[str, Any]] = field(default_factory=dict)
     invalid_value: bool = False  # a source answered a value that is not a number (InvalidValueError)
 
     @property
     def exit_code(self) -> int:
-        if self.status in ("published", "unchanged"):
-            return EXIT_OK
-        if self.status == "locked":
-            return EXIT_LOCKED
-        if self.invalid_value or (self.gates is not None and not self.gates.ok):
+        failed_checks = self.invalid_value or (self.gates is not None and not self.gates.ok)
+        if self.status not in (*self.OK, "locked") and failed_checks:
             return EXIT_VALIDATION
-        return EXIT_FAILED
+        return super().exit_code
 
 
 def build_indicator(
@@ -272,14 +264,14 @@ def online_structures(
     """The tables beside the observations a full refresh of everything fetches from SCB: the age
     structure (TAB638 single ages -> 5-year bands) for the county's municipalities, the county and
     Riket, and the commuting flows between every pair of the county's municipalities (the pair
-    tables found by etl.flows.SCB_FLOW_TABLES), with the published figures kept where SCB has
+    tables found by etl.sources.scb_flows.SCB_FLOW_TABLES), with the published figures kept where SCB has
     nothing. Any other refresh carries the published ones over (an empty dict).
 
     A failing search or answer fails the whole refresh, as a failing indicator does: nothing is
     published and the previous observations, flows and ages stay as they were.
     """
-    from etl.ages import fetch_scb_ages
-    from etl.flows import refresh_flows
+    from etl.sources.scb_ages import fetch_scb_ages
+    from etl.sources.scb_flows import refresh_flows
 
     if not (full and whole and "scb" in adapters):
         return {}
@@ -297,7 +289,7 @@ def _since(updated: dict[str, str]) -> dict[str, str]:
 
 def _count_changes(per_indicator: dict[str, dict[str, Any]], before: pd.DataFrame, after: pd.DataFrame) -> None:
     """Rows added / changed / removed per indicator, for the run log."""
-    key = ["indicator_id", "region_code", "year", "sex"]
+    key = list(OBSERVATION_KEY)
     merged = before.loc[:, [*key, "value"]].merge(
         after.loc[:, [*key, "value"]], on=key, how="outer", suffixes=("_old", "_new"), indicator=True
     )

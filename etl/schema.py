@@ -1,151 +1,37 @@
-"""The tidy contract, declared once and checked on every load.
+"""The observations contract (declared in etl/tables/observations.py), under its old import path."""
 
-Observations are one row per indicator, region, year and sex. A value that a
-source does not publish is a row with `value` empty and a status that says why,
-never a zero.
-"""
-
-from __future__ import annotations
-
-from dataclasses import dataclass
-
-import pandas as pd
-
-OBSERVATION_COLUMNS: tuple[str, ...] = (
-    "indicator_id",
-    "region_code",
-    "year",
-    "sex",
-    "value",
-    "status",
-    "source",
-    "source_ref",
-    "retrieved_at",
-)
-OBSERVATION_KEY: tuple[str, ...] = ("indicator_id", "region_code", "year", "sex")
-
-SEXES: tuple[str, ...] = ("T", "K", "M")
-
-# Status vocabulary. `ok` and `computed` carry a value; the others never do.
-STATUS_WITH_VALUE = frozenset({"ok", "computed"})
-STATUS_WITHOUT_VALUE = frozenset({"missing", "suppressed"})
-STATUSES = STATUS_WITH_VALUE | STATUS_WITHOUT_VALUE
-
-STATUS_HELP = {
-    "ok": "published by the source",
-    "computed": "computed by the catalog's rule from published figures",
-    "missing": "the source publishes no value (SCB '..')",
-    "suppressed": "withheld by the source for confidentiality",
-}
-
-# The export contract: the columns a user receives, in this order.
-EXPORT_COLUMNS: tuple[str, ...] = (
-    "indicator_id",
-    "indicator",
-    "region_code",
-    "region",
-    "year",
-    "sex",
-    "value",
-    "unit",
-    "status",
-    "source",
-    "source_ref",
-    "retrieved_at",
+from etl.tables.observations import (
+    EXPORT_COLUMNS,
+    OBSERVATION_COLUMNS,
+    OBSERVATION_KEY,
+    OBSERVATIONS,
+    SEXES,
+    STATUS_HELP,
+    STATUS_WITH_VALUE,
+    STATUS_WITHOUT_VALUE,
+    STATUSES,
+    ContractError,
+    Problem,
+    check_observations,
+    empty_observations,
+    normalise_observations,
+    validate_observations,
 )
 
-
-class ContractError(ValueError):
-    """A table does not meet the tidy contract; the message lists every problem."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One broken rule, located precisely enough for a person to fix it."""
-
-    rule: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.rule}: {self.detail}"
-
-
-def empty_observations() -> pd.DataFrame:
-    """A frame with the observation columns and their types, no rows."""
-    return normalise_observations(pd.DataFrame({c: [] for c in OBSERVATION_COLUMNS}))
-
-
-def normalise_observations(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cast to the contract's types and column order (does not validate)."""
-    missing = [c for c in OBSERVATION_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ContractError(f"observations lack the column(s) {', '.join(missing)}")
-    out = frame.loc[:, list(OBSERVATION_COLUMNS)].copy()
-    for col in ("indicator_id", "region_code", "sex", "status", "source", "source_ref"):
-        out[col] = out[col].astype("string")
-    out["retrieved_at"] = out["retrieved_at"].astype("string")
-    out["year"] = pd.to_numeric(out["year"], errors="raise").astype("int64")
-    out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
-    return out.reset_index(drop=True)
-
-
-def check_observations(frame: pd.DataFrame) -> list[Problem]:
-    """Every way `frame` breaks the contract (empty list when it holds)."""
-    problems: list[Problem] = []
-    missing = [c for c in OBSERVATION_COLUMNS if c not in frame.columns]
-    if missing:
-        return [Problem("columns", f"missing column(s) {', '.join(missing)}")]
-    for col in ("indicator_id", "region_code", "sex", "status", "source"):
-        blank = frame[col].isna() | (frame[col].astype("string").str.strip() == "")
-        if blank.any():
-            row = frame.loc[blank].iloc[0]
-            problems.append(Problem("not empty", f"{int(blank.sum())} row(s) with empty {col}, e.g. {_where(row)}"))
-    bad_sex = ~frame["sex"].isin(SEXES)
-    if bad_sex.any():
-        problems.append(Problem("sex", f"unknown sex {sorted(set(frame.loc[bad_sex, 'sex']))}"))
-    bad_status = ~frame["status"].isin(STATUSES)
-    if bad_status.any():
-        problems.append(Problem("status", f"unknown status {sorted(set(frame.loc[bad_status, 'status'].astype(str)))}"))
-    codes = frame["region_code"].astype("string")
-    not_code = ~codes.str.fullmatch(r"\d{2}|\d{4}").fillna(False)
-    if not_code.any():
-        problems.append(Problem("region code", f"not a 2- or 4-digit code: {sorted(set(codes[not_code]))[:5]}"))
-    has_value = frame["value"].notna()
-    should_have = frame["status"].isin(STATUS_WITH_VALUE)
-    lacking = should_have & ~has_value
-    if lacking.any():
-        problems.append(
-            Problem(
-                "value present",
-                f"{int(lacking.sum())} row(s) with status ok/computed but no value, e.g. {_where(frame.loc[lacking].iloc[0])}",
-            )
-        )
-    stray = ~should_have & has_value
-    if stray.any():
-        problems.append(
-            Problem(
-                "value absent",
-                f"{int(stray.sum())} row(s) marked missing but carrying a value, e.g. {_where(frame.loc[stray].iloc[0])}",
-            )
-        )
-    dupes = frame.duplicated(list(OBSERVATION_KEY), keep=False)
-    if dupes.any():
-        problems.append(
-            Problem(
-                "unique key",
-                f"{int(dupes.sum())} rows share a key (indicator, region, year, sex), e.g. {_where(frame.loc[dupes].iloc[0])}",
-            )
-        )
-    return problems
-
-
-def validate_observations(frame: pd.DataFrame) -> pd.DataFrame:
-    """Normalise and check `frame`; raise ContractError listing every problem."""
-    problems = check_observations(frame)
-    if problems:
-        raise ContractError("observations break the tidy contract:\n  " + "\n  ".join(map(str, problems)))
-    return normalise_observations(frame)
-
-
-def _where(row: pd.Series) -> str:
-    return f"{row.get('indicator_id')} region {row.get('region_code')} year {row.get('year')} sex {row.get('sex')}"
+__all__ = [
+    "EXPORT_COLUMNS",
+    "OBSERVATIONS",
+    "OBSERVATION_COLUMNS",
+    "OBSERVATION_KEY",
+    "SEXES",
+    "STATUSES",
+    "STATUS_HELP",
+    "STATUS_WITHOUT_VALUE",
+    "STATUS_WITH_VALUE",
+    "ContractError",
+    "Problem",
+    "check_observations",
+    "empty_observations",
+    "normalise_observations",
+    "validate_observations",
+]

@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from etl import settings
+from etl.outcome import RunOutcome
 from etl.store import (
     VERSIONED_TABLES,
     Store,
@@ -30,8 +32,6 @@ from etl.store import (
 )
 
 LOG = logging.getLogger(__name__)
-
-EXIT_OK, EXIT_FAILED, EXIT_LOCKED = 0, 1, 3
 
 
 @dataclass(frozen=True)
@@ -48,16 +48,13 @@ class VersionInfo:
 
 
 @dataclass
-class RollbackOutcome:
-    status: str  # rolled_back | unchanged | failed | locked
-    run_id: int | None = None
+class RollbackOutcome(RunOutcome):
+    """rolled_back | unchanged | failed | locked: the published version before and after."""
+
+    OK: ClassVar[tuple[str, ...]] = ("rolled_back", "unchanged")
+
     before: int | None = None
     after: int | None = None
-    error: str | None = None
-
-    @property
-    def exit_code(self) -> int:
-        return {"rolled_back": EXIT_OK, "unchanged": EXIT_OK, "locked": EXIT_LOCKED}.get(self.status, EXIT_FAILED)
 
 
 def keep_count() -> int:

@@ -29,10 +29,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from etl.ages import tidy_age_answer
     from etl.catalog import load_catalog
     from etl.regions import load_regions
     from etl.snapshot import load_snapshot_into
+    from etl.sources.scb_ages import tidy_age_answer
     from etl.store import Store
 
     url = f"sqlite:///{tmp_path_factory.mktemp('views') / 'store.sqlite'}"

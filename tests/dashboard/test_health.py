@@ -251,6 +251,6 @@ def test_healthz_degraded_when_a_run_could_not_be_logged_in_the_store(store: Sto
         f"a schedule run at {at} failed and could not be logged in the store (is it read-only?): see python -m etl status"
     ]
     assert str(tmp_path) not in json.dumps(body) and "sqlite" not in json.dumps(body)
-    monkeypatch.setattr("etl.store.now_iso", lambda: "2999-01-01T00:00:00Z")
+    monkeypatch.setattr("etl.store.journal.now_iso", lambda: "2999-01-01T00:00:00Z")
     publish(store, 32.3)  # a run logged after it: the store takes writes again
     assert client.get("/healthz").get_json()["status"] == "ok"

@@ -6,7 +6,6 @@ import json
 
 import responses
 
-from etl.ages import fetch_scb_ages
 from etl.catalog import load_catalog
 from etl.http import HttpClient
 from etl.refresh import refresh
@@ -14,6 +13,7 @@ from etl.regions import load_regions
 from etl.snapshot import load_snapshot_into
 from etl.sources.figures import FiguresSource
 from etl.sources.scb import ScbSource
+from etl.sources.scb_ages import fetch_scb_ages
 from tests.etl.tab638_fixture import tab638_doc
 
 BASE = "http://scb.test/api/v2"

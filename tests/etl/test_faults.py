@@ -29,7 +29,8 @@ import pytest
 
 from etl.catalog import Indicator, SourceRef, load_catalog
 from etl.http import HttpClient
-from etl.refresh import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_VALIDATION, RefreshOutcome, refresh
+from etl.outcome import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_VALIDATION
+from etl.refresh import RefreshOutcome, refresh
 from etl.regions import load_regions
 from etl.sources.scb import ScbSource
 from etl.store import Store, content_hash

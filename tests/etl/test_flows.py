@@ -1,4 +1,4 @@
-"""etl.flows: published flows, the snapshot's flows.csv, the SCB pair-table adapter and region commuting."""
+"""etl.flows: published flows, the snapshot's flows.csv, the SCB pair-table adapter (etl.sources.scb_flows) and region commuting."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from etl import flows
 from etl.http import SourceError
 from etl.query_tables import region_commuting
 from etl.snapshot import FLOWS_FILE, build_snapshot
+from etl.sources import scb_flows
 
 COMMITTED = Path(__file__).resolve().parents[2] / "data" / "snapshot" / FLOWS_FILE
 
@@ -80,8 +81,8 @@ def _pair_metadata() -> dict:
 
 
 def test_pair_table_request_and_answer():
-    spec = flows.FlowTable("PendlKomA04", "AM0207AC")
-    reqs = flows.build_flow_requests(spec, _pair_metadata(), ["0127", "0181"], ["0127", "0180", "0181"], 6)
+    spec = scb_flows.FlowTable("PendlKomA04", "AM0207AC")
+    reqs = scb_flows.build_flow_requests(spec, _pair_metadata(), ["0127", "0181"], ["0127", "0180", "0181"], 6)
     assert [r.selection["Bostadskommun"] for r in reqs] == [["0127"], ["0181"]]
     assert reqs[0].selection["Kon"] == ["4"] and reqs[0].selection["Tid"] == ["2017", "2018"]
     # an answer in JSON-stat 2.0 for the first request: 0127 -> (0127, 0180, 0181) x 2 years
@@ -99,7 +100,7 @@ def test_pair_table_request_and_answer():
         "value": [30000, 30100, 15000, 15100, None, 800],
         "status": {"4": ".."},
     }
-    tidy = flows.tidy_flow_answer(doc, spec, reqs[0], "2026-01-01T00:00:00Z")
+    tidy = scb_flows.tidy_flow_answer(doc, spec, reqs[0], "2026-01-01T00:00:00Z")
     assert tidy[["from_code", "to_code", "year", "value", "status"]].values.tolist()[:2] == [
         ["0127", "0180", 2017, 15000.0, "ok"],
         ["0127", "0180", 2018, 15100.0, "ok"],
@@ -113,7 +114,7 @@ def test_pair_table_with_renamed_dimension_fails_loudly():
     meta = _pair_metadata()
     meta["id"] = ["Bostad", "Arbetsstallekommun", "Kon", "ContentsCode", "Tid"]
     with pytest.raises(SourceError, match="no home municipality dimension"):
-        flows.build_flow_requests(flows.FlowTable("PendlKomA04", "AM0207AC"), meta, ["0127"], ["0180"], 1000)
+        scb_flows.build_flow_requests(scb_flows.FlowTable("PendlKomA04", "AM0207AC"), meta, ["0127"], ["0180"], 1000)
 
 
 def test_region_commuting_counts_internal_flows_once():
@@ -135,7 +136,7 @@ DISCOVERY = Path(__file__).resolve().parent.parent / "fixtures" / "scb" / "disco
 
 
 def test_pair_tables_are_finders_in_order_with_bas_from_2022():
-    names = [(s.finder.name, s.from_year) for s in flows.SCB_FLOW_TABLES]
+    names = [(s.finder.name, s.from_year) for s in scb_flows.SCB_FLOW_TABLES]
     assert names == [
         ("AM0207PendlKomA9303", None),
         ("AM0207PendlKomA04", None),
@@ -148,16 +149,16 @@ def test_found_pair_table_resolved_by_label_and_years():
     import json
 
     meta = json.loads((DISCOVERY / "TAB9914_metadata.json").read_text(encoding="utf-8"))
-    table = flows.resolve_flow_table(flows.SCB_FLOW_TABLES[-1], "TAB9914", meta)
+    table = scb_flows.resolve_flow_table(scb_flows.SCB_FLOW_TABLES[-1], "TAB9914", meta)
     assert (table.table, table.contents, table.sex_total, table.from_year) == ("TAB9914", "00009914", "1+2", 2022)
-    reqs = flows.build_flow_requests(table, meta, ["0127", "0136"], ["0127", "0136"], 150000)
+    reqs = scb_flows.build_flow_requests(table, meta, ["0127", "0136"], ["0127", "0136"], 150000)
     assert len(reqs) == 1 and reqs[0].selection["Tid"] == ["2022", "2023", "2024"]
     assert reqs[0].selection["Kon"] == ["1+2"] and reqs[0].cells() == 2 * 2 * 3
     # a table with several contents must be told which one, by label
     meta["dimension"]["ContentsCode"]["category"]["index"]["X"] = 1
     meta["dimension"]["ContentsCode"]["category"]["label"]["X"] = "Andel"
     with pytest.raises(SourceError, match=r"2 contents \(00009914 'Förvärvsarbetande 15-74 år'; X 'Andel'\)"):
-        flows.resolve_flow_table(flows.SCB_FLOW_TABLES[-1], "TAB9914", meta)
+        scb_flows.resolve_flow_table(scb_flows.SCB_FLOW_TABLES[-1], "TAB9914", meta)
 
 
 def test_published_figures_fill_where_scb_has_no_value():
@@ -195,10 +196,10 @@ def test_all_county_pairs_fit_scb_max_cells():
         "id": list(dims),
         "dimension": {n: {"category": {"index": {c: i for i, c in enumerate(v)}}} for n, v in dims.items()},
     }
-    table = flows.FlowTable("TAB", "C")
+    table = scb_flows.FlowTable("TAB", "C")
     # SCB's /config: maxDataCells 150 000; 26 x 26 pairs x 15 years = 10 140 cells, one request
-    reqs = flows.build_flow_requests(table, meta, county, county, 150000)
+    reqs = scb_flows.build_flow_requests(table, meta, county, county, 150000)
     assert [r.cells() for r in reqs] == [26 * 26 * 15]
     # a smaller limit splits by home municipality, never above the limit
-    small = flows.build_flow_requests(table, meta, county, county, 1000)
+    small = scb_flows.build_flow_requests(table, meta, county, county, 1000)
     assert len(small) == 13 and max(r.cells() for r in small) == 780 and sum(r.cells() for r in small) == 10140

@@ -10,7 +10,8 @@ import pytest
 
 from etl.catalog import Indicator, SourceRef, load_catalog
 from etl.http import SourceError
-from etl.refresh import EXIT_FAILED, EXIT_OK, EXIT_VALIDATION, refresh
+from etl.outcome import EXIT_FAILED, EXIT_OK, EXIT_VALIDATION
+from etl.refresh import refresh
 from etl.regions import load_regions
 from etl.schema import OBSERVATION_COLUMNS, empty_observations, normalise_observations
 from etl.sources.base import FetchContext, SourceResult
