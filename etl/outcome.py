@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-# Exit codes for cron/systemd operators (documented in the README).
+# Exit codes for cron/systemd operators (documented in docs/operations.md).
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2

@@ -15,6 +15,7 @@ import json
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +25,7 @@ from etl.catalog import Catalog, Indicator, SourceRef, load_catalog
 from etl.checks import run_gates
 from etl.http import HttpClient, SourceError
 from etl.recorded import RecordedSet, ReplayServer
-from etl.refresh import refresh
+from etl.refresh import RefreshOutcome, refresh
 from etl.regions import Regions, load_regions
 from etl.schema import OBSERVATION_COLUMNS, OBSERVATION_KEY, validate_observations
 from etl.sources.base import FetchContext
@@ -73,22 +74,33 @@ def replayable_requests(scb: ScbSource, ref: SourceRef, ctx: FetchContext) -> li
         raise
 
 
-def build_snapshot(
-    reference_dir: Path,
-    out_dir: Path,
-    catalog: Catalog | None = None,
-    regions: Regions | None = None,
-    progress=lambda _m: None,
-) -> dict:
-    """Rebuild the snapshot from `reference_dir` into `out_dir`; returns the provenance."""
-    catalog = catalog or load_catalog()
-    regions = regions or load_regions()
-    recorded = RecordedSet.load(reference_dir)
-    figures_dir = Path(reference_dir) / "figures"
+@dataclass(frozen=True)
+class Replay:
+    """What replaying the recorded material into a store did."""
+
+    outcome: RefreshOutcome
+    requests: list[str]  # the loopback server's request log, in order
+    base_url: str  # the loopback server's URL (the raw archive names it)
+    included: list[str]  # catalog entries the material answers
+    excluded: list[str]  # catalog entries it cannot answer
+    figure_conflicts: list[str]
+
+
+def replay_into(
+    store: Store,
+    recorded: RecordedSet,
+    figures_dir: Path,
+    catalog: Catalog,
+    regions: Regions,
+    raw_dir: Path | None = None,
+    progress: Callable[[str], None] = lambda _m: None,
+) -> Replay:
+    """Run the refresh into `store` on the recorded SCB answers (served from a loopback server through
+    the SCB adapter) and the published figures in `figures_dir`; only the entries they can answer."""
     included: list[str] = []
     excluded: list[str] = []
-    with ReplayServer(recorded) as server, tempfile.TemporaryDirectory() as tmp:
-        scb = ScbSource(base_url=server.url, client=HttpClient(source="SCB", raw_dir=None, retries=0))
+    with ReplayServer(recorded) as server:
+        scb = ScbSource(base_url=server.url, client=HttpClient(source="SCB", raw_dir=raw_dir, retries=0))
         figures = FiguresSource(directory=figures_dir)
         ctx = FetchContext(regions=regions)
 
@@ -104,7 +116,6 @@ def build_snapshot(
             (included if ok else excluded).append(label)
             return ok
 
-        store = Store(f"sqlite:///{Path(tmp) / 'snapshot.sqlite'}")
         outcome = refresh(
             store,
             catalog,
@@ -115,10 +126,31 @@ def build_snapshot(
             origin="snapshot",
             progress=progress,
         )
-        if outcome.status != "published":
-            raise SnapshotError(f"snapshot build failed: {outcome.error}")
-        _, frame = store.read_observations()
-        store.dispose()
+        log = list(server.log)
+    return Replay(outcome, log, server.url, included, excluded, list(dict.fromkeys(figures.conflicts)))
+
+
+def build_snapshot(
+    reference_dir: Path,
+    out_dir: Path,
+    catalog: Catalog | None = None,
+    regions: Regions | None = None,
+    progress=lambda _m: None,
+) -> dict:
+    """Rebuild the snapshot from `reference_dir` into `out_dir`; returns the provenance."""
+    catalog = catalog or load_catalog()
+    regions = regions or load_regions()
+    recorded = RecordedSet.load(reference_dir)
+    figures_dir = Path(reference_dir) / "figures"
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(f"sqlite:///{Path(tmp) / 'snapshot.sqlite'}")
+        try:
+            replay = replay_into(store, recorded, figures_dir, catalog, regions, progress=progress)
+            if replay.outcome.status != "published":
+                raise SnapshotError(f"snapshot build failed: {replay.outcome.error}")
+            _, frame = store.read_observations()
+        finally:
+            store.dispose()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_observations_csv(frame, out_dir / OBSERVATIONS_FILE)
@@ -142,9 +174,9 @@ def build_snapshot(
             {"file": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
             for p in sorted(figures_dir.glob("*.csv"))
         ],
-        "catalog_entries_included": included,
-        "catalog_entries_not_in_the_material": excluded,
-        "figure_conflicts": list(dict.fromkeys(figures.conflicts)),
+        "catalog_entries_included": replay.included,
+        "catalog_entries_not_in_the_material": replay.excluded,
+        "figure_conflicts": replay.figure_conflicts,
         "observations": {
             "rows": len(frame),
             "with_value": int(frame["value"].notna().sum()),

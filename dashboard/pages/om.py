@@ -202,7 +202,7 @@ API_EXAMPLE = "/api/v1/observations.csv?indicator=population&regions=sodertorn,0
 
 
 def api_section(lang: str) -> list:
-    """The data API in brief: endpoints, an example link, the limits (details in the README)."""
+    """The data API in brief: endpoints, an example link, the limits (details in docs/exports-and-api.md)."""
     limits = Limits.from_settings()
     endpoints = [
         ("/api/v1/indicators", "ab_api_indicators"),

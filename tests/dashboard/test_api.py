@@ -60,7 +60,7 @@ def test_csv_exact_semicolon_and_decimal_comma(client) -> None:
 
 
 def test_readme_curl_example_eight_municipalities(client) -> None:
-    """The README's example: population of the eight (the default regions) as Swedish CSV."""
+    """docs/exports-and-api.md's example: population of the eight (the default regions) as Swedish CSV."""
     r = client.get("/api/v1/observations.csv?indicator=population&from=2024&to=2024&sep=;&decimal=,")
     lines = r.data.decode().splitlines()
     assert [ln.split(";")[3] for ln in lines[1:]] == [

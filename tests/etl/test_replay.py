@@ -6,15 +6,10 @@ import hashlib
 import json
 from pathlib import Path
 
-from etl.catalog import Indicator, SourceRef, load_catalog
-from etl.http import HttpClient
-from etl.recorded import RecordedSet, ReplayServer
-from etl.refresh import refresh
+from etl.catalog import load_catalog
+from etl.recorded import RecordedSet
 from etl.regions import load_regions
-from etl.snapshot import OBSERVATIONS_FILE, build_snapshot, replayable_requests, write_observations_csv
-from etl.sources.base import FetchContext
-from etl.sources.figures import FiguresSource
-from etl.sources.scb import ScbSource
+from etl.snapshot import OBSERVATIONS_FILE, build_snapshot, replay_into, write_observations_csv
 from etl.store import Store
 
 COMMITTED = Path(__file__).resolve().parents[2] / "data" / "snapshot" / OBSERVATIONS_FILE
@@ -57,29 +52,8 @@ def test_replay_into_postgresql_with_raw_archive(reference_dir: Path, pg_url: st
     raw = tmp_path / "raw"
     store = Store(pg_url)
     try:
-        with ReplayServer(recorded) as server:
-            scb = ScbSource(base_url=server.url, client=HttpClient("SCB", raw_dir=raw, retries=0))
-            figures = FiguresSource(directory=reference_dir / "figures")
-            ctx = FetchContext(regions=regions)
-
-            def include(ind: Indicator, ref: SourceRef) -> bool:
-                if ref.kind in ("figures", "county_sum"):
-                    return True
-                if ref.kind == "scb":
-                    reqs = replayable_requests(scb, ref, ctx)
-                    return bool(reqs) and all(recorded.find(r.table, r.selection) for r in reqs)
-                return False
-
-            outcome = refresh(
-                store,
-                catalog,
-                regions,
-                {"scb": scb, "figures": figures},
-                trigger="snapshot",
-                include=include,
-                origin="snapshot",
-            )
-            log = list(server.log)
+        replay = replay_into(store, recorded, reference_dir / "figures", catalog, regions, raw_dir=raw)
+        outcome, log = replay.outcome, replay.requests
         assert outcome.status == "published", outcome.error
         _, frame = store.read_observations()
         write_observations_csv(frame, tmp_path / "pg.csv")
@@ -102,7 +76,7 @@ def test_replay_into_postgresql_with_raw_archive(reference_dir: Path, pg_url: st
         assert body.name == meta["sha256"][:16] + ".body"
         assert meta["status"] == 200
         assert meta["method"] in ("GET", "POST")
-        assert meta["url"].startswith(server.url)
+        assert meta["url"].startswith(replay.base_url)
         assert meta["retrieved_at"][:10] == body.parent.name
         if meta["method"] == "POST":
             assert "lang=sv&outputFormat=json-stat2" in meta["url"]
