@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from etl import settings
-from etl.catalog import CatalogError, load_catalog
+from etl.catalog import CatalogError, load_catalog, source_kinds
 from etl.exporters import write_export
 from etl.freshness import assess_all, run_counts
 from etl.outcome import EXIT_FAILED, EXIT_USAGE
@@ -29,30 +30,31 @@ from etl.snapshot import (
 )
 from etl.store import PublishedState, Store, StoreError, tables_missing
 
-SOURCES = ("scb", "kolada", "figures", "csv")
-
 
 def _store() -> Store:
     return Store(settings.get("NYCKELTAL_DATABASE_URL"))
 
 
-def _adapters(sources: list[str], figures_dir: str | None) -> dict:
-    from etl.sources.csvfile import fetch_csv
-    from etl.sources.figures import FiguresSource
-    from etl.sources.kolada import fetch_kolada
-    from etl.sources.scb import ScbSource
+def fetched_kinds() -> tuple[str, ...]:
+    """The kinds of source a refresh fetches: those catalog.yaml's `source_kinds` gives an adapter."""
+    return tuple(k for k, decl in source_kinds().items() if decl.adapter)
 
-    carried = None
-    if figures_dir is None:
-        path = snapshot_dir() / "observations.csv"
-        carried = read_observations_csv(path) if path.exists() else None
-    table = {
-        "scb": ScbSource(),
-        "kolada": fetch_kolada,
-        "figures": FiguresSource(directory=Path(figures_dir) if figures_dir else None, carried=carried),
-        "csv": fetch_csv,
-    }
-    return {k: v for k, v in table.items() if k in sources}
+
+def _adapters(sources: list[str], figures_dir: str | None) -> dict:
+    """The declared adapter of each chosen kind (imported only now): a class is made with no
+    arguments, a function is used as it is; the published figures are told where they are and carry
+    the bundled snapshot's figures when no folder is given."""
+    table: dict[str, Any] = {}
+    for kind in (k for k in fetched_kinds() if k in sources):
+        module, attribute = str(source_kinds()[kind].adapter).split(":")
+        adapter = getattr(importlib.import_module(module), attribute)
+        if kind == "figures":
+            path = snapshot_dir() / "observations.csv"
+            carried = read_observations_csv(path) if figures_dir is None and path.exists() else None
+            table[kind] = adapter(directory=Path(figures_dir) if figures_dir else None, carried=carried)
+        else:
+            table[kind] = adapter() if isinstance(adapter, type) else adapter
+    return table
 
 
 def _structures(adapters: dict, regions, store, *, full: bool, whole: bool) -> dict:
@@ -70,10 +72,10 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     catalog, regions = load_catalog(), load_regions()
     store = _store()
     ensure_published(store, progress=lambda m: print(m, file=sys.stderr))
-    sources = args.source.split(",") if args.source else list(SOURCES)
-    unknown = [s for s in sources if s not in SOURCES]
+    sources = args.source.split(",") if args.source else list(fetched_kinds())
+    unknown = [s for s in sources if s not in fetched_kinds()]
     if unknown:
-        print(f"unknown source(s) {unknown}; choose from {', '.join(SOURCES)}", file=sys.stderr)
+        print(f"unknown source(s) {unknown}; choose from {', '.join(fetched_kinds())}", file=sys.stderr)
         return EXIT_USAGE
     indicators = args.indicator.split(",") if args.indicator else None
     chosen = indicators or [i.id for i in catalog.stored()]
@@ -136,7 +138,9 @@ def _report(outcome: Any, said: dict[str, Callable[[], str]], failure: Callable[
 
 def _refresh_options(p: argparse.ArgumentParser) -> None:
     """The options `refresh` and `schedule` share."""
-    p.add_argument("--source", help=f"comma-separated subset of {','.join(SOURCES)} (default: all)")
+    p.add_argument(
+        "--source", help="comma-separated subset of the fetched source kinds (catalog.yaml source_kinds; default: all)"
+    )
     p.add_argument("--indicator", help="comma-separated indicator ids (default: every stored indicator)")
     p.add_argument(
         "--full",

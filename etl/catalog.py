@@ -18,11 +18,9 @@ import yaml
 from etl.yamlfile import load_yaml
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
-SOURCE_KINDS = ("scb", "kolada", "figures", "county_sum", "csv")
 AGGREGATIONS = ("sum", "weighted_mean", "none")
 MEASURED = ("year_end", "during_year")  # a state at year end, or what happens during the year
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
-SOURCE_NAMES = {"scb": "SCB", "kolada": "Kolada", "figures": "published", "county_sum": "computed", "csv": "csv"}
 
 
 @dataclass(frozen=True)
@@ -65,23 +63,56 @@ class SourceRef:
     kind: str
     params: dict[str, Any]
     position: int
+    declared: SourceKind | None = field(default=None, compare=False, repr=False)  # its kind, from its catalog
+
+    @property
+    def kind_declared(self) -> SourceKind:
+        """The declaration of this entry's kind: its catalog's, else the project's (catalog.yaml)."""
+        return self.declared or source_kinds()[self.kind]
 
     @property
     def source_name(self) -> str:
-        return SOURCE_NAMES[self.kind]
+        return self.kind_declared.name
 
     def describe(self) -> str:
-        """Short human reference, e.g. 'SCB TAB638 BE0101N1' or 'Kolada N01951'."""
+        """Short human reference, e.g. 'SCB TAB638 BE0101N1' or 'Kolada N01951' (catalog.yaml source_kinds)."""
         p = self.params
         if self.kind == "scb":
             return f"SCB {_scb_table_text(p)} {_scb_contents_text(p)}"
-        if self.kind == "kolada":
-            return f"Kolada {p['kpi']}"
-        if self.kind == "figures":
-            return f"published figures ({p['indicator']})"
-        if self.kind == "csv":
-            return f"CSV {p['path']}"
-        return "computed: county = sum of its municipalities"
+        template = self.kind_declared.describe
+        return template.format(**p) if template else f"{self.source_name} {p}"
+
+
+@dataclass(frozen=True)
+class SourceKind:
+    """One kind of source, declared in catalog.yaml's `source_kinds`."""
+
+    kind: str
+    name: str  # written in every value's `source` column
+    adapter: str | None  # "module:attribute" that fetches it (etl/sources/); None: computed here
+    requires: tuple[str, ...] = ()  # parameters every entry of this kind gives
+    describe: str | None = None  # how an entry reads in source_ref, {parameter} from the entry
+
+
+def parse_source_kinds(section: dict[str, Any], problems: list[str]) -> dict[str, SourceKind]:
+    """catalog.yaml's `source_kinds`, checked."""
+    kinds: dict[str, SourceKind] = {}
+    for kind, decl in (section or {}).items():
+        decl = decl or {}
+        adapter = decl.get("adapter")
+        if adapter is not None and (not isinstance(adapter, str) or adapter.count(":") != 1):
+            problems.append(f"source kind {kind}: adapter must be 'module:attribute', not {adapter!r}")
+        if not decl.get("name"):
+            problems.append(f"source kind {kind}: lacks its name")
+        kinds[str(kind)] = SourceKind(
+            str(kind), str(decl.get("name", kind)), adapter, tuple(decl.get("requires") or ()), decl.get("describe")
+        )
+    return kinds
+
+
+def source_kinds() -> dict[str, SourceKind]:
+    """The declared kinds of source (catalog.yaml `source_kinds`)."""
+    return load_catalog().source_kinds
 
 
 def _scb_table_text(p: dict[str, Any]) -> str:
@@ -175,6 +206,7 @@ class Catalog:
     themes: dict[str, Text]
     units: dict[str, Unit]
     licences: dict[str, dict[str, str]] = field(default_factory=dict)
+    source_kinds: dict[str, SourceKind] = field(default_factory=dict)
 
     def get(self, indicator_id: str) -> Indicator:
         try:
@@ -236,6 +268,8 @@ def _bound(unit: dict[str, Any], key: str, where: str, problems: list[str]) -> f
 def parse_catalog(doc: dict[str, Any]) -> Catalog:
     """Build and validate the catalog from the parsed YAML document."""
     problems: list[str] = []
+    # a document without its own kinds (a test's small catalog) uses the project's
+    kinds = parse_source_kinds(doc["source_kinds"], problems) if "source_kinds" in doc else source_kinds()
     themes = {k: _text(v, f"theme {k}", problems) for k, v in (doc.get("themes") or {}).items()}
     units: dict[str, Unit] = {}
     for uid, u in (doc.get("units") or {}).items():
@@ -279,20 +313,14 @@ def parse_catalog(doc: dict[str, Any]) -> Catalog:
         sources: list[SourceRef] = []
         for pos, entry in enumerate(item.get("sources") or []):
             if not isinstance(entry, dict) or len(entry) != 1:
-                problems.append(f"{where}: source #{pos + 1} must be one of {SOURCE_KINDS} with its parameters")
+                problems.append(f"{where}: source #{pos + 1} must be one of {tuple(kinds)} with its parameters")
                 continue
             kind, params = next(iter(entry.items()))
             params = params or {}
-            if kind not in SOURCE_KINDS:
-                problems.append(f"{where}: source kind {kind!r} is not one of {SOURCE_KINDS}")
+            if kind not in kinds:
+                problems.append(f"{where}: source kind {kind!r} is not one of {tuple(kinds)}")
                 continue
-            required = {
-                "scb": ("regions", "select"),
-                "kolada": ("kpi",),
-                "figures": ("indicator",),
-                "csv": ("path",),
-            }.get(kind, ())
-            for key in required:
+            for key in kinds[kind].requires:
                 if key not in params:
                     problems.append(f"{where}: {kind} source #{pos + 1} lacks {key!r}")
             if kind == "scb" and params.get("regions") not in ("municipalities", "references"):
@@ -305,7 +333,7 @@ def parse_catalog(doc: dict[str, Any]) -> Catalog:
                 problems.append(
                     f"{where}: no county sum for commuting (flows inside the county do not cross its border)"
                 )
-            sources.append(SourceRef(kind, dict(params), pos))
+            sources.append(SourceRef(kind, dict(params), pos, kinds[kind]))
         measured = item.get("measured", "year_end")
         if measured not in MEASURED:
             problems.append(f"{where}: measured must be one of {MEASURED}")
@@ -352,7 +380,9 @@ def parse_catalog(doc: dict[str, Any]) -> Catalog:
                 problems.append(f"indicator {ind.id}: formula input {dep!r} must be a stored indicator")
     if problems:
         raise CatalogError("catalog.yaml has problems:\n  " + "\n  ".join(problems))
-    return Catalog(indicators=indicators, themes=themes, units=units, licences=doc.get("licences") or {})
+    return Catalog(
+        indicators=indicators, themes=themes, units=units, licences=doc.get("licences") or {}, source_kinds=kinds
+    )
 
 
 @lru_cache(maxsize=1)
