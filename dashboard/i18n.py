@@ -291,6 +291,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "pop_pyramid_title": "Ålderspyramid {name} {year}",
         "pop_no_ages": "Inga åldersuppgifter för {name} {year} i datamängden.",
         "pop_age_years": "År med åldersuppgifter: {years}.",
+        "pop_no_ages_why": (
+            "Datamängden har ingen åldersfördelning för något område: de inspelade svar från SCB som den medföljande"
+            " datamängden bygger på (tabell TAB638) har bara summan för alla åldrar. En full uppdatering från SCB"
+            " (python -m etl refresh --full) hämtar ettårsklasserna."
+        ),
         "pop_overlay_missing": "{name} har inga åldersuppgifter för {year}; ingen jämförelse visas.",
         "pop_band_sum": "Summa av åldersgrupperna",
         "pop_total": "folkmängd",
@@ -571,6 +576,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "pop_pyramid_title": "Age pyramid {name} {year}",
         "pop_no_ages": "No age data for {name} {year} in the dataset.",
         "pop_age_years": "Years with age data: {years}.",
+        "pop_no_ages_why": (
+            "The dataset has no age distribution for any area: the recorded SCB answers the bundled dataset is built"
+            " from (table TAB638) hold only the sum over all ages. A full refresh from SCB"
+            " (python -m etl refresh --full) fetches the single years of age."
+        ),
         "pop_overlay_missing": "{name} has no age data for {year}; no comparison is shown.",
         "pop_band_sum": "Sum of the age bands",
         "pop_total": "population",

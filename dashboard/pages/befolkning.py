@@ -117,7 +117,8 @@ def render(dataset: Dataset, params: dict[str, str], ages: pd.DataFrame | None =
         pyr_note = html.P(
             t("pop_no_ages", lang, name=name, year=year)
             + " "
-            + t("pop_age_years", lang, years=", ".join(map(str, have)) if have else t("pd_none", lang)),
+            + t("pop_age_years", lang, years=", ".join(map(str, have)) if have else t("pd_none", lang))
+            + (" " + t("pop_no_ages_why", lang) if ages.empty else ""),
             className="notice warn",
             id="pop-no-ages",
         )

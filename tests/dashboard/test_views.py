@@ -101,7 +101,12 @@ def test_commuting_without_flows_says_so(bundled_dataset):
 def test_population_render_without_ages(bundled_dataset):
     params, _ = parse_params({"region": "0127", "year": "2024", "lang": "sv"}, befolkning.spec(bundled_dataset))
     view = befolkning.render(bundled_dataset, params, empty_ages())
-    assert view["pyr_note"].children.startswith("Inga åldersuppgifter för Botkyrka 2024 i datamängden.")
+    assert view["pyr_note"].children == (  # what is missing, and why
+        "Inga åldersuppgifter för Botkyrka 2024 i datamängden. År med åldersuppgifter: inga år. Datamängden har"
+        " ingen åldersfördelning för något område: de inspelade svar från SCB som den medföljande datamängden"
+        " bygger på (tabell TAB638) har bara summan för alla åldrar. En full uppdatering från SCB"
+        " (python -m etl refresh --full) hämtar ettårsklasserna."
+    )
     assert "<br>" in view["pyramid"].layout.annotations[0].text  # the message wraps on a phone
     idx = view["index"]
     assert [tr.name for tr in idx.data][-2:] == ["Stockholms län", "Riket"]
