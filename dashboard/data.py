@@ -4,7 +4,7 @@ The store's version is asked for at most every NYCKELTAL_VERSION_POLL_MS millise
 process (one tiny query; 0 = on every request); the observations are read again only when a
 new dataset has been published, and a publish is served from the first request after the
 interval. Each loaded Dataset computes its group series (Södertörn) at once, so no view pays
-for them. The observations are loaded packed (etl.query.pack_observations): from a local Arrow
+for them. The observations are loaded packed (etl.store.packed.pack_observations): from a local Arrow
 file (NYCKELTAL_OBSERVATIONS_CACHE, default data/cache/; written by the publish itself, else by the
 first process that loads the version; named by version and content sha256, so it can never stand
 for other data), else from the packed copy the publish stored in the store (what a second host or

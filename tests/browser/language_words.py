@@ -23,9 +23,10 @@ from dashboard.i18n import TEXTS
 from dashboard.pages.tillganglighet import STATEMENT
 from dashboard.sources_text import ETL_PHRASES
 from etl.catalog import load_catalog
+from etl.dataset import GROUP_REFS, LAG_TEXT
 from etl.keyfigures import load_keyfigures
 from etl.licences import COMPUTED, NONE, OTHERS
-from etl.query import GROUP_REFS, LAG_TEXT, MODE_REFS, MODE_UNITS, REASONS, SECONDARY_TEXT
+from etl.query import MODE_REFS, MODE_UNITS, REASONS, SECONDARY_TEXT
 from etl.regions import load_regions
 from etl.sources.figures import RANKS_FILE
 

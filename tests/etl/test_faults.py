@@ -197,7 +197,7 @@ def assert_unchanged(store: Store, before: tuple[Any, pd.DataFrame]) -> None:
     pd.testing.assert_frame_equal(frame, before[1])
     assert content_hash(frame) == before[0].content_sha256
     # the packed copy (what app hosts load) is still the one of the published version, row for row
-    from etl.query import pack_observations
+    from etl.store.packed import pack_observations
 
     copy = store.read_packed_copy()
     assert copy is not None and copy[0] == state.version

@@ -193,8 +193,9 @@ def test_refresh_lock_is_exclusive(store: Store):
 def test_packed_read_and_publish_cache_hold_exactly_the_published_rows(store: Store, tmp_path) -> None:
     import numpy as np
 
-    from etl.query import Dataset, pack_observations
+    from etl.query import Dataset
     from etl.store import observations_cache_path, read_observations_cache
+    from etl.store.packed import pack_observations
 
     state = store.publish(sample(), CATALOG, REGIONS, origin="test", observations_cache=str(tmp_path))
     version, frame = store.read_observations()
@@ -256,7 +257,8 @@ def test_publish_stores_a_packed_copy_a_fresh_process_loads_the_exact_rows_from(
     import sys
     from pathlib import Path
 
-    from etl.query import Dataset, pack_observations
+    from etl.query import Dataset
+    from etl.store.packed import pack_observations
 
     store.publish(numbered(1, 3), CATALOG, REGIONS, origin="test", observations_cache="")
     state = store.publish(sample(), CATALOG, REGIONS, origin="test", observations_cache="")  # no cache file
@@ -281,7 +283,7 @@ def test_publish_stores_a_packed_copy_a_fresh_process_loads_the_exact_rows_from(
 
 @pytest.mark.parametrize("damage", ["bytes", "built from other rows", "missing", "no table"])
 def test_a_damaged_or_missing_packed_copy_is_not_used(store: Store, damage: str) -> None:
-    from etl.query import pack_observations
+    from etl.store.packed import pack_observations
 
     store.publish(sample(), CATALOG, REGIONS, origin="test", observations_cache="")
     statement = {
