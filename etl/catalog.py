@@ -116,7 +116,7 @@ def source_kinds() -> dict[str, SourceKind]:
 
 
 def _scb_table_text(p: dict[str, Any]) -> str:
-    """'TAB638', or '[ArRegPend1]' for a table found at run time (etl.sources.scb_discovery)."""
+    """'TAB638', or '[ArRegPend1]' for a table found at run time (etl/scb_finders.py)."""
     if p.get("table"):
         return str(p["table"])
     find = p.get("find")
@@ -135,7 +135,7 @@ def _scb_contents_text(p: dict[str, Any]) -> str:
 
 def _scb_problems(params: dict[str, Any]) -> list[str]:
     """What is wrong with an scb source's table/contents parameters (table or find; contents or contents_label)."""
-    from etl.sources.scb_discovery import finder_from_params
+    from etl.scb_finders import finder_from_params
 
     problems = []
     if ("table" in params) == ("find" in params):

@@ -21,10 +21,11 @@ from etl import settings
 from etl.catalog import Indicator, SourceRef
 from etl.errors import InvalidValueError
 from etl.http import HttpClient, RateLimit, SourceError
+from etl.scb_finders import TableFinder, finder_from_params
 from etl.schema import OBSERVATION_COLUMNS, empty_observations
 from etl.sources import jsonstat, scb_discovery
 from etl.sources.base import FetchContext, SourceResult
-from etl.sources.scb_discovery import Candidate, TableFinder
+from etl.sources.scb_discovery import Candidate
 
 SOURCE = "SCB"
 MISSING_SYMBOLS = {"..", ".", "-", "…"}
@@ -271,7 +272,7 @@ class ScbSource:
         if not scb_discovery.is_found(ref.params):
             return ref
         if ref.params.get("find") is not None:
-            table = self.find_table(scb_discovery.finder_from_params(ref.params["find"])).id
+            table = self.find_table(finder_from_params(ref.params["find"])).id
         else:
             table = ref.params["table"]
         params = scb_discovery.resolve_params(ref.params, table, self.metadata(table))

@@ -10,7 +10,8 @@ check it against its metadata, choosing ContentsCode and sex codes by their
 label text. Zero or several matches fail with one SourceError line naming the
 search and the candidates, so a renamed or split table is noticed, never guessed.
 
-Imports nothing from etl.catalog (the catalog validates its `find:` entries here).
+The finders themselves are declared in etl/scb_finders.py (pure data, which the catalog checks
+its `find:` entries against without loading this adapter code).
 """
 
 from __future__ import annotations
@@ -21,29 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from etl.errors import SourceError
+from etl.scb_finders import TableFinder, finder_from_params, texts_of
 
 SOURCE = "SCB"
 MAX_PAGES = 50  # a search answer longer than this is not a search for one table
 PAGE_SIZE = 100
-
-
-@dataclass(frozen=True)
-class TableFinder:
-    """How to recognise one SCB table in a /tables search answer (all criteria must hold)."""
-
-    name: str  # short name people know the table by, e.g. the v1 id 'ArRegPend1'
-    queries: tuple[str, ...]  # search texts; the candidates of every search are pooled
-    folder: str  # a folder id that must be in one of the table's paths, e.g. 'AM0210F'
-    label: tuple[str, ...] = ()  # regular expressions the table's label must all match (case-insensitive)
-    variables: tuple[str, ...] = ()  # regular expressions each matching one of the table's variable names
-    dims: tuple[str, ...] = ()  # dimension ids the table's metadata must have
-    first_year: int | None = None  # the table's first period must start with this year
-    last_year: int | None = None  # … and its last period with this one (closed series)
-    discontinued: bool | None = False  # False: must be current; True: must be discontinued; None: either
-
-    def describe(self) -> str:
-        searches = " | ".join(repr(q) for q in self.queries)
-        return f"{self.name} (search {searches}, folder {self.folder})"
 
 
 @dataclass(frozen=True)
@@ -64,99 +47,6 @@ class Candidate:
         flag = ", discontinued" if self.discontinued else ""
         where = "/".join(self.folders[-1:]) or "?"
         return f"{self.id} '{self.label}' [{where}, {self.first_period}–{self.last_period}{flag}]"
-
-
-def _pair_finder(
-    name: str, folder: str, first_year: int, last_year: int | None, *, discontinued: bool | None = None
-) -> TableFinder:
-    """A municipality-pair (home -> work) commuting table: same search and dimensions, own folder and years."""
-    return TableFinder(
-        name=name,
-        queries=(name, "bostadskommun arbetsställekommun"),
-        folder=folder,
-        variables=(r"bostad", r"arbetsst"),
-        dims=("Bostadskommun", "Arbetsstallekommun", "ContentsCode", "Tid"),
-        first_year=first_year,
-        last_year=last_year,
-        discontinued=discontinued,
-    )
-
-
-# Named finders the catalog and etl.flows refer to. Criteria come from SCB's v1 paths and texts
-# (../shared/reference/API_NOTES.md, "Table ids and dimension codes" (c) and (d)); the v2 ids are
-# found at run time. Third-party code names TAB1830 (ArRegPend2), TAB5850, TAB333, TAB334: unverified.
-FINDERS: dict[str, TableFinder] = {
-    f.name: f
-    for f in (
-        TableFinder(
-            name="ArRegPend1",
-            queries=("ArRegPend1", "pendlare kommungräns"),
-            folder="AM0210F",
-            variables=(r"^kommun$",),
-            dims=("Kommun", "ContentsCode", "Tid"),
-            first_year=2020,
-        ),
-        _pair_finder("ArRegPend2", "AM0210F", 2020, None, discontinued=False),
-        _pair_finder("AM0207PendlKomA9303", "AM0207L", 1993, 2003),
-        _pair_finder("AM0207PendlKomA04", "AM0207L", 2004, 2018),
-        _pair_finder("AM0207PendlKomA04N", "AM0207Z", 2019, 2021),
-    )
-}
-
-
-# ---------------------------------------------------------------- the spec, from the catalog
-def finder_from_params(value: Any) -> TableFinder:
-    """A catalog `find:` value (a named finder or a mapping) -> TableFinder; ValueError says what is wrong."""
-    if isinstance(value, str):
-        if value not in FINDERS:
-            raise ValueError(f"unknown table finder {value!r}; known: {', '.join(FINDERS)}")
-        return FINDERS[value]
-    if not isinstance(value, dict):
-        raise ValueError("find must be a named finder or a mapping with query and folder")
-    unknown = set(value) - {"name", "query", "folder", "label", "variables", "dims", "first_year", "last_year",
-                            "discontinued"}  # fmt: skip
-    if unknown:
-        raise ValueError(f"find has unknown key(s) {sorted(unknown)}")
-    for key in ("query", "folder"):
-        if not value.get(key):
-            raise ValueError(f"find lacks {key!r}")
-    label = _strings(value.get("label"), "label")
-    variables = _strings(value.get("variables"), "variables")
-    for pattern in (*label, *variables):
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"find: {pattern!r} is not a regular expression ({exc})") from None
-    years = {}
-    for key in ("first_year", "last_year"):
-        if value.get(key) is not None:
-            if not isinstance(value[key], int) or not 1800 < value[key] < 2200:
-                raise ValueError(f"find: {key} must be a year")
-            years[key] = value[key]
-    discontinued = value.get("discontinued", False)
-    if discontinued not in (True, False, None):
-        raise ValueError("find: discontinued must be true, false or null (either)")
-    queries = _strings(value["query"], "query")
-    return TableFinder(
-        name=str(value.get("name") or queries[0]),
-        queries=queries,
-        folder=str(value["folder"]),
-        label=label,
-        variables=variables,
-        dims=_strings(value.get("dims"), "dims"),
-        discontinued=discontinued,
-        **years,
-    )
-
-
-def _strings(value: Any, what: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
-        return tuple(value)
-    raise ValueError(f"find: {what} must be a text or a list of texts")
 
 
 def norm(text: str) -> str:
@@ -233,7 +123,7 @@ def pick_table(finder: TableFinder, candidates: Sequence[Candidate], described: 
             finder.name,
             described,
             f"table finder {finder.describe()} matched {len(matching)} tables, expected one: {listed}"
-            " — make the finder stricter (label, years) in etl/sources/scb_discovery.py or the catalog",
+            " — make the finder stricter (label, years) in etl/scb_finders.py or the catalog",
         )
     near = [c for c in seen.values() if finder.folder in c.folders] or list(seen.values())
     listed = "; ".join(f"{c.short()}: {', '.join(mismatches(finder, c))}" for c in near[:8]) or "none"
@@ -242,7 +132,7 @@ def pick_table(finder: TableFinder, candidates: Sequence[Candidate], described: 
         finder.name,
         described,
         f"table finder {finder.describe()} matched no table (SCB renamed or moved it?); "
-        f"candidates: {listed} — update the finder in etl/sources/scb_discovery.py or the catalog",
+        f"candidates: {listed} — update the finder in etl/scb_finders.py or the catalog",
     )
 
 
@@ -309,12 +199,12 @@ def resolve_params(params: dict[str, Any], table: str, metadata: dict[str, Any])
     sex = dict(params.get("sex") or {})
     check_dimensions(finder, table, metadata, ["ContentsCode", *([sex["variable"]] if sex.get("variable") else [])])
     if params.get("contents_label") is not None:
-        texts = _strings(params["contents_label"], "contents_label")
+        texts = texts_of(params["contents_label"], "contents_label")
         out["contents"] = one_code_by_label(metadata, table, "ContentsCode", texts)
     if sex.get("labels"):
         codes: dict[str, str] = {}
         for sex_code, texts in sex["labels"].items():
-            code = one_code_by_label(metadata, table, sex["variable"], _strings(texts, "sex labels"))
+            code = one_code_by_label(metadata, table, sex["variable"], texts_of(texts, "sex labels"))
             codes[code] = str(sex_code)
         out["sex"] = {"variable": sex["variable"], "codes": codes}
         out["select"] = dict(out.get("select") or {}) | {sex["variable"]: list(codes)}

@@ -17,9 +17,10 @@ import pandas as pd
 
 from etl.errors import SourceError
 from etl.flows import combine
+from etl.scb_finders import FINDERS, TableFinder
 from etl.sources import jsonstat
 from etl.sources.scb import DataRequest
-from etl.sources.scb_discovery import FINDERS, TableFinder, one_code_by_label
+from etl.sources.scb_discovery import one_code_by_label
 from etl.tables.flows import FLOW_KEY, empty_flows, validate_flows
 
 SOURCE_SCB = "SCB"

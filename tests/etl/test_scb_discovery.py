@@ -20,11 +20,12 @@ from etl.http import HttpClient, SourceError
 from etl.recorded import RecordedSet, Recording, ReplayServer
 from etl.refresh import online_structures, refresh
 from etl.regions import load_regions
+from etl.scb_finders import FINDERS
 from etl.snapshot import load_snapshot_into
 from etl.sources.base import FetchContext
 from etl.sources.figures import FiguresSource
 from etl.sources.scb import ScbSource
-from etl.sources.scb_discovery import FINDERS, parse_tables_page, pick_table
+from etl.sources.scb_discovery import parse_tables_page, pick_table
 from etl.store import Store
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "scb" / "discovery"
@@ -144,7 +145,7 @@ def test_no_match_names_the_search_and_the_candidates(tmp_path: Path):
     assert text.startswith("SCB ArRegPend1: table finder ArRegPend1 (search 'ArRegPend1' | 'pendlare kommungräns'")
     assert "matched no table (SCB renamed or moved it?)" in text
     assert "TAB9903 'Förvärvsarbetande pendlare 15-74 år över kommungräns (BAS)" in text and ": discontinued" in text
-    assert "update the finder in etl/sources/scb_discovery.py or the catalog" in text
+    assert "update the finder in etl/scb_finders.py or the catalog" in text
 
 
 def test_two_matches_name_them_all(server: ReplayServer):
