@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -28,6 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
+from bench.run import stop
 from etl import settings as app_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,11 +106,7 @@ def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
             time.sleep(0.2)  # polling for readiness, not for a result
         yield port
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
     text = log.read_text(errors="replace")
     assert "Traceback" not in text and "WORKER TIMEOUT" not in text, text[-3000:]
 

@@ -5,31 +5,18 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-import pandas as pd
 from sqlalchemy import create_engine, text
 
 from dashboard.app import create_app
 from dashboard.data import DataSource
 from dashboard.health import health_report, register_health
-from etl.catalog import Indicator, SourceRef, load_catalog
+from etl.catalog import load_catalog
 from etl.refresh import refresh
 from etl.regions import load_regions
-from etl.schema import OBSERVATION_COLUMNS, normalise_observations
-from etl.sources.base import FetchContext, SourceResult
 from etl.store import Store
+from tests.etl.fake_sources import tax_source
 
 CATALOG, REGIONS = load_catalog(), load_regions()
-
-
-def tax_source(rate: float):
-    def fetch(ref: SourceRef, ind: Indicator, ctx: FetchContext) -> SourceResult:
-        records = [
-            (ind.id, code, 2024, "T", rate, "ok", "SCB", "SCB TAB2017 OE0101D1", "2025-01-01T00:00:00Z")
-            for code in ("0127", "0136")
-        ]
-        return SourceResult(normalise_observations(pd.DataFrame(records, columns=list(OBSERVATION_COLUMNS))))
-
-    return fetch
 
 
 def publish(store: Store, rate: float) -> int:

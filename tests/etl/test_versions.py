@@ -10,33 +10,20 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from dashboard.app import create_app
 from dashboard.data import DataSource
-from etl.catalog import Indicator, SourceRef, load_catalog
+from etl.catalog import load_catalog
 from etl.refresh import refresh
 from etl.regions import load_regions
-from etl.schema import OBSERVATION_COLUMNS, normalise_observations
-from etl.sources.base import FetchContext, SourceResult
 from etl.store import Store
 from etl.versions import list_versions, prune, rollback
+from tests.etl.fake_sources import tax_source
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG, REGIONS = load_catalog(), load_regions()
 API = "/api/v1/observations.csv?indicator=tax_rate_total&regions=0127&from=2024&to=2024"
-
-
-def tax_source(rate: float):
-    def fetch(ref: SourceRef, ind: Indicator, ctx: FetchContext) -> SourceResult:
-        records = [
-            (ind.id, code, 2024, "T", rate, "ok", "SCB", "SCB TAB2017 OE0101D1", "2025-01-01T00:00:00Z")
-            for code in ("0127", "0136")
-        ]
-        return SourceResult(normalise_observations(pd.DataFrame(records, columns=list(OBSERVATION_COLUMNS))))
-
-    return fetch
 
 
 def publish(store: Store, rate: float) -> tuple[int, int]:
