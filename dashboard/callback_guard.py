@@ -174,7 +174,8 @@ PARAM_VALUE = one_of(text(settings.get_int("NYCKELTAL_MAX_QUERY_CHARS")), list_o
 # a page's parameter store (dashboard/page_params.view_params, jamfor_layout.view_outputs): its query string and parameters
 PARAMS_STORE = optional(shape({"search": SEARCH, "params": mapping(PARAM_VALUE)}, required=("search", "params")))
 
-# The type each property of a server callback takes, by "id.property", then by property alone.
+# The type each property of a server callback takes, by "id.property", then by property alone: the app's
+# own here, each page's controls with the page (dashboard.page_kit.Page.property_types, added at install).
 PROPERTY_TYPES: dict[str, Check] = {
     # Dash's page routing (dash.page_container) and the app's own URL bookkeeping (dashboard/app.py)
     "_pages_location.pathname": optional(url_path()),
@@ -183,33 +184,6 @@ PROPERTY_TYPES: dict[str, Check] = {
     "url.search": SEARCH,
     "url-written.data": optional(mapping(PARAM_VALUE)),
     "site-header-for.data": optional(list_of(text(2048), max_len=4)),
-    # /jamfor: the controls of its URL parameters (dashboard/state.parse_query)
-    "jf-indicator.value": optional(ID),
-    "jf-regions.value": optional(list_of(ID)),
-    "jf-ref.value": optional(list_of(ID)),
-    "jf-mode.value": optional(ID),
-    "jf-sex.value": optional(ID),
-    "jf-from.value": YEAR,
-    "jf-to.value": YEAR,
-    "jf-base.value": optional(YEAR),
-    "jf-year.value": optional(YEAR),
-    # /karta (its slider runs over the positions of the data years)
-    "ka-indicator.value": optional(ID),
-    "ka-sex.value": optional(ID),
-    "ka-year.value": optional(number(0, 10**6)),
-    # a clicked point, as plotly.js reports it to dcc.Graph (the points and when)
-    "ka-map.clickData": optional(
-        shape(
-            {"points": list_of(json_object(), min_len=1), "timestamp": optional(number(0, 1e15))}, required=("points",)
-        )
-    ),
-    # /pendling and /befolkning (their parameters are texts: dashboard/page_params.Param)
-    "pd-region.value": optional(ID),
-    "pd-year.value": optional(ID),
-    "pop-region.value": optional(ID),
-    "pop-year.value": optional(ID),
-    "pop-overlay.value": optional(ID),
-    "pop-base.value": optional(ID),
     # by property, for every component that has it
     "n_clicks": CLICKS,
 }

@@ -19,12 +19,12 @@ def header_children(lang: str, pathname: str | None, search: str | None, updated
     path = pathname or "/"
     nav = [
         dcc.Link(
-            t(key, lang),
+            label,
             href=f"{href}?lang={lang}",
             className="nav-link" + (" active" if path == href else ""),
             id=link_id,
         )
-        for href, key, link_id in nav_pages()
+        for href, label, link_id in nav_pages(lang)
     ]
     return [
         # first in the tab order: moves focus to <main id="content"> (assets/a11y.js)

@@ -1,6 +1,7 @@
 """The page kit: a page is one module under dashboard/pages/ that declares itself with `Page(...)`.
 
-A page module holds, at module level: `PAGE = Page(__name__, path=..., title=..., nav=..., order=...)`,
+A page module holds, at module level: `PAGE = Page(__name__, path=..., title=..., nav=..., order=...)`
+(`nav`: its navigation label, by language {"sv": ..., "en": ...} or as a dashboard.i18n key),
 `layout(written=None, **query)` and its callbacks, declared with `@PAGE.callback(...)` (and
 `PAGE.clientside_callback(...)`, `PAGE.route(...)`). `install(app)` finds every page module of
 PAGE_PACKAGES, registers it with `dash.register_page` and attaches its callbacks and routes to `app`
@@ -22,6 +23,7 @@ import dash
 from dash import Input, Output
 
 from dashboard import callback_guard
+from dashboard.i18n import LANGS, t
 
 PAGE_PACKAGES = ["dashboard.pages"]  # the packages whose modules are searched for pages
 # The URL writer: the page's parameter store {search, params} into the address bar (a new history entry,
@@ -43,7 +45,8 @@ class Page:
     path: str
     name: str
     title: str
-    nav: str | None = None  # the i18n key of its navigation label (None: not in the navigation)
+    # its navigation label: by language ({"sv": ..., "en": ...}) or a dashboard.i18n key; None: not in the navigation
+    nav: str | Mapping[str, str] | None = None
     order: int | None = None  # its place in dash.page_registry and the navigation
     # callback outputs ("id.prop") whose answers depend only on the request, the dataset and the host, so
     # dashboard.serving may keep them; `live`: its layout reads more than the dataset version (never kept)
@@ -56,6 +59,8 @@ class Page:
     routes: list[tuple[str, str, Callable]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
+        if isinstance(self.nav, Mapping) and set(self.nav) != set(LANGS):
+            raise ValueError(f"page {self.path}: nav labels must be given in exactly {', '.join(LANGS)}")
         _DECLARED[self.module] = self
 
     def callback(self, *args: Any, **kwargs: Any) -> Callable[[Callable], Callable]:
@@ -129,9 +134,14 @@ def install(app: dash.Dash) -> None:
         page.install(app, sys.modules[page.module].layout)
 
 
-def nav() -> list[tuple[str, str, str]]:
-    """(path, label key, link id) of the pages in the navigation, in the registry's order."""
-    return [(p["path"], p["nav"], p["nav_id"]) for p in dash.page_registry.values() if p.get("nav")]
+def nav_label(nav: str | Mapping[str, str], lang: str) -> str:
+    """A page's navigation label in `lang`: its own text in that language, or its i18n key's text."""
+    return nav[lang] if isinstance(nav, Mapping) else t(nav, lang)
+
+
+def nav(lang: str) -> list[tuple[str, str, str]]:
+    """(path, label in `lang`, link id) of the pages in the navigation, in the registry's order."""
+    return [(p["path"], nav_label(p["nav"], lang), p["nav_id"]) for p in dash.page_registry.values() if p.get("nav")]
 
 
 def find_page(path: str) -> dict | None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlencode
 
 import flask
 from dash import html
 
 from dashboard.i18n import t
-from dashboard.url_spec import LANG, Notice, Param, take
+from dashboard.url_spec import LANG, Notice, Param, take, to_search
 
 Spec = Callable[[dict[str, str]], Sequence[Param]]
 
@@ -34,11 +33,6 @@ def parse_params(raw: Mapping[str, Any], spec: Spec) -> tuple[dict, tuple]:
     ordered = {p.name: chosen[p.name] for p in spec(chosen)}
     ordered["lang"] = chosen["lang"]
     return ordered, tuple(notices)
-
-
-def to_search(params: Mapping[str, str]) -> str:
-    """The canonical query string ('?a=b&c=d,e', commas kept readable)."""
-    return "?" + urlencode(dict(params), safe=",")
 
 
 def view_params(params: Mapping[str, str]) -> dict:

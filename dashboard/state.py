@@ -7,12 +7,12 @@ value falls back to its default and is reported as a `Notice` the page shows.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from dashboard.i18n import DEFAULT_LANG, LANGS
-from dashboard.url_spec import LANG, Notice, Param, take
+from dashboard.url_spec import LANG, Notice, Param, take, to_search, url_texts
 from etl.query import MODES, allowed_modes
 
 SEXES = ("T", "K", "M")
@@ -60,6 +60,16 @@ class ViewState:
     def all_regions(self) -> tuple[str, ...]:
         """Municipalities/group then references: the query's region list."""
         return self.regions + self.ref
+
+    def params(self) -> dict[str, Any]:
+        """Its URL parameters by name (jamfor_params' names), in the canonical URL's order (the fields'):
+        `base` only in the index mode."""
+        values = {URL_NAMES.get(f.name, f.name): getattr(self, f.name) for f in fields(self) if f.name != "notices"}
+        values["base"] = values["base"] if self.mode == "index" else None
+        return values
+
+
+URL_NAMES = {"year_from": "from", "year_to": "to"}  # ViewState fields whose URL parameter has another name
 
 
 def default_state(ctx: Context, lang: str = DEFAULT_LANG, indicator: str | None = None) -> ViewState:
@@ -124,41 +134,19 @@ def parse_query(raw: Mapping[str, object] | str, ctx: Context) -> ViewState:
             chosen["base"] = None
             continue
         chosen[name] = take(raw, declared[name], notices)
-    state = default_state(ctx, chosen["lang"], chosen["indicator"])
-    return ViewState(
-        state.indicator,
-        chosen["regions"],
-        chosen["from"],
-        chosen["to"],
-        chosen["year"],
-        chosen["mode"],
-        chosen["base"],
-        chosen["sex"],
-        chosen["ref"],
-        chosen["lang"],
-        tuple(notices),
-    )
+    chosen["indicator"] = default_state(ctx, chosen["lang"], chosen["indicator"]).indicator
+    by_field = {f.name: chosen[URL_NAMES.get(f.name, f.name)] for f in fields(ViewState) if f.name != "notices"}
+    return ViewState(**by_field, notices=tuple(notices))
 
 
 def to_params(state: ViewState) -> dict[str, str]:
-    params = {
-        "indicator": state.indicator,
-        "regions": ",".join(state.regions),
-        "from": str(state.year_from),
-        "to": str(state.year_to),
-        "year": str(state.year),
-        "mode": state.mode,
-        "base": str(state.base) if state.mode == "index" and state.base is not None else None,
-        "sex": state.sex,
-        "ref": ",".join(state.ref),
-        "lang": state.lang,
-    }
-    return {k: v for k, v in params.items() if v is not None}
+    """The state's URL parameters as texts (those left out dropped)."""
+    return url_texts(state.params())
 
 
 def to_query(state: ViewState) -> str:
     """'?indicator=...&regions=0127,0181&...' with commas kept readable."""
-    return "?" + urlencode(to_params(state), safe=",")
+    return to_search(state.params())
 
 
 def with_lang(search: str | None, lang: str) -> str:

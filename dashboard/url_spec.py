@@ -1,4 +1,5 @@
-"""One URL parameter declared as data: its name, type, allowed values and default, and how a value is read.
+"""One URL parameter declared as data: its name, type, allowed values and default, how a value is read
+and how it is written back (`write`, `to_search`: the canonical query string of every page).
 
 Pure (no Dash, no store). Both URL parsers use it: dashboard.state (/jamfor, whose later parameters depend on
 earlier ones and on one rule across two: from <= to) and dashboard.page_params (the other pages).
@@ -11,6 +12,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from dashboard.i18n import DEFAULT_LANG, LANGS
 
@@ -69,6 +71,16 @@ def whole(text: str | None) -> int | None:
     return int(text)
 
 
+def write(value: Any) -> str | None:
+    """A parameter's value as the URL writes it (the inverse of `Param.read`): codes joined by commas, a
+    number in digits, a text as it is; None when the parameter is left out."""
+    if value is None:
+        return None
+    if isinstance(value, tuple | list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
 def take(raw: Mapping[str, object], param: Param, notices: list[Notice]) -> Any:
     """`param`'s value in `raw`: its default when missing or refused (a refusal is added to `notices`)."""
     text = one(raw, param.name)
@@ -79,3 +91,14 @@ def take(raw: Mapping[str, object], param: Param, notices: list[Notice]) -> Any:
         notices.append(Notice(param.name, text))
         return param.default
     return value
+
+
+def to_search(params: Mapping[str, Any]) -> str:
+    """The canonical query string of parsed parameters ('?a=b&c=d,e', commas kept readable; a parameter
+    whose value is None is left out): every page's, /jamfor's included."""
+    return "?" + urlencode(url_texts(params), safe=",")
+
+
+def url_texts(params: Mapping[str, Any]) -> dict[str, str]:
+    """Parsed parameters as the URL writes them (dashboard.url_spec.write), those left out dropped."""
+    return {name: text for name, value in params.items() if (text := write(value)) is not None}

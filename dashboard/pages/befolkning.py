@@ -14,6 +14,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from dashboard.a11y import components_summary, pyramid_summary, series_summary
+from dashboard.callback_guard import ID, optional
 from dashboard.components import dropdown_field, field
 from dashboard.figures import empty_figure, graph_config, region_colours, timeseries_figure
 from dashboard.figures_maps import components_figure, pyramid_figure
@@ -36,7 +37,15 @@ from etl.query_tables import age_years, pyramid, value_at, valued_years
 
 PATH = "/befolkning"
 PAGE = Page(
-    __name__, path=PATH, name="Befolkning", title="Befolkning – Nyckeltal Södertörn", nav="nav_population", order=5
+    __name__,
+    path=PATH,
+    name="Befolkning",
+    title="Befolkning – Nyckeltal Södertörn",
+    nav="nav_population",
+    order=5,
+    property_types={  # its parameters are texts (dashboard/page_params.Param)
+        key: optional(ID) for key in ("pop-region.value", "pop-year.value", "pop-overlay.value", "pop-base.value")
+    },
 )
 OVERLAYS = ("none", GROUP, "00")
 COMPONENTS = ("births", "deaths", "net_migration", "population_change")

@@ -17,6 +17,7 @@ import dash
 from dash import Input, Output, State, ctx, dcc
 
 from dashboard import data
+from dashboard.callback_guard import ID, YEAR, list_of, optional
 from dashboard.downloads import export
 from dashboard.page_kit import Page
 from dashboard.page_params import share_link
@@ -60,6 +61,17 @@ PAGE = Page(
     nav="nav_compare",
     order=1,
     cacheable=("ts-graph.figure", "jf-sex.options", "jf-base.options", "download.data"),
+    property_types={  # the controls of its URL parameters (dashboard/state.parse_query)
+        "jf-indicator.value": optional(ID),
+        "jf-regions.value": optional(list_of(ID)),
+        "jf-ref.value": optional(list_of(ID)),
+        "jf-mode.value": optional(ID),
+        "jf-sex.value": optional(ID),
+        "jf-from.value": YEAR,
+        "jf-to.value": YEAR,
+        "jf-base.value": optional(YEAR),
+        "jf-year.value": optional(YEAR),
+    },
 )
 
 

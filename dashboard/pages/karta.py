@@ -14,6 +14,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard import data
 from dashboard.a11y import ranking_summary
+from dashboard.callback_guard import ID, json_object, list_of, number, optional, shape
 from dashboard.components import field, indicator_picker, simple_table
 from dashboard.downloads import slug
 from dashboard.figures import _clean, empty_figure, graph_config, ranks
@@ -21,16 +22,36 @@ from dashboard.figures_maps import choropleth_figure
 from dashboard.geo import county_geojson
 from dashboard.i18n import fmt_number, t
 from dashboard.page_kit import Page
-from dashboard.page_params import Param, parse_params, share_link, to_search, view_params
+from dashboard.page_params import Param, parse_params, share_link, view_params
 from dashboard.pages.jamfor_options import indicator_options
 from dashboard.pages.views_common import read_view_url, register_download, view_footer, view_header
 from dashboard.picker import THEME_PREFIX
 from dashboard.state import GROUP, ViewState
+from dashboard.url_spec import to_search
 from etl.query import Dataset, Selection, query
 
 PATH = "/karta"
 DEFAULT_INDICATOR = "population"
-PAGE = Page(__name__, path=PATH, name="Karta", title="Karta – Nyckeltal Södertörn", nav="nav_map", order=3)
+PAGE = Page(
+    __name__,
+    path=PATH,
+    name="Karta",
+    title="Karta – Nyckeltal Södertörn",
+    nav="nav_map",
+    order=3,
+    property_types={
+        "ka-indicator.value": optional(ID),
+        "ka-sex.value": optional(ID),
+        "ka-year.value": optional(number(0, 10**6)),  # the slider runs over the positions of the data years
+        # a clicked point, as plotly.js reports it to dcc.Graph (the points and when)
+        "ka-map.clickData": optional(
+            shape(
+                {"points": list_of(json_object(), min_len=1), "timestamp": optional(number(0, 1e15))},
+                required=("points",),
+            )
+        ),
+    },
+)
 
 
 def spec(dataset: Dataset) -> Any:

@@ -17,6 +17,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard.a11y import flows_summary, ranking_summary, series_summary
 from dashboard.annotations import break_list, marks_of
+from dashboard.callback_guard import ID, optional
 from dashboard.components import dropdown_field, simple_table
 from dashboard.figures import _clean, empty_figure, graph_config, ranks
 from dashboard.figures_maps import (
@@ -46,7 +47,15 @@ from etl.query import Dataset, Selection, query
 from etl.query_tables import flow_years, region_commuting, valued_years, values_in
 
 PATH = "/pendling"
-PAGE = Page(__name__, path=PATH, name="Pendling", title="Pendling – Nyckeltal Södertörn", nav="nav_commuting", order=4)
+PAGE = Page(
+    __name__,
+    path=PATH,
+    name="Pendling",
+    title="Pendling – Nyckeltal Södertörn",
+    nav="nav_commuting",
+    order=4,
+    property_types={"pd-region.value": optional(ID), "pd-year.value": optional(ID)},  # texts: page_params.Param
+)
 LINE_INDICATORS = tuple(s[0] for s in COMMUTING_SERIES)
 DAY_NIGHT = DAY_NIGHT_SERIES
 CHART_INDICATORS = LINE_INDICATORS + tuple(s[0] for s in DAY_NIGHT)

@@ -21,8 +21,9 @@ from dashboard.downloads import export
 from dashboard.filenames import download_name
 from dashboard.i18n import t
 from dashboard.page_kit import Page
-from dashboard.page_params import Param, notice_block, parse_params, share_link, strip_private, to_search, view_params
+from dashboard.page_params import Param, notice_block, parse_params, share_link, strip_private, view_params
 from dashboard.state import Notice
+from dashboard.url_spec import to_search
 from etl.query_tables import published_side_tables
 
 __all__ = ["Param", "notice_block", "parse_params", "share_link", "strip_private", "to_search", "view_params"]

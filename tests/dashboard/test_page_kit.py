@@ -32,7 +32,7 @@ PAGE = Page(
     path="/demo",
     name="Demo",
     title="Demo",
-    nav="nav_demo",
+    nav={"sv": "Exempel", "en": "Example"},
     order=99,
     property_types={"demo-colour.value": optional(ID)},  # what its callback reads (dashboard.callback_guard)
 )
@@ -97,8 +97,6 @@ def demo_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, load_snapshot):
     for kept in ("_gets", "_answers"):  # answers kept per process (the callback graph): this app's own
         monkeypatch.setattr(serving, kept, {})
     monkeypatch.setattr(page_kit, "PAGE_PACKAGES", [*page_kit.PAGE_PACKAGES, "kit_example_pages"])
-    for lang, label in (("sv", "Exempel"), ("en", "Example")):
-        monkeypatch.setitem(i18n.TEXTS[lang], "nav_demo", label)
     from dashboard.app import create_app
 
     url = load_snapshot(f"sqlite:///{tmp_path / 'store.sqlite'}")
@@ -172,3 +170,9 @@ def test_the_pages_declare_themselves_and_the_app_lists_none() -> None:
 def test_query_params_as_dashs_router_gives_them() -> None:
     assert page_kit.query_params("?a=1&b=&a=2&c=x") == {"a": ["1", "2"], "b": "", "c": "x"}
     assert page_kit.query_params("") == {} and page_kit.query_params(None) == {}
+
+
+def test_a_page_labelled_by_language_must_give_every_language() -> None:
+    with pytest.raises(ValueError, match="nav labels must be given in exactly sv, en"):
+        page_kit.Page("kit_example_pages.half", path="/half", name="Half", title="Half", nav={"sv": "Halv"})
+    assert "kit_example_pages.half" not in page_kit._DECLARED

@@ -15,6 +15,7 @@ from dashboard.state import (
     to_query,
     with_lang,
 )
+from dashboard.url_spec import to_search
 
 EIGHT = ("0127", "0136", "0126", "0140", "0192", "0128", "0181", "0138")
 CTX = Context(
@@ -49,6 +50,15 @@ def test_round_trip_is_exact() -> None:
     )
     assert to_query(state) == index
     assert parse_query(to_query(state), CTX) == state
+
+
+def test_the_url_is_written_from_the_parameters_and_base_only_in_the_index_mode() -> None:
+    state = ViewState("population", ("0127",), 2000, 2024, 2024, "value", 2008, "T", (), "en")
+    assert (
+        to_query(state)
+        == "?indicator=population&regions=0127&from=2000&to=2024&year=2024&mode=value&sex=T&ref=&lang=en"
+    )
+    assert to_search({"regions": ("0127", "0181"), "year": 2024, "base": None}) == "?regions=0127,0181&year=2024"
 
 
 def test_mapping_input_as_dash_pages_passes_it() -> None:
