@@ -25,7 +25,6 @@ from etl.snapshot import (
     build_snapshot,
     ensure_published,
     load_bundled,
-    read_observations_csv,
     snapshot_dir,
 )
 from etl.store import PublishedState, Store, StoreError, tables_missing
@@ -40,21 +39,25 @@ def fetched_kinds() -> tuple[str, ...]:
     return tuple(k for k, decl in source_kinds().items() if decl.adapter)
 
 
-def _adapters(sources: list[str], figures_dir: str | None) -> dict:
-    """The declared adapter of each chosen kind (imported only now): a class is made with no
-    arguments, a function is used as it is; the published figures are told where they are and carry
-    the bundled snapshot's figures when no folder is given."""
+def _adapters(sources: list[str], args: argparse.Namespace) -> dict:
+    """The declared adapter of each chosen kind (imported only now): a class is made with its declared
+    option's value when one is given on the command line (else with no arguments), a function is used as it is."""
     table: dict[str, Any] = {}
     for kind in (k for k in fetched_kinds() if k in sources):
-        module, attribute = str(source_kinds()[kind].adapter).split(":")
+        declared = source_kinds()[kind]
+        module, attribute = str(declared.adapter).split(":")
         adapter = getattr(importlib.import_module(module), attribute)
-        if kind == "figures":
-            path = snapshot_dir() / "observations.csv"
-            carried = read_observations_csv(path) if figures_dir is None and path.exists() else None
-            table[kind] = adapter(directory=Path(figures_dir) if figures_dir else None, carried=carried)
-        else:
-            table[kind] = adapter() if isinstance(adapter, type) else adapter
+        if not isinstance(adapter, type):
+            table[kind] = adapter
+            continue
+        value = getattr(args, _dest(declared.option.flag), None) if declared.option else None
+        table[kind] = adapter(**{declared.option.keyword: value}) if value is not None else adapter()
     return table
+
+
+def _dest(flag: str) -> str:
+    """argparse's attribute for --flag."""
+    return flag.replace("-", "_")
 
 
 def _structures(adapters: dict, regions, store, *, full: bool, whole: bool) -> dict:
@@ -79,7 +82,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     indicators = args.indicator.split(",") if args.indicator else None
     chosen = indicators or [i.id for i in catalog.stored()]
-    adapters = _adapters(sources, args.figures_dir)
+    adapters = _adapters(sources, args)
     structures = _structures(adapters, regions, store, full=args.full, whole=indicators is None)
     bar = tqdm(
         total=len(chosen) + len(structures),
@@ -158,9 +161,9 @@ def _refresh_options(p: argparse.ArgumentParser) -> None:
         help="publish even values that change against the published ones beyond their unit's hard plausibility "
         "bound (jump_fail in etl/catalog.yaml; otherwise a validation failure)",
     )
-    p.add_argument(
-        "--figures-dir", help="directory of published-figures CSVs (default: carry forward the bundled snapshot's)"
-    )
+    for declared in source_kinds().values():  # each source kind's own option (catalog.yaml source_kinds)
+        if declared.option:
+            p.add_argument(f"--{declared.option.flag}", help=declared.option.help)
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
@@ -392,7 +395,8 @@ def cmd_settings(_args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (refresh and schedule take each source kind's declared option)."""
     parser = argparse.ArgumentParser(
         prog="python -m etl", description="nyckeltal ETL: fetch, validate and publish Södertörn's key figures."
     )
@@ -462,9 +466,12 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("settings", help="every setting with its default, value and help")
     p.set_defaults(func=cmd_settings)
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
     try:
+        args = build_parser().parse_args(argv)
         return args.func(args)
     except (CatalogError, RegionsError, StoreError, SnapshotError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -92,6 +92,16 @@ class SourceKind:
     adapter: str | None  # "module:attribute" that fetches it (etl/sources/); None: computed here
     requires: tuple[str, ...] = ()  # parameters every entry of this kind gives
     describe: str | None = None  # how an entry reads in source_ref, {parameter} from the entry
+    # a command-line option of `refresh`/`schedule` (--flag) whose value the adapter class is made with
+    # (keyword=value); not given: made with no arguments
+    option: SourceOption | None = None
+
+
+@dataclass(frozen=True)
+class SourceOption:
+    flag: str
+    keyword: str
+    help: str
 
 
 def parse_source_kinds(section: dict[str, Any], problems: list[str]) -> dict[str, SourceKind]:
@@ -104,8 +114,17 @@ def parse_source_kinds(section: dict[str, Any], problems: list[str]) -> dict[str
             problems.append(f"source kind {kind}: adapter must be 'module:attribute', not {adapter!r}")
         if not decl.get("name"):
             problems.append(f"source kind {kind}: lacks its name")
+        option = decl.get("option")
+        if option is not None and (not isinstance(option, dict) or set(option) != {"flag", "keyword", "help"}):
+            problems.append(f"source kind {kind}: option must give exactly flag, keyword and help")
+            option = None
         kinds[str(kind)] = SourceKind(
-            str(kind), str(decl.get("name", kind)), adapter, tuple(decl.get("requires") or ()), decl.get("describe")
+            str(kind),
+            str(decl.get("name", kind)),
+            adapter,
+            tuple(decl.get("requires") or ()),
+            decl.get("describe"),
+            SourceOption(**{k: str(v) for k, v in option.items()}) if option else None,
         )
     return kinds
 

@@ -144,9 +144,10 @@ def pick_figures(
 class FiguresSource:
     """Adapter over a figures directory, or over the published rows of the bundled snapshot."""
 
-    def __init__(self, directory: Path | None = None, carried: pd.DataFrame | None = None):
-        self.directory = directory
-        self.carried = carried
+    def __init__(self, directory: str | Path | None = None, carried: pd.DataFrame | None = None):
+        """With neither a directory nor carried rows: the published rows of the bundled snapshot."""
+        self.directory = Path(directory) if directory is not None else None
+        self.carried = carried if carried is not None or directory is not None else bundled_figures()
         self._figures: pd.DataFrame | None = None
         self.conflicts: list[str] = []
 
@@ -171,3 +172,11 @@ class FiguresSource:
         if ctx.years:
             frame = frame[frame["year"].between(*ctx.years)]
         return SourceResult(frame.reset_index(drop=True))
+
+
+def bundled_figures() -> pd.DataFrame | None:
+    """The bundled snapshot's observations (its published rows are carried forward), None without one."""
+    from etl.snapshot import read_observations_csv, snapshot_dir  # etl.snapshot imports this module
+
+    path = snapshot_dir() / "observations.csv"
+    return read_observations_csv(path) if path.exists() else None

@@ -4,6 +4,7 @@ catalog's checks, source_ref texts and the CLI's adapters all come from that dec
 
 from __future__ import annotations
 
+import argparse
 import copy
 import importlib
 import sys
@@ -11,14 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from etl.__main__ import _adapters, fetched_kinds
+from etl.__main__ import _adapters, build_parser, fetched_kinds
 from etl.catalog import CATALOG_FILE, CatalogError, SourceRef, parse_catalog, source_kinds
 from etl.query import Dataset, Selection, query
 from etl.refresh import refresh
 from etl.regions import load_regions
+from etl.snapshot import read_observations_csv, snapshot_dir
 from etl.store import Store
 from etl.yamlfile import load_yaml
 
+DEMO_CLASS = '''
+class DemoFiles:
+    """A made-up adapter class that takes a folder from the command line."""
+
+    def __init__(self, folder=None):
+        self.folder = folder
+'''
 DEMO_MODULE = '''
 """A made-up source for the test: one value per municipality of Södertörn, in the export contract."""
 
@@ -80,7 +89,7 @@ def test_a_new_source_is_a_module_and_catalog_entries(tmp_path: Path, monkeypatc
     ref = catalog.get("demo_count").sources[0]
     assert (ref.source_name, ref.describe()) == ("Demo", "Demo series S1")
     monkeypatch.setattr("etl.__main__.source_kinds", lambda: catalog.source_kinds)
-    adapters = _adapters(["demo"], None)  # the CLI finds the new kind's adapter by its declaration
+    adapters = _adapters(["demo"], argparse.Namespace())  # the CLI finds the new kind's adapter by its declaration
     assert adapters == {"demo": sys.modules["demo_source"].fetch_demo}
     store = Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
     try:
@@ -109,3 +118,30 @@ def test_an_entry_that_lacks_its_declared_parameters_or_kind_is_refused():
     doc["source_kinds"]["demo"]["adapter"] = "no colon"
     with pytest.raises(CatalogError, match=r"source kind demo: adapter must be 'module:attribute'"):
         parse_catalog(doc)
+
+
+def test_a_source_kinds_declared_option_is_a_cli_flag_its_adapter_class_is_made_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    (tmp_path / "demo_files.py").write_text(DEMO_CLASS, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    doc = demo_doc(series="S1")
+    doc["source_kinds"]["demo"] |= {
+        "adapter": "demo_files:DemoFiles",
+        "option": {"flag": "demo-folder", "keyword": "folder", "help": "where the demo files are"},
+    }
+    catalog = parse_catalog(doc)
+    monkeypatch.setattr("etl.__main__.source_kinds", lambda: catalog.source_kinds)
+    args = build_parser().parse_args(["refresh", "--source", "demo", "--demo-folder", "/data/demo"])
+    assert _adapters(["demo"], args)["demo"].folder == "/data/demo"
+    assert _adapters(["demo"], build_parser().parse_args(["refresh"]))["demo"].folder is None
+    doc["source_kinds"]["demo"]["option"] = {"flag": "demo-folder"}
+    with pytest.raises(CatalogError, match=r"source kind demo: option must give exactly flag, keyword and help"):
+        parse_catalog(doc)
+
+
+def test_the_published_figures_read_the_given_folder_or_carry_the_bundled_snapshots(tmp_path: Path):
+    given = _adapters(["figures"], build_parser().parse_args(["refresh", "--figures-dir", str(tmp_path)]))["figures"]
+    assert (given.directory, given.carried) == (tmp_path, None)
+    carried = _adapters(["figures"], build_parser().parse_args(["refresh"]))["figures"].carried
+    assert carried is not None and len(carried) == len(read_observations_csv(snapshot_dir() / "observations.csv"))
