@@ -14,31 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.tables.flows import (
-    FLOW_COLUMNS,
-    FLOW_KEY,
-    FLOWS,
-    FlowError,
-    empty_flows,
-    normalise_flows,
-    validate_flows,
-)
-
-__all__ = [
-    "FIGURES_FILE",
-    "FIGURE_FLOW_COLUMNS",
-    "FLOWS",
-    "FLOW_COLUMNS",
-    "FLOW_KEY",
-    "FlowError",
-    "combine",
-    "empty_flows",
-    "normalise_flows",
-    "read_figures",
-    "read_flows_csv",
-    "validate_flows",
-    "write_flows_csv",
-]
+from etl.tables.flows import FLOWS, FlowError, validate_flows
 
 FIGURES_FILE = "commuting_flows.csv"
 FIGURE_FLOW_COLUMNS = ("from_code", "from_name", "to_code", "to_name", "year", "value", "source")
@@ -78,7 +54,7 @@ def read_figures(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
 
 def write_flows_csv(frame: pd.DataFrame, path: Path) -> None:
     """Deterministic CSV in key order."""
-    ordered = normalise_flows(frame).sort_values(list(FLOW_KEY), kind="stable")
+    ordered = FLOWS.normalise(frame).sort_values(list(FLOWS.key_names), kind="stable")
     ordered.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
 
 
@@ -97,7 +73,7 @@ def combine(primary: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
     `primary` has no value (no row, or a row SCB marks missing)."""
     if primary.empty:
         return validate_flows(extra)
-    key = list(FLOW_KEY)
+    key = list(FLOWS.key_names)
 
     def keys(frame: pd.DataFrame) -> set[tuple[str, ...]]:
         return set(map(tuple, frame[key].astype(str).values))

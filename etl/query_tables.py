@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from etl.ages import BANDS, empty_ages
-from etl.flows import empty_flows
 from etl.query import Dataset
+from etl.tables.ages import AGES, BANDS
+from etl.tables.flows import FLOWS
 
 
 def published_side_tables(store: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -26,7 +26,7 @@ def published_side_tables(store: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     try:
         return store.read_flows(), store.read_ages()
     except Exception:  # a store created before these tables existed
-        return empty_flows(), empty_ages()
+        return FLOWS.empty(), AGES.empty()
 
 
 # ---------------------------------------------------------------- observations beside the views

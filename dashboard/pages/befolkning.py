@@ -1,6 +1,6 @@
 """/befolkning: age pyramid, components of change and the population index.
 
-The pyramid needs TAB638's single ages (grouped into 5-year bands by etl.ages);
+The pyramid needs TAB638's single ages (grouped into 5-year bands by etl.sources.scb_ages);
 the bundled snapshot has none for the eight, and the view says so plainly for
 any year without age data. URL: region, year, overlay, base, lang.
 """

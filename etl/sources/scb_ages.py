@@ -16,7 +16,7 @@ import pandas as pd
 from etl.errors import SourceError
 from etl.sources import jsonstat
 from etl.sources.scb import DataRequest
-from etl.tables.ages import AgeError, empty_ages, validate_ages
+from etl.tables.ages import AGES, AgeError, validate_ages
 
 TABLE = "TAB638"
 CONTENTS = "BE0101N1"
@@ -129,4 +129,4 @@ def fetch_scb_ages(scb: Any, regions: Sequence[str]) -> pd.DataFrame:
             frames.append(tidy_age_answer(answer.json("SCB", TABLE), answer.retrieved_at))
         except AgeError as exc:
             raise SourceError("SCB", TABLE, answer.describe(), str(exc)) from None
-    return validate_ages(pd.concat(frames, ignore_index=True)) if frames else empty_ages()
+    return validate_ages(pd.concat(frames, ignore_index=True)) if frames else AGES.empty()

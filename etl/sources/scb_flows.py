@@ -21,7 +21,7 @@ from etl.scb_finders import FINDERS, TableFinder
 from etl.sources import jsonstat
 from etl.sources.scb import DataRequest
 from etl.sources.scb_discovery import one_code_by_label
-from etl.tables.flows import FLOW_KEY, empty_flows, validate_flows
+from etl.tables.flows import FLOWS, validate_flows
 
 SOURCE_SCB = "SCB"
 MISSING_SYMBOLS = {"..", ".", "-", "…"}
@@ -214,8 +214,8 @@ def fetch_scb_flows(
             )
             frames.append(tidy_flow_answer(answer.json(SOURCE_SCB, table.table), table, request, answer.retrieved_at))
     if not frames:
-        return empty_flows()
-    combined = pd.concat(frames, ignore_index=True).drop_duplicates(list(FLOW_KEY), keep="last")
+        return FLOWS.empty()
+    combined = pd.concat(frames, ignore_index=True).drop_duplicates(list(FLOWS.key_names), keep="last")
     return validate_flows(combined)
 
 
@@ -223,5 +223,5 @@ def refresh_flows(scb: Any, codes: Sequence[str], published: pd.DataFrame | None
     """The flows a full refresh publishes: SCB's pairs among `codes`, plus the published figures
     (source 'published', e.g. the bundled 2015 flows) wherever SCB has no value for that pair and year."""
     fresh = fetch_scb_flows(scb, codes)
-    figures = empty_flows() if published is None or published.empty else published[published["source"] == "published"]
+    figures = FLOWS.empty() if published is None or published.empty else published[published["source"] == "published"]
     return combine(fresh, figures)

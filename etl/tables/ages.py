@@ -18,16 +18,10 @@ AGES = TableSpec(
     values=figure_columns(None),
     validate=lambda frame: validate_ages(frame),
 )
-AGE_COLUMNS: tuple[str, ...] = AGES.column_names
-AGE_KEY: tuple[str, ...] = AGES.key_names
 
 
 class AgeError(ValueError):
     """Age rows that break the contract, or an answer of the wrong shape."""
-
-
-normalise_ages = AGES.normalise
-empty_ages = AGES.empty
 
 
 def validate_ages(frame: pd.DataFrame) -> pd.DataFrame:
@@ -41,7 +35,7 @@ def validate_ages(frame: pd.DataFrame) -> pd.DataFrame:
         problems.append(f"unknown age band(s) {sorted(set(frame['age_band']) - set(BANDS))}")
     if not frame["sex"].isin(AGE_SEXES).all():
         problems.append(f"sex must be K or M, got {sorted(set(frame['sex']) - set(AGE_SEXES))}")
-    if frame.duplicated(list(AGE_KEY)).any():
+    if frame.duplicated(list(AGES.key_names)).any():
         problems.append("duplicate (region, year, sex, band) rows")
     if (frame["value"] < 0).any():
         problems.append("negative population in an age band")
@@ -50,4 +44,4 @@ def validate_ages(frame: pd.DataFrame) -> pd.DataFrame:
     order = {b: i for i, b in enumerate(BANDS)}
     frame = frame.assign(_b=frame["age_band"].map(order))
     # key order with the bands in age order (age_band is the last key column)
-    return frame.sort_values([*AGE_KEY[:-1], "_b"], kind="stable").drop(columns="_b").reset_index(drop=True)
+    return frame.sort_values([*AGES.key_names[:-1], "_b"], kind="stable").drop(columns="_b").reset_index(drop=True)

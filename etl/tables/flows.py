@@ -20,16 +20,10 @@ FLOWS = TableSpec(
     values=figure_columns(FLOW_STATUSES),
     validate=lambda frame: validate_flows(frame),
 )
-FLOW_COLUMNS: tuple[str, ...] = FLOWS.column_names
-FLOW_KEY: tuple[str, ...] = FLOWS.key_names
 
 
 class FlowError(ValueError):
     """Flow rows that break the contract; the message lists every problem."""
-
-
-empty_flows = FLOWS.empty
-normalise_flows = FLOWS.normalise  # contract column order and dtypes
 
 
 def validate_flows(frame: pd.DataFrame, known_codes: Iterable[str] | None = None) -> pd.DataFrame:
@@ -39,7 +33,7 @@ def validate_flows(frame: pd.DataFrame, known_codes: Iterable[str] | None = None
         raise FlowError(f"flow rows lack column(s) {', '.join(missing_cols)}")
     frame = FLOWS.normalise(frame)
     problems: list[str] = []
-    dup = frame.duplicated(list(FLOW_KEY), keep=False)
+    dup = frame.duplicated(list(FLOWS.key_names), keep=False)
     if dup.any():
         problems += [f"duplicate flow {r.from_code}->{r.to_code} {r.year} {r.sex}" for r in frame[dup].itertuples()]
     bad_codes = frame["from_code"].eq(frame["to_code"])
@@ -62,4 +56,4 @@ def validate_flows(frame: pd.DataFrame, known_codes: Iterable[str] | None = None
             problems.append(f"region code(s) that are not SCB municipality codes: {', '.join(bad)}")
     if problems:
         raise FlowError("flow rows break the contract:\n  " + "\n  ".join(problems[:20]))
-    return frame.sort_values(list(FLOW_KEY), kind="stable").reset_index(drop=True)
+    return frame.sort_values(list(FLOWS.key_names), kind="stable").reset_index(drop=True)

@@ -190,10 +190,10 @@ def test_commuting_summaries_exact(bundled_dataset: Dataset) -> None:
 def test_population_summaries_exact(bundled_dataset: Dataset) -> None:
     from dashboard.pages import befolkning
     from dashboard.pages.views_common import parse_params
-    from etl.ages import empty_ages
+    from etl.tables.ages import AGES
 
     params, _ = parse_params({"region": "0127", "year": "2024", "lang": "sv"}, befolkning.spec(bundled_dataset))
-    view = befolkning.render(bundled_dataset, params, empty_ages())
+    view = befolkning.render(bundled_dataset, params, AGES.empty())
     assert view["pyr_text"] == []  # no age data: the notice says so, nothing to summarise
     assert view["comp_text"][0].children == (
         "Befolkningsförändringens delar, Botkyrka, 1968–2025, 58 år med uppgifter. 2025: Flyttnetto 544 personer. "
@@ -210,7 +210,7 @@ def test_pyramid_summary_exact() -> None:
     import pandas as pd
 
     from dashboard.a11y import pyramid_summary
-    from etl.ages import BANDS
+    from etl.tables.ages import BANDS
 
     table = pd.DataFrame({"K": [float(i) for i in range(21)], "M": [2.0 * i for i in range(21)]}, index=list(BANDS))
     table.loc["0-4"] = [5.0, 5.0]

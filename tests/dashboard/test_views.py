@@ -10,8 +10,8 @@ from dashboard.figures_maps import CIVIDIS_ENDS, OUTLINE, components_figure, pyr
 from dashboard.geo import build_geojson, wkb_to_geojson
 from dashboard.page_params import parse_params
 from dashboard.pages import befolkning, karta, pendling
-from etl.ages import BANDS, empty_ages
 from etl.flows import read_flows_csv
+from etl.tables.ages import AGES, BANDS
 from tests.dashboard.colour import contrast_ratio
 
 EIGHT = ["0127", "0136", "0126", "0140", "0192", "0128", "0181", "0138"]
@@ -100,7 +100,7 @@ def test_commuting_without_flows_says_so(bundled_dataset):
 
 def test_population_render_without_ages(bundled_dataset):
     params, _ = parse_params({"region": "0127", "year": "2024", "lang": "sv"}, befolkning.spec(bundled_dataset))
-    view = befolkning.render(bundled_dataset, params, empty_ages())
+    view = befolkning.render(bundled_dataset, params, AGES.empty())
     assert view["pyr_note"].children == (  # what is missing, and why
         "Inga åldersuppgifter för Botkyrka 2024 i datamängden. År med åldersuppgifter: inga år. Datamängden har"
         " ingen åldersfördelning för något område: de inspelade svar från SCB som den medföljande datamängden"
@@ -238,7 +238,7 @@ def test_population_opens_on_a_year_with_age_data(bundled_dataset):
     assert parse_params({}, befolkning.spec(bundled_dataset, ages))[0]["year"] == "2019"
     assert parse_params({"region": "0136"}, befolkning.spec(bundled_dataset, ages))[0]["year"] == "2019"
     assert parse_params({"year": "2024"}, befolkning.spec(bundled_dataset, ages))[0]["year"] == "2024"
-    assert parse_params({}, befolkning.spec(bundled_dataset, empty_ages()))[0]["year"] == "2025"  # none: newest
+    assert parse_params({}, befolkning.spec(bundled_dataset, AGES.empty()))[0]["year"] == "2025"  # none: newest
     params, _ = parse_params({"region": "0136", "lang": "en"}, befolkning.spec(bundled_dataset, ages))
     view = befolkning.render(bundled_dataset, params, ages)
     assert (

@@ -1,16 +1,16 @@
-"""etl.ages and etl.sources.scb_ages: TAB638 single ages -> 5-year bands by sex, on our own fixture in TAB638's real format."""
+"""etl.tables.ages and etl.sources.scb_ages: TAB638 single ages -> 5-year bands by sex, on our own fixture in TAB638's real format."""
 
 from __future__ import annotations
 
 import pytest
 from tab638_fixture import tab638_doc, tab638_metadata
 
-from etl.ages import BANDS, AgeError, validate_ages
 from etl.catalog import load_catalog
 from etl.query_tables import pyramid
 from etl.regions import load_regions
 from etl.snapshot import load_snapshot_into
 from etl.sources.scb_ages import band_of, build_age_request, tidy_age_answer
+from etl.tables.ages import BANDS, AgeError, validate_ages
 
 
 def test_band_of():

@@ -12,13 +12,14 @@ from etl.http import SourceError
 from etl.query_tables import region_commuting
 from etl.snapshot import FLOWS_FILE, build_snapshot
 from etl.sources import scb_flows
+from etl.tables.flows import FLOWS, FlowError, validate_flows
 
 COMMITTED = Path(__file__).resolve().parents[2] / "data" / "snapshot" / FLOWS_FILE
 
 
 def test_published_flows_read(reference_dir: Path):
     frame, names = flows.read_figures(reference_dir / "figures" / flows.FIGURES_FILE)
-    assert len(frame) == 17 and list(frame.columns) == list(flows.FLOW_COLUMNS)
+    assert len(frame) == 17 and list(frame.columns) == list(FLOWS.column_names)
     pair = frame[(frame["from_code"] == "0127") & (frame["to_code"] == "0180")].iloc[0]
     assert (pair["year"], pair["value"], pair["status"], pair["source"]) == (2015, 15311.0, "ok", "published")
     assert "statistik.stockholm.se" in pair["source_ref"]
@@ -58,10 +59,10 @@ def test_contract_problems_listed():
             ["0127", "0180", 2015, "T", -5.0, "ok", "x", "x", None],
             ["0127", "0180", 2015, "T", 5.0, "ok", "x", "x", None],
         ],
-        columns=list(flows.FLOW_COLUMNS),
+        columns=list(FLOWS.column_names),
     )
-    with pytest.raises(flows.FlowError) as err:
-        flows.validate_flows(bad)
+    with pytest.raises(FlowError) as err:
+        validate_flows(bad)
     text = str(err.value)
     assert "to itself" in text and "negative flow" in text and "duplicate flow 0127->0180" in text
 
@@ -123,7 +124,7 @@ def test_region_commuting_counts_internal_flows_once():
         ["B", "A", 2015, "T", 40.0],
         ["A", "X", 2015, "T", 500.0],
     ]
-    frame = pd.DataFrame([[*r, "ok", "s", "s", None] for r in rows], columns=list(flows.FLOW_COLUMNS))
+    frame = pd.DataFrame([[*r, "ok", "s", "s", None] for r in rows], columns=list(FLOWS.column_names))
     rc = region_commuting(frame, ["A", "B"], 2015, {"A": 300.0, "B": 200.0}, {"A": 700.0, "B": 90.0})
     assert (rc.in_commuters, rc.out_commuters, rc.internal, rc.complete) == (360.0, 650.0, 140.0, True)
     # without every pair the region's own figures are not given (never the municipal sum)
@@ -165,7 +166,7 @@ def test_published_figures_fill_where_scb_has_no_value():
     def frame(rows, source):
         return pd.DataFrame(
             [[a, b, y, "T", v, "missing" if v is None else "ok", source, source, None] for a, b, y, v in rows],
-            columns=list(flows.FLOW_COLUMNS),
+            columns=list(FLOWS.column_names),
         )
 
     scb = frame([("0127", "0180", 2015, 15000.0), ("0136", "0180", 2015, None)], "SCB")
