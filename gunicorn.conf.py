@@ -49,7 +49,7 @@ def when_ready(server) -> None:
     """The app is imported (preload_app): warm it up once, before any worker forks."""
     import app as application
     from dashboard.data import release_memory
-    from dashboard.serving import warm_up
+    from dashboard.warm_up import warm_up
 
     report = warm_up(application.app, compress=False)
     server.log.info("nyckeltal warmed up in the master: %s", report)
@@ -61,7 +61,7 @@ def when_ready(server) -> None:
 
 def post_fork(server, worker) -> None:
     """In each new worker: drop the database connections inherited from the master."""
-    from dashboard.serving import after_fork
+    from dashboard.warm_up import after_fork
 
     after_fork()
 
@@ -70,7 +70,7 @@ def post_worker_init(worker) -> None:
     """Before the worker's first request: make sure its dataset is current (cheap when already loaded)."""
     import app as application
     from dashboard import data
-    from dashboard.serving import compress_in_background
+    from dashboard.static_compression import compress_in_background
 
     data.dataset()
     compress_in_background(application.app)  # static files the master found no compressed copy of

@@ -240,7 +240,7 @@ def time_callbacks_child(db_url: str, rounds: int) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     from bench.dashflow import body, find_callback
     from dashboard.app import create_app
-    from dashboard.serving import warm_up
+    from dashboard.warm_up import warm_up
 
     app = create_app()
     warm_up(app, paths=("/jamfor",))

@@ -1,8 +1,8 @@
 """The static-file path three ways, in one process and one run (issue 17): bytes on the wire and requests/s.
 
-- own: the app as it is (dashboard/serving.py: compressed once per process, kept on disk, finished
-  fingerprinted answers served again from before_request); own_after_restart: the same with the memory
-  caches emptied (a new process), the disk cache kept.
+- own: the app as it is (dashboard/static_compression.py: compressed once per process, kept on disk;
+  dashboard/answer_cache.py: finished fingerprinted answers served again from before_request);
+  own_after_restart: the same with the memory caches emptied (a new process), the disk cache kept.
 - flask-compress: the same app with serving's static compression and answer cache switched off and
   Flask-Compress (already a dependency) compressing static files, with its in-memory cache (keyed by URL
   and encoding; the file is read into memory first, else Flask-Compress stream-compresses on every request).
@@ -72,10 +72,10 @@ def measure(client: Any, urls: list[str], rounds: int) -> dict[str, Any]:
 
 
 def own(app: Any, urls: list[str], rounds: int) -> dict[str, Any]:
-    from dashboard import serving
+    from dashboard import answer_cache, static_compression
 
-    serving._cache.clear()
-    serving._gets.clear()
+    static_compression._cache.clear()
+    answer_cache._gets.clear()
     return measure(app.server.test_client(), urls, rounds)
 
 
@@ -83,38 +83,38 @@ def flask_compress(app: Any, urls: list[str], rounds: int) -> dict[str, Any]:
     from flask import Flask, request
     from flask_compress import Compress, DictCache
 
-    from dashboard import serving
+    from dashboard import answer_cache, static_compression, static_files
 
     server: Flask = app.server
     server.config.update(
         COMPRESS_CACHE_BACKEND=DictCache,
         COMPRESS_CACHE_KEY=lambda req: req.full_path,
-        COMPRESS_LEVEL=serving.GZIP_LEVEL,
-        COMPRESS_BR_LEVEL=serving.BROTLI_QUALITY,
+        COMPRESS_LEVEL=static_compression.GZIP_LEVEL,
+        COMPRESS_BR_LEVEL=static_compression.BROTLI_QUALITY,
         COMPRESS_ALGORITHM=["br", "gzip"],
-        COMPRESS_MIMETYPES=list(serving.COMPRESSIBLE),
-        COMPRESS_MIN_SIZE=serving.MIN_BYTES,
+        COMPRESS_MIMETYPES=list(static_compression.COMPRESSIBLE),
+        COMPRESS_MIN_SIZE=static_compression.MIN_BYTES,
         COMPRESS_REGISTER=False,
     )
     compress = Compress(server)
-    original = serving._static_response, serving.get_key
+    original = static_files.static_response, answer_cache.get_key
 
     def static_response(resp: Any) -> Any:
         resp.headers["Cache-Control"] = (
-            serving.FOREVER
-            if serving.is_fingerprinted(request.path, request.query_string.decode("latin-1"))
-            else serving.REVALIDATE
+            static_files.FOREVER
+            if static_files.is_fingerprinted(request.path, request.query_string.decode("latin-1"))
+            else static_files.REVALIDATE
         )
         resp.direct_passthrough = False
         resp.get_data()  # a buffered body: Flask-Compress caches only those
         return compress.after_request(resp)
 
-    serving._static_response = static_response
-    serving.get_key = lambda: None if request.path.startswith(serving.STATIC_PREFIXES) else original[1]()
+    static_files.static_response = static_response
+    answer_cache.get_key = lambda: None if request.path.startswith(static_files.STATIC_PREFIXES) else original[1]()
     try:
         return measure(server.test_client(), urls, rounds)
     finally:
-        serving._static_response, serving.get_key = original
+        static_files.static_response, answer_cache.get_key = original
 
 
 def whitenoise(app: Any, urls: list[str], rounds: int, folder: Path) -> dict[str, Any]:

@@ -49,7 +49,7 @@ class Page:
     nav: str | Mapping[str, str] | None = None
     order: int | None = None  # its place in dash.page_registry and the navigation
     # callback outputs ("id.prop") whose answers depend only on the request, the dataset and the host, so
-    # dashboard.serving may keep them; `live`: its layout reads more than the dataset version (never kept)
+    # dashboard.answer_cache may keep them; `live`: its layout reads more than the dataset version (never kept)
     cacheable: tuple[str, ...] = ()
     live: bool = False
     # the type each control property its server callbacks read takes ("id.prop" -> a callback_guard check)

@@ -15,7 +15,7 @@ import dash
 import pytest
 
 from bench.dashflow import body, find_callback
-from dashboard import callback_guard, i18n, page_kit, serving
+from dashboard import answer_cache, callback_guard, i18n, page_kit
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_PAGE = '''
@@ -95,7 +95,7 @@ def demo_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, load_snapshot):
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(callback_guard, "PROPERTY_TYPES", dict(callback_guard.PROPERTY_TYPES))
     for kept in ("_gets", "_answers"):  # answers kept per process (the callback graph): this app's own
-        monkeypatch.setattr(serving, kept, {})
+        monkeypatch.setattr(answer_cache, kept, {})
     monkeypatch.setattr(page_kit, "PAGE_PACKAGES", [*page_kit.PAGE_PACKAGES, "kit_example_pages"])
     from dashboard.app import create_app
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import brotli
 import pytest
 
-from dashboard import data, serving
+from dashboard import answer_cache, data, static_compression, static_files
+from dashboard.warm_up import warm_up
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,10 +29,10 @@ def _url(scripts: list[str], part: str) -> str:
 def test_fingerprinted_component_suite_is_cached_for_a_year_and_compressed_once(client, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("NYCKELTAL_OBSERVATIONS_CACHE", str(tmp_path))  # an empty disk cache
     calls: list[tuple[int, str]] = []
-    real = serving.compress
-    monkeypatch.setattr(serving, "compress", lambda d, e: calls.append((len(d), e)) or real(d, e))
-    serving._cache.clear()
-    serving._gets.clear()
+    real = static_compression.compress
+    monkeypatch.setattr(static_compression, "compress", lambda d, e: calls.append((len(d), e)) or real(d, e))
+    static_compression._cache.clear()
+    answer_cache._gets.clear()
     url = _url(_scripts(client), "dash_core_components.v")
     raw = client.get(url, headers={"Accept-Encoding": "identity"})
     assert raw.headers.get("Content-Encoding") is None
@@ -46,8 +47,8 @@ def test_fingerprinted_component_suite_is_cached_for_a_year_and_compressed_once(
     client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
     assert calls == [(len(raw.data), "gzip"), (len(raw.data), "br")]
     # a restart (empty memory cache) reads the compressed bytes kept on disk instead of compressing again
-    serving._cache.clear()
-    serving._gets.clear()
+    static_compression._cache.clear()
+    answer_cache._gets.clear()
     again = client.get(url, headers={"Accept-Encoding": "gzip"})
     assert again.data == second.data and len(calls) == 2
     kept = [p for p in (tmp_path / "static").iterdir() if not p.name.startswith(".")]  # (.lock: file locks)
@@ -108,21 +109,23 @@ def test_pages_and_callbacks_are_not_cached_by_serving(client) -> None:
     ],
 )
 def test_accepted_encoding(header, expected) -> None:
-    assert serving.accepted_encoding(header) == expected
+    assert static_compression.accepted_encoding(header) == expected
 
 
 def test_fingerprint_rules() -> None:
-    assert serving.is_fingerprinted("/_dash-component-suites/dash/dcc/dash_core_components.v4_4_1m1795747370.js", "")
-    assert not serving.is_fingerprinted("/_dash-component-suites/plotly/package_data/plotly.min.js", "")
-    assert serving.is_fingerprinted("/assets/style.css", "m=1795748069.5")
-    assert not serving.is_fingerprinted("/assets/style.css", "")
+    assert static_files.is_fingerprinted(
+        "/_dash-component-suites/dash/dcc/dash_core_components.v4_4_1m1795747370.js", ""
+    )
+    assert not static_files.is_fingerprinted("/_dash-component-suites/plotly/package_data/plotly.min.js", "")
+    assert static_files.is_fingerprinted("/assets/style.css", "m=1795748069.5")
+    assert not static_files.is_fingerprinted("/assets/style.css", "")
 
 
 def test_warm_up_fills_the_caches(app) -> None:
     data.configure(app.store_url)
-    serving._cache.clear()
-    serving._gets.clear()
-    report = serving.warm_up(app)
+    static_compression._cache.clear()
+    answer_cache._gets.clear()
+    report = warm_up(app)
     assert report["static_files"] >= 10
     assert report["compressed"] >= 2 * report["static_files"] - 4  # br + gzip of each (tiny files skipped)
     from dashboard.pages import jamfor
@@ -179,14 +182,14 @@ def test_same_callback_answered_from_the_answer_cache_until_a_publish(client, ap
     payload = _view_body(client, ["0138", "0127"])
     headers = {"Accept-Encoding": "br"}
     first = client.post("/_dash-update-component", json=payload, headers=headers)
-    hits = serving.stats["answer_hits"]
+    hits = answer_cache.stats["answer_hits"]
     again = client.post("/_dash-update-component", json=payload, headers=headers)
-    assert serving.stats["answer_hits"] == hits + 1
+    assert answer_cache.stats["answer_hits"] == hits + 1
     assert again.status_code == 200 and again.get_data() == first.get_data()
     assert again.headers["Content-Encoding"] == "br" and again.headers["X-Content-Type-Options"] == "nosniff"
     # another body is another answer
     other = client.post("/_dash-update-component", json=_view_body(client, ["0138"]), headers=headers)
-    assert serving.stats["answer_hits"] == hits + 1 and other.get_data() != first.get_data()
+    assert answer_cache.stats["answer_hits"] == hits + 1 and other.get_data() != first.get_data()
 
     # a publish is a new dataset version: the same body is answered from the new data
     before = _publish_tyreso_2024_plus_one(app.store_url, "test: answer cache")
@@ -297,24 +300,24 @@ def test_a_host_with_no_cache_loads_the_stores_packed_copy_else_the_rows(
 def test_warm_up_without_compressing_leaves_static_files_to_the_workers(app, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("NYCKELTAL_OBSERVATIONS_CACHE", str(tmp_path))  # no compressed file on disk yet
     data.configure(app.store_url)
-    serving._cache.clear()
-    serving._gets.clear()
-    serving.pending.clear()
-    before = serving.stats["compressions"]
-    report = serving.warm_up(app, compress=False)  # what gunicorn's master does
-    assert serving.stats["compressions"] == before and report["compressed"] == 0
-    assert report["compression_deferred"] == len(serving.pending) >= 10
-    deferred = list(serving.pending)
-    thread = serving.compress_in_background(app)  # what each worker starts once it serves
+    static_compression._cache.clear()
+    answer_cache._gets.clear()
+    static_compression.pending.clear()
+    before = static_compression.stats["compressions"]
+    report = warm_up(app, compress=False)  # what gunicorn's master does
+    assert static_compression.stats["compressions"] == before and report["compressed"] == 0
+    assert report["compression_deferred"] == len(static_compression.pending) >= 10
+    deferred = list(static_compression.pending)
+    thread = static_compression.compress_in_background(app)  # what each worker starts once it serves
     assert thread is not None
     thread.join()
-    assert serving.pending == [] and serving.stats["compressions"] == before + 2 * len(deferred)
+    assert static_compression.pending == [] and static_compression.stats["compressions"] == before + 2 * len(deferred)
     # the next start (or another worker) loads them from disk in the warm-up: nothing left to compress
-    serving._cache.clear()
-    serving._gets.clear()
-    again = serving.warm_up(app, compress=False)
+    static_compression._cache.clear()
+    answer_cache._gets.clear()
+    again = warm_up(app, compress=False)
     assert again["compression_deferred"] == 0 and again["compressed"] == 2 * len(deferred)
-    assert serving.stats["compressions"] == before + 2 * len(deferred)
+    assert static_compression.stats["compressions"] == before + 2 * len(deferred)
     client = app.server.test_client()
     url = deferred[0]
     raw = client.get(url, headers={"Accept-Encoding": "identity"}).data
@@ -332,33 +335,33 @@ def test_initial_layout_answered_again_per_page_until_a_publish(client, app) -> 
     link = "http://localhost/jamfor?indicator=population&regions=0138&from=2000&to=2024&year=2024"
     headers = {"Accept-Encoding": "br", "Referer": link}
     first = client.get("/_dash-layout", headers=headers)
-    hits = serving.stats["get_hits"]
+    hits = answer_cache.stats["get_hits"]
     again = client.get("/_dash-layout", headers=headers)
-    assert serving.stats["get_hits"] == hits + 1 and again.get_data() == first.get_data()
+    assert answer_cache.stats["get_hits"] == hits + 1 and again.get_data() == first.get_data()
     assert again.headers["Content-Encoding"] == "br" and again.headers["Vary"] == first.headers["Vary"]
     assert again.headers["Cache-Control"] == "no-cache" and again.headers["X-Content-Type-Options"] == "nosniff"
     other = client.get("/_dash-layout", headers={**headers, "Referer": link + "&lang=en"})
-    assert serving.stats["get_hits"] == hits + 1 and other.get_data() != first.get_data()
+    assert answer_cache.stats["get_hits"] == hits + 1 and other.get_data() != first.get_data()
 
     old_version = data.dataset().version
-    assert {k[1] for k in serving._gets if k[0] == "layout"} == {old_version}
+    assert {k[1] for k in answer_cache._gets if k[0] == "layout"} == {old_version}
     before = _publish_tyreso_2024_plus_one(app.store_url, "test: layout answer cache")
     assert _tyreso_in_layout(first) == before
     data.source()._checked = float("-inf")  # the next request looks at the store's version at once
     assert _tyreso_in_layout(client.get("/_dash-layout", headers=headers)) == before + 1
     # the older version's layouts (both pages) are let go as the first layout of the new one is kept
-    assert {k[1] for k in serving._gets if k[0] == "layout"} == {old_version + 1}
+    assert {k[1] for k in answer_cache._gets if k[0] == "layout"} == {old_version + 1}
 
 
 def test_static_answer_kept_but_conditional_requests_still_revalidate(client) -> None:
     url = _url(_scripts(client), "plotly-scatter-bar")
     first = client.get(url, headers={"Accept-Encoding": "gzip"})
-    hits = serving.stats["get_hits"]
+    hits = answer_cache.stats["get_hits"]
     second = client.get(url, headers={"Accept-Encoding": "gzip"})
-    assert serving.stats["get_hits"] == hits + 1 and second.get_data() == first.get_data()
+    assert answer_cache.stats["get_hits"] == hits + 1 and second.get_data() == first.get_data()
     assert second.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     unchanged = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]})
-    assert unchanged.status_code == 304 and serving.stats["get_hits"] == hits + 1
+    assert unchanged.status_code == 304 and answer_cache.stats["get_hits"] == hits + 1
 
 
 def test_initial_layout_holds_the_opened_pages_header_so_it_is_not_redrawn_on_load(client) -> None:
@@ -398,7 +401,9 @@ def test_about_page_shows_a_failed_run_at_once_in_both_languages(client, app) ->
         assert resp.status_code == 200
         return json.dumps(resp.get_json(), ensure_ascii=False)
 
-    assert serving.is_live_page("http://localhost/om?lang=en") and not serving.is_live_page("http://localhost/jamfor")
+    assert answer_cache.is_live_page("http://localhost/om?lang=en") and not answer_cache.is_live_page(
+        "http://localhost/jamfor"
+    )
     version = data.dataset().version
     before = {lang: runs_text(lang) for lang in ("sv", "en")}
     store = Store(app.store_url)
@@ -412,4 +417,4 @@ def test_about_page_shows_a_failed_run_at_once_in_both_languages(client, app) ->
     for lang, status in (("sv", "misslyckad, inget publicerat"), ("en", "failed, nothing published")):
         assert status not in before[lang] and status in after[lang]
         assert "SCB TAB638: HTTP 503 Service Unavailable" in after[lang]
-    assert not any(k[0] == "layout" and "/om" in str(k[-1]) for k in serving._gets)
+    assert not any(k[0] == "layout" and "/om" in str(k[-1]) for k in answer_cache._gets)
