@@ -152,8 +152,16 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["NYCKELTAL_RUN_JOURNAL"] = "off"
         sys.path.insert(0, str(ROOT))
         from dashboard.app import create_app
+        from etl.snapshot import load_bundled
+        from etl.store import Store
 
-        app = create_app(f"sqlite:///{Path(tmp) / 'store.sqlite'}")
+        url = f"sqlite:///{Path(tmp) / 'store.sqlite'}"
+        store = Store(url)
+        try:
+            load_bundled(store)  # the deploy step (`python -m etl snapshot load`): the dashboard only reads
+        finally:
+            store.dispose()
+        app = create_app(url)
         urls = static_urls(app.server.test_client())
         report = {
             "static_urls": len(urls),
