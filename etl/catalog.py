@@ -99,6 +99,8 @@ class SourceKind:
 
 @dataclass(frozen=True)
 class SourceOption:
+    """A source kind's command-line option: `--flag VALUE` makes its adapter class with keyword=VALUE."""
+
     flag: str
     keyword: str
     help: str
@@ -184,6 +186,8 @@ def _scb_problems(params: dict[str, Any]) -> list[str]:
 
 @dataclass(frozen=True)
 class Break:
+    """A break in a series from `year` on (a new table, definition or border), with its note."""
+
     year: int
     label: Text
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
@@ -22,15 +21,7 @@ from dashboard.i18n import fmt_number, t
 from dashboard.opening import newest_with
 from dashboard.page_kit import Page
 from dashboard.page_params import Param
-from dashboard.pages.views_common import (
-    chart_text,
-    read_view_url,
-    register_download,
-    side_tables,
-    view_answer,
-    view_footer,
-    view_header,
-)
+from dashboard.pages import views_common as views
 from dashboard.state import GROUP, ViewState
 from etl.query import Dataset, Selection, query
 from etl.query_tables import age_years, pyramid, value_at, valued_years
@@ -80,7 +71,7 @@ def spec(dataset: Dataset, ages: pd.DataFrame | None = None) -> Any:
 
 def live_spec(dataset: Dataset) -> Any:
     """spec() with the store's age data (the page and its callback)."""
-    return spec(dataset, side_tables()[1])
+    return spec(dataset, views.side_tables()[1])
 
 
 def pyramid_for(ages: pd.DataFrame, dataset: Dataset, code: str, year: int) -> pd.DataFrame | None:
@@ -115,7 +106,7 @@ def render(dataset: Dataset, params: dict[str, str], ages: pd.DataFrame | None =
     lang = params["lang"]
     region, year, overlay, base = params["region"], int(params["year"]), params["overlay"], int(params["base"])
     name = dataset.regions.name(region, lang)
-    ages = side_tables()[1] if ages is None else ages
+    ages = views.side_tables()[1] if ages is None else ages
     table = pyramid_for(ages, dataset, region, year)
     check: list = []
     pyr_text: list = []
@@ -224,7 +215,7 @@ def pyramid_block(
             row += [fmt_number(v / total * 100, 1, lang) for v in (k, m)]
             row += [fmt_number(over.at[band, s] / o_total * 100, 1, lang) for s in ("K", "M")]
         rows.append(row)
-    return chart_text("pop-pyr", summary, title, lang, (columns, rows, tuple(range(1, len(columns)))))
+    return views.chart_text("pop-pyr", summary, title, lang, (columns, rows, tuple(range(1, len(columns)))))
 
 
 def components_block(comp: pd.DataFrame, title: str, unit: str, lang: str) -> list:
@@ -238,7 +229,7 @@ def components_block(comp: pd.DataFrame, title: str, unit: str, lang: str) -> li
         [str(y), *[fmt_number(by.get((i, y)), 0, lang, sign=i != "births" and i != "deaths") for i in order]]
         for y in years
     ]
-    return chart_text(
+    return views.chart_text(
         "pop-comp",
         components_summary(comp, title, unit, lang),
         title,
@@ -254,23 +245,24 @@ def index_block(idx: pd.DataFrame, title: str, lang: str) -> list:
     years = sorted({int(y) for y in idx["year"]})
     columns = [t("cmp_col_year", lang), *regions]
     rows = [[str(y), *[fmt_number(by.get((r, y)), 1, lang) for r in regions]] for y in years]
-    return chart_text(
+    return views.chart_text(
         "pop-index", series_summary(idx, title, "", 1, lang), title, lang, (columns, rows, tuple(range(len(columns))))
     )
 
 
 def layout(written: Any = None, **raw: Any) -> Any:
-    view = read_view_url(raw, written, live_spec)
-    if view is None:
-        return dash.no_update
-    dataset, params, notices = view
+    return views.view_layout(raw, written, live_spec, page)
+
+
+def page(dataset: Dataset, params: dict, notices: tuple) -> Any:
+    """The page for its parsed URL."""
     lang = params["lang"]
     members = list(dataset.regions.groups[GROUP].members)
     years = population_years(dataset)
     year_opts = [{"label": str(y), "value": str(y)} for y in reversed(years)]
     return html.Div(
         [
-            *view_header("pop", "page_population", "pop_intro", notices, params),
+            *views.view_header("pop", "page_population", "pop_intro", notices, params),
             html.Div(
                 [
                     dropdown_field(
@@ -306,7 +298,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
             html.P(id="pop-comp-note", className="note"),
             dcc.Graph(id="pop-index", config=graph_config(lang)),
             html.Div(id="pop-index-text"),
-            *view_footer("pop", lang),
+            *views.view_footer("pop", lang),
         ],
         className="befolkning",
     )
@@ -336,7 +328,7 @@ PAGE.url_writer("pop-params")
 )
 def update(region, year, overlay, base, lang):
     raw = {"region": region, "year": year, "overlay": overlay, "base": base, "lang": lang}
-    v, link, stored = view_answer(PATH, live_spec, render, raw)
+    v, link, stored = views.view_answer(PATH, live_spec, render, raw)
     return (
         v["pyramid"],
         v["pyr_note"],
@@ -376,4 +368,4 @@ def download_rows(dataset: Dataset, params: dict) -> tuple:
     return rows, state, f"befolkning_{params['region']}_{params['year']}"
 
 
-register_download(PAGE, "pop", download_rows, spec)
+views.register_download(PAGE, "pop", download_rows, spec)

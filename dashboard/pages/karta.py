@@ -24,7 +24,7 @@ from dashboard.i18n import fmt_number, t
 from dashboard.page_kit import Page
 from dashboard.page_params import Param, parse_params, share_link, view_params
 from dashboard.pages.jamfor_options import indicator_options
-from dashboard.pages.views_common import read_view_url, register_download, view_footer, view_header
+from dashboard.pages.views_common import register_download, view_footer, view_header, view_layout
 from dashboard.picker import THEME_PREFIX
 from dashboard.state import GROUP, ViewState
 from dashboard.url_spec import to_search
@@ -139,10 +139,11 @@ def render(dataset: Dataset, params: dict[str, str]) -> dict[str, Any]:
 
 
 def layout(written: Any = None, **raw: Any) -> Any:
-    view = read_view_url(raw, written, spec)
-    if view is None:
-        return dash.no_update
-    dataset, params, notices = view
+    return view_layout(raw, written, spec, page)
+
+
+def page(dataset: Dataset, params: dict, notices: tuple) -> Any:
+    """The page for its parsed URL."""
     lang = params["lang"]
     years = _eight_years(dataset, params["indicator"])
     return html.Div(

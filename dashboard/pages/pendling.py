@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
@@ -32,15 +31,7 @@ from dashboard.i18n import fmt_number, t
 from dashboard.opening import flows_touching, newest_with
 from dashboard.page_kit import Page
 from dashboard.page_params import Param
-from dashboard.pages.views_common import (
-    chart_text,
-    read_view_url,
-    register_download,
-    side_tables,
-    view_answer,
-    view_footer,
-    view_header,
-)
+from dashboard.pages import views_common as views
 from dashboard.sources_text import source_ref_text
 from dashboard.state import GROUP, ViewState
 from etl.query import Dataset, Selection, query
@@ -82,7 +73,7 @@ def spec(dataset: Dataset, flows: pd.DataFrame | None = None) -> Any:
 
 def live_spec(dataset: Dataset) -> Any:
     """spec() with the store's flows (the page and its callback)."""
-    return spec(dataset, side_tables()[0])
+    return spec(dataset, views.side_tables()[0])
 
 
 def names_for(dataset: Dataset, lang: str) -> dict[str, str]:
@@ -136,7 +127,7 @@ def render(dataset: Dataset, params: dict[str, str], flows: pd.DataFrame | None 
     values = {str(c): _clean(v) for c, v in zip(rank_rows["region_code"], rank_rows["value"], strict=True)}
     rank_title = t("pd_rank_title", lang, year=year)
     ranking = net_ranking_figure(values, names, year, lang, rank_title, unit)
-    flows = side_tables()[0] if flows is None else flows
+    flows = views.side_tables()[0] if flows is None else flows
     notes: list = []
     if region == GROUP:
         for ind in ("in_commuters", "out_commuters", "live_and_work"):
@@ -196,12 +187,12 @@ def render(dataset: Dataset, params: dict[str, str], flows: pd.DataFrame | None 
     )
     return {
         "lines": lines,
-        "lines_text": chart_text(
+        "lines_text": views.chart_text(
             "pd-lines", indicator_summary(rows, COMMUTING_SERIES, lines_title, unit, lang), lines_title, lang
         )
         + break_list(marks_of(lines), lang, "pd-lines-breaks"),
         "day_night": day_night,
-        "day_night_text": chart_text(
+        "day_night_text": views.chart_text(
             "pd-day-night", indicator_summary(rows, DAY_NIGHT, day_night_title, unit, lang), day_night_title, lang
         )
         + break_list(marks_of(day_night), lang, "pd-day-night-breaks"),
@@ -248,7 +239,7 @@ def ranking_block(
     if GROUP in values:
         rows.append((names[GROUP], fmt_number(values[GROUP], 0, lang, sign=True), "–"))
     columns = [t("cmp_col_region", lang), f"{t('cmp_col_value', lang)} ({unit})", t("a11y_rank_col", lang)]
-    return chart_text("pd-rank", text, title, lang, (columns, rows, (1, 2)))
+    return views.chart_text("pd-rank", text, title, lang, (columns, rows, (1, 2)))
 
 
 def flows_block(in_year: pd.DataFrame, names: dict[str, str], title: str, unit: str, lang: str) -> list:
@@ -260,21 +251,22 @@ def flows_block(in_year: pd.DataFrame, names: dict[str, str], title: str, unit: 
     flows.sort(key=lambda f: (-f[2], f[0], f[1]))
     columns = [t("a11y_col_from", lang), t("a11y_col_to", lang), f"{t('cmp_col_value', lang)} ({unit})"]
     rows = [(a, b, fmt_number(v, 0, lang)) for a, b, v in flows]
-    return chart_text("pd-flows", flows_summary(flows, title, unit, lang), title, lang, (columns, rows, (2,)))
+    return views.chart_text("pd-flows", flows_summary(flows, title, unit, lang), title, lang, (columns, rows, (2,)))
 
 
 def layout(written: Any = None, **raw: Any) -> Any:
-    view = read_view_url(raw, written, live_spec)
-    if view is None:
-        return dash.no_update
-    dataset, params, notices = view
+    return views.view_layout(raw, written, live_spec, page)
+
+
+def page(dataset: Dataset, params: dict, notices: tuple) -> Any:
+    """The page for its parsed URL."""
     lang = params["lang"]
     names = names_for(dataset, lang)
     members = list(dataset.regions.groups[GROUP].members)
     years = commuting_years(dataset)
     return html.Div(
         [
-            *view_header("pd", "page_commuting", "pd_intro", notices, params),
+            *views.view_header("pd", "page_commuting", "pd_intro", notices, params),
             html.Div(
                 [
                     dropdown_field(
@@ -305,7 +297,7 @@ def layout(written: Any = None, **raw: Any) -> Any:
             dcc.Graph(id="pd-sankey", config=graph_config(lang)),
             html.Div(id="pd-flows-text"),
             html.P(id="pd-flow-note", className="note"),
-            *view_footer("pd", lang, "pd-table"),
+            *views.view_footer("pd", lang, "pd-table"),
         ],
         className="pendling",
     )
@@ -341,7 +333,7 @@ PAGE.url_writer("pd-params")
     State("pd-lang", "data"),
 )
 def update(region, year, lang):
-    v, link, stored = view_answer(PATH, live_spec, render, {"region": region, "year": year, "lang": lang})
+    v, link, stored = views.view_answer(PATH, live_spec, render, {"region": region, "year": year, "lang": lang})
     return (
         v["lines"],
         v["day_night"],
@@ -366,4 +358,4 @@ def download_rows(dataset: Dataset, params: dict) -> tuple:
     return chart_rows(dataset, params["region"], params["lang"]), state, stem
 
 
-register_download(PAGE, "pd", download_rows, spec)
+views.register_download(PAGE, "pd", download_rows, spec)

@@ -163,12 +163,14 @@ def view_answer(path: str, spec: Callable[[Any], Callable], render: Callable, ra
     return render(dataset, params), share_link(path, to_search(params)), view_params(params)
 
 
-def read_view_url(raw: Mapping[str, Any], written: Any, spec: Callable[[Any], Callable]) -> tuple | None:
-    """(dataset, params, notices) of a view's URL, or None when the URL is the one the page
-    itself just wrote (then the page is not rendered again)."""
+def view_layout(
+    raw: Mapping[str, Any], written: Any, spec: Callable[[Any], Callable], build: Callable[[Any, dict, tuple], Any]
+) -> Any:
+    """A view's layout for its URL: `build(dataset, params, notices)`, or no update when the URL is the
+    one the page itself just wrote (then the page is not rendered again)."""
     raw = strip_private(raw)
     if written is not None and written == raw:
-        return None
+        return dash.no_update
     dataset = data.dataset()
     params, notices = parse_params(raw, spec(dataset))
-    return dataset, params, notices
+    return build(dataset, params, notices)

@@ -12,17 +12,10 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-# as root on a closed network: no sandbox, and no background calls to Google's hosts
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from bench.run import CHROMIUM, CHROMIUM_ARGS
+
+# as root on a closed network: no sandbox, and no background calls to Google's hosts (the benchmark's own)
+ARGS = CHROMIUM_ARGS
 
 
 def require_chromium() -> None:
