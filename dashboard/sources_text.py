@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 from dashboard.i18n import TEXTS, norm_lang, t
-from etl.catalog import SourceRef, _scb_contents_text, _scb_table_text
+from etl.catalog import SourceRef
+from etl.catalog_sources import scb_contents_text, scb_table_text
 
 # the English words of etl.catalog.SourceRef.describe(), etl.transform's county sum and the published
 # figures' source notes (etl/published_sources.yaml, data/snapshot/flows.csv)
@@ -38,7 +39,7 @@ def source_description(src: SourceRef, lang: str) -> str:
     """'SCB, tabell TAB638 (BE0101N1)', 'publicerade tal (population)', 'beräknat: länet = summan av dess kommuner'."""
     p = src.params
     if src.kind == "scb":
-        return t("src_scb", lang, table=_scb_table_text(p), contents=_scb_contents_text(p))
+        return t("src_scb", lang, table=scb_table_text(p), contents=scb_contents_text(p))
     if src.kind == "kolada":
         return t("src_kolada", lang, kpi=p["kpi"])
     if src.kind == "figures":

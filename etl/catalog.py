@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from etl.catalog_sources import SourceKind, parse_source_kinds, scb_contents_text, scb_problems, scb_table_text
 from etl.yamlfile import load_yaml
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
@@ -78,110 +79,14 @@ class SourceRef:
         """Short human reference, e.g. 'SCB TAB638 BE0101N1' or 'Kolada N01951' (catalog.yaml source_kinds)."""
         p = self.params
         if self.kind == "scb":
-            return f"SCB {_scb_table_text(p)} {_scb_contents_text(p)}"
+            return f"SCB {scb_table_text(p)} {scb_contents_text(p)}"
         template = self.kind_declared.describe
         return template.format(**p) if template else f"{self.source_name} {p}"
-
-
-@dataclass(frozen=True)
-class SourceKind:
-    """One kind of source, declared in catalog.yaml's `source_kinds`."""
-
-    kind: str
-    name: str  # written in every value's `source` column
-    adapter: str | None  # "module:attribute" that fetches it (etl/sources/); None: computed here
-    requires: tuple[str, ...] = ()  # parameters every entry of this kind gives
-    describe: str | None = None  # how an entry reads in source_ref, {parameter} from the entry
-    # a command-line option of `refresh`/`schedule` (--flag) whose value the adapter class is made with
-    # (keyword=value); not given: made with no arguments
-    option: SourceOption | None = None
-
-
-@dataclass(frozen=True)
-class SourceOption:
-    """A source kind's command-line option: `--flag VALUE` makes its adapter class with keyword=VALUE."""
-
-    flag: str
-    keyword: str
-    help: str
-
-
-def parse_source_kinds(section: dict[str, Any], problems: list[str]) -> dict[str, SourceKind]:
-    """catalog.yaml's `source_kinds`, checked."""
-    kinds: dict[str, SourceKind] = {}
-    for kind, decl in (section or {}).items():
-        decl = decl or {}
-        adapter = decl.get("adapter")
-        if adapter is not None and (not isinstance(adapter, str) or adapter.count(":") != 1):
-            problems.append(f"source kind {kind}: adapter must be 'module:attribute', not {adapter!r}")
-        if not decl.get("name"):
-            problems.append(f"source kind {kind}: lacks its name")
-        option = decl.get("option")
-        if option is not None and (not isinstance(option, dict) or set(option) != {"flag", "keyword", "help"}):
-            problems.append(f"source kind {kind}: option must give exactly flag, keyword and help")
-            option = None
-        kinds[str(kind)] = SourceKind(
-            str(kind),
-            str(decl.get("name", kind)),
-            adapter,
-            tuple(decl.get("requires") or ()),
-            decl.get("describe"),
-            SourceOption(**{k: str(v) for k, v in option.items()}) if option else None,
-        )
-    return kinds
 
 
 def source_kinds() -> dict[str, SourceKind]:
     """The declared kinds of source (catalog.yaml `source_kinds`)."""
     return load_catalog().source_kinds
-
-
-def _scb_table_text(p: dict[str, Any]) -> str:
-    """'TAB638', or '[ArRegPend1]' for a table found at run time (etl/scb_finders.py)."""
-    if p.get("table"):
-        return str(p["table"])
-    find = p.get("find")
-    name = find if isinstance(find, str) else (find or {}).get("name") or (find or {}).get("query")
-    if isinstance(name, list):
-        name = name[0] if name else "?"
-    return f"[{name}]"
-
-
-def _scb_contents_text(p: dict[str, Any]) -> str:
-    if p.get("contents") is not None:
-        return str(p["contents"])
-    label = p.get("contents_label")
-    return " | ".join(f'"{t}"' for t in ([label] if isinstance(label, str) else label or []))
-
-
-def _scb_problems(params: dict[str, Any]) -> list[str]:
-    """What is wrong with an scb source's table/contents parameters (table or find; contents or contents_label)."""
-    from etl.scb_finders import finder_from_params
-
-    problems = []
-    if ("table" in params) == ("find" in params):
-        problems.append("needs exactly one of 'table' (a v2 id) or 'find' (a table finder)")
-    elif "find" in params:
-        try:
-            finder_from_params(params["find"])
-        except ValueError as exc:
-            problems.append(str(exc))
-    if ("contents" in params) == ("contents_label" in params):
-        problems.append("needs exactly one of 'contents' (a code) or 'contents_label' (its label text)")
-    elif "contents_label" in params:
-        label = params["contents_label"]
-        texts = [label] if isinstance(label, str) else label
-        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t.strip() for t in texts):
-            problems.append("contents_label must be a text or a list of texts")
-    sex = params.get("sex")
-    if sex is not None and (not isinstance(sex, dict) or sex.get("variable") or sex.get("labels")):
-        if not isinstance(sex, dict) or not sex.get("variable") or ("codes" in sex) == ("labels" in sex):
-            problems.append("sex needs a variable and exactly one of codes {code: T|K|M} or labels {T|K|M: [texts]}")
-        elif "labels" in sex and (
-            not isinstance(sex["labels"], dict) or any(k not in ("T", "K", "M") for k in sex["labels"])
-        ):
-            problems.append("sex labels must map T, K or M to label texts")
-    return problems
 
 
 @dataclass(frozen=True)
@@ -349,7 +254,7 @@ def parse_catalog(doc: dict[str, Any]) -> Catalog:
             if kind == "scb" and params.get("regions") not in ("municipalities", "references"):
                 problems.append(f"{where}: scb source #{pos + 1}: regions must be municipalities or references")
             if kind == "scb":
-                problems += [f"{where}: scb source #{pos + 1}: {p}" for p in _scb_problems(params)]
+                problems += [f"{where}: scb source #{pos + 1}: {p}" for p in scb_problems(params)]
             if kind == "county_sum" and method != "sum":
                 problems.append(f"{where}: a county may only be computed for indicators that aggregate by sum")
             if kind == "county_sum" and item.get("theme") == "commuting":
