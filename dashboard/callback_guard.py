@@ -247,7 +247,7 @@ def shapes_of(callback_map: Mapping[str, Mapping[str, Any]]) -> dict[str, Shape]
         shapes[key] = Shape(outputs, multi, tuple(typed["inputs"]), tuple(typed["state"]))
     if missing:
         raise RuntimeError(
-            "callback properties without a declared type (add them to dashboard/callback_guard.PROPERTY_TYPES): "
+            "callback properties without a declared type (declare them in the page's Page(property_types=...), or the app's own in dashboard/callback_guard.PROPERTY_TYPES): "
             + ", ".join(sorted(set(missing)))
         )
     return shapes
