@@ -97,6 +97,9 @@ class Page:
         )
 
     def install(self, app: dash.Dash, layout: Any) -> None:
+        for key, check in self.property_types.items():  # each property typed once, by one page or the app
+            if callback_guard.PROPERTY_TYPES.setdefault(key, check) is not check:
+                raise ValueError(f"page {self.path}: the type of {key} is declared already (ids are the page's own)")
         dash.register_page(
             self.module,
             path=self.path,
@@ -107,7 +110,6 @@ class Page:
             nav=self.nav,
             nav_id=f"nav-{self.module.rsplit('.', 1)[-1]}",  # e.g. nav-jamfor
         )
-        callback_guard.PROPERTY_TYPES.update(self.property_types)
         for func, args, kwargs in self.callbacks:
             if isinstance(func, str):
                 app.clientside_callback(func, *args, **kwargs)

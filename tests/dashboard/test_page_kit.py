@@ -176,3 +176,13 @@ def test_a_page_labelled_by_language_must_give_every_language() -> None:
     with pytest.raises(ValueError, match="nav labels must be given in exactly sv, en"):
         page_kit.Page("kit_example_pages.half", path="/half", name="Half", title="Half", nav={"sv": "Halv"})
     assert "kit_example_pages.half" not in page_kit._DECLARED
+
+
+def test_a_page_cannot_type_a_property_another_page_or_the_app_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(callback_guard, "PROPERTY_TYPES", dict(callback_guard.PROPERTY_TYPES))
+    page = page_kit.Page(
+        "kit_example_pages.clash", path="/clash", name="Clash", title="Clash", property_types={"url.search": None}
+    )
+    page_kit._DECLARED.pop("kit_example_pages.clash")
+    with pytest.raises(ValueError, match=r"page /clash: the type of url.search is declared already"):
+        page.install(dash.Dash(__name__), None)
