@@ -70,7 +70,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "nav_a11y": "Tillgänglighet",
         "nav_label": "Huvudmeny",
         "skip_to_content": "Hoppa till innehållet",
-        "page_a11y": "Tillgänglighetsredogörelse",
+        "page_a11y": "Tillgänglighets\u00adredogörelse",  # a soft hyphen: on a phone it wraps there
         "a11y_chart_table": "Diagrammets data som tabell",
         "a11y_table_region": "Tabell: {title}",
         "a11y_no_data": "{title}: inga värden att visa.",
