@@ -135,3 +135,18 @@ def test_components_axis_title_clear_of_the_legend_on_a_phone(page: Page, base_u
     assert len(drawn["legend"]) == 4
     hit = [e["text"] for e in drawn["legend"] if any(_overlap(drawn["title"], b) for b in e["boxes"])]
     assert not hit, f"the x axis title overlaps the legend entries {hit}"
+
+
+CUT_CELLS = """() => [...document.querySelectorAll('table.kf-table td')]
+  .filter(td => td.scrollWidth > td.clientWidth + 0.5).map(td => td.textContent)"""
+
+
+@pytest.mark.parametrize("width", [390, 1100, 1366])
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_key_figures_values_stay_inside_their_cells(page: Page, base_url: str, width: int, lang: str) -> None:
+    """/nyckeltal's fixed columns: Riket's population ("10,605,500" in English) is not cut by the table's edge
+    nor drawn over its neighbour; the table scrolls in its box where the screen is narrower."""
+    page.set_viewport_size({"width": width, "height": 900})
+    _open(page, f"{base_url}/nyckeltal?lang={lang}")
+    page.wait_for_selector("table.kf-table td")
+    assert page.evaluate(CUT_CELLS) == []
