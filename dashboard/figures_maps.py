@@ -361,7 +361,10 @@ def components_figure(frame: pd.DataFrame, lang: str, title: str, unit: str) -> 
     _base_layout(fig, lang, title)
     fig.update_layout(
         barmode="relative",
-        xaxis={"title": {"text": t("axis_year", lang)}, "tickformat": "d", "type": "category"},
+        # a year axis (not one category per year, whose 58 labels turn upright on a phone and push the axis
+        # title into the legend), from the first bar to the last (plotly would pad the line by 3 years)
+        xaxis={"title": {"text": t("axis_year", lang)}, "tickformat": "d", "type": "linear"}
+        | ({"range": [years[0] - 0.6, years[-1] + 0.6]} if years else {}),
         yaxis={"title": {"text": unit}, "tickformat": ",~r"},
         legend={"orientation": "h", "y": -0.2, "x": 0},
         height=420,

@@ -7,6 +7,7 @@ Clicking a municipality opens /jamfor for it. URL: indicator, year, sex, lang.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import dash
@@ -179,7 +180,7 @@ def page(dataset: Dataset, params: dict, notices: tuple) -> Any:
                                     min=0,
                                     max=max(0, len(years) - 1),
                                     step=1,
-                                    marks=_marks(years),
+                                    marks=slider_marks(years),
                                     value=years.index(int(params["year"])) if params["year"] else 0,
                                     included=False,
                                     updatemode="mouseup",
@@ -211,16 +212,39 @@ def page(dataset: Dataset, params: dict, notices: tuple) -> Any:
     )
 
 
-def _marks(years: list[int]) -> dict:
-    """The slider runs over the positions of the years with data (each arrow key = the next such
-    year); a labelled mark on about ten of them."""
-    if not years:
-        return {}
-    step = max(1, len(years) // 10)
-    keep = set(range(0, len(years), step)) | {len(years) - 1}
-    if len(years) - 1 - max(keep - {len(years) - 1}, default=0) < step // 2:
-        keep.discard(max(keep - {len(years) - 1}))
-    return {i: str(years[i]) for i in sorted(keep)}
+# the year slider's labels (dashboard.pages.karta.slider_marks): a label is "2025" at the slider's 12 px type,
+# 31 px wide; two labels' centres are at least LABEL_PX apart on the shortest track each tier is shown on
+LABEL_PX = 36
+WIDE_PX = 420  # every label fits from this track length; assets/style.css hides the rest on a slider under 436 px
+NARROW_PX = 250  # the track on a 320 px screen: the labels shown there
+ROUND_STEPS = (1, 2, 5, 10, 20, 25, 50, 100)
+MINOR_MARK = {"display": "var(--minor-mark, block)"}  # style.css sets --minor-mark: none on a narrow slider
+
+
+def _labelled(years: list[int], gap: int, kept: frozenset[int] = frozenset()) -> frozenset[int]:
+    """Positions to label: the first and last year, and years on a round step (1970, 1980, …), each at
+    least `gap` positions from every other label (the `kept` positions are labelled whatever their step)."""
+    span = len(years) - 1
+    per_position = (years[-1] - years[0]) / span
+    step = next((s for s in ROUND_STEPS if s >= gap * per_position), ROUND_STEPS[-1])
+    chosen = set(kept) | {0, span}
+    for i, year in enumerate(years):
+        if year % step == 0 and all(abs(i - j) >= gap for j in chosen):
+            chosen.add(i)
+    return frozenset(chosen)
+
+
+def slider_marks(years: list[int]) -> dict[int, Any]:
+    """The slider runs over the positions of the years with data (each arrow key = the next such year);
+    labelled marks on the first and last year and round years between, spaced so that no two labels touch:
+    the labels of a narrow slider (NARROW_PX) as text, the extra ones of a wide slider (WIDE_PX) styled
+    MINOR_MARK, which style.css hides on a narrow slider. Every position stays selectable."""
+    if len(years) < 2:
+        return {i: str(y) for i, y in enumerate(years)}
+    span = len(years) - 1
+    narrow = _labelled(years, math.ceil(LABEL_PX * span / NARROW_PX))
+    wide = _labelled(years, math.ceil(LABEL_PX * span / WIDE_PX), narrow)
+    return {i: str(years[i]) if i in narrow else {"label": str(years[i]), "style": MINOR_MARK} for i in sorted(wide)}
 
 
 def _years_attr(years: list[int]) -> str:
@@ -263,7 +287,7 @@ def indicator_changed(indicator, position, sex, lang, previous):
     sexes = dataset.catalog.indicators[params["indicator"]].sexes
     return (
         len(years) - 1,
-        _marks(years),
+        slider_marks(years),
         years.index(int(params["year"])),
         _years_attr(years),
         [{"label": t(f"sex_{s}", lang), "value": s} for s in sexes],

@@ -108,9 +108,11 @@ def summary_sentence(name: str, fig: dict[str, Figure], county: Figure, rank: in
     g = fig["growth"]
     if g.value is None or rank is None:
         return t("ov_summary_none", lang, name=name, year=g.year or "–")
-    diff = g.value - (county.value if county.value is not None else g.value)
-    relation = t("ov_same", lang) if abs(diff) < 0.05 else t("ov_above" if diff > 0 else "ov_below", lang)
     key = "ov_summary" if g.value >= 0 else "ov_summary_shrink"
+    if county.value is None:  # no comparison with a missing figure: the sentence says it is missing
+        return t(key + "_no_county", lang, name=name, growth=fmt_percent(abs(g.value), 1, lang), year=g.year, rank=rank)
+    diff = g.value - county.value
+    relation = t("ov_same", lang) if abs(diff) < 0.05 else t("ov_above" if diff > 0 else "ov_below", lang)
     return t(
         key,
         lang,

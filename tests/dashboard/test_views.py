@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from dashboard.figures_maps import CIVIDIS_ENDS, OUTLINE, components_figure, pyramid_figure
 from dashboard.geo import build_geojson, wkb_to_geojson
@@ -135,6 +136,8 @@ def test_components_figure_stacks_deaths_down():
     fig = components_figure(frame, "sv", "t", "personer")
     assert [tr.y[0] for tr in fig.data] == [1000.0, -600.0, -50.0, 350.0]
     assert fig.layout.barmode == "relative"
+    # a year axis over the bars, not one category per year (58 upright labels on a phone)
+    assert fig.layout.xaxis.type == "linear" and list(fig.layout.xaxis.range) == pytest.approx([2023.4, 2024.6])
 
 
 def _find(component, component_id: str):
