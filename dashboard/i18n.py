@@ -8,7 +8,11 @@ English ones a comma and a point ("1,234.5").
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 LANGS = ("sv", "en")
 DEFAULT_LANG = "sv"
@@ -44,7 +48,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "kf_sort_none": "Deklarerad ordning.",
         "kf_sort_reset": "Återställ ordningen",
         "kf_open_compare": "Jämför {label} över tid",
-        "kf_downloads": "Ladda ned hela tabellen",
+        "kf_downloads": "Ladda ner hela tabellen",
         "kf_dl_pdf": "PDF (A4 liggande)",
         "kf_print": "Skriv ut",
         "kf_source_line": "Källor: SCB (CC0), Kolada (CC BY 4.0), publicerade tal. Data uppdaterad {date}. Datamängd version {version}.",
@@ -194,7 +198,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "agg_none": "beräknas inte: {reason}",
         "ab_runs": "Senaste körningar",
         "ab_no_runs": "Inga körningar registrerade (datamängden kommer från den medföljande ögonblicksbilden).",
-        "ab_run_started": "Start",
+        "ab_run_started": "Start (svensk tid)",
         "ab_run_trigger": "Utlöst av",
         "ab_run_status": "Status",
         "ab_run_version": "Version",
@@ -295,8 +299,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "pop_age_years": "År med åldersuppgifter: {years}.",
         "pop_no_ages_why": (
             "Datamängden har ingen åldersfördelning för något område: de inspelade svar från SCB som den medföljande"
-            " datamängden bygger på (tabell TAB638) har bara summan för alla åldrar. En full uppdatering från SCB"
-            " (python -m etl refresh --full) hämtar ettårsklasserna."
+            " datamängden bygger på (tabell TAB638) har bara summan för alla åldrar. Ettårsklasserna kommer med när"
+            " den som driftar tjänsten kör en full uppdatering från SCB."
         ),
         "pop_overlay_missing": "{name} har inga åldersuppgifter för {year}; ingen jämförelse visas.",
         "pop_band_sum": "Summa av åldersgrupperna",
@@ -483,7 +487,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "agg_none": "not computed: {reason}",
         "ab_runs": "Recent runs",
         "ab_no_runs": "No runs recorded (the dataset comes from the bundled snapshot).",
-        "ab_run_started": "Started",
+        "ab_run_started": "Started (Swedish time)",
         "ab_run_trigger": "Trigger",
         "ab_run_status": "Status",
         "ab_run_version": "Version",
@@ -582,8 +586,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "pop_age_years": "Years with age data: {years}.",
         "pop_no_ages_why": (
             "The dataset has no age distribution for any area: the recorded SCB answers the bundled dataset is built"
-            " from (table TAB638) hold only the sum over all ages. A full refresh from SCB"
-            " (python -m etl refresh --full) fetches the single years of age."
+            " from (table TAB638) hold only the sum over all ages. The single years of age arrive when the service's"
+            " operator runs a full refresh from SCB."
         ),
         "pop_overlay_missing": "{name} has no age data for {year}; no comparison is shown.",
         "pop_band_sum": "Sum of the age bands",
@@ -642,6 +646,20 @@ def fmt_date(iso: str | None, lang: str = DEFAULT_LANG) -> str:
     if not iso:
         return t("data_unavailable", lang)
     return str(iso)[:10]
+
+
+def fmt_time(iso: str | None) -> str:
+    """'2026-11-27T02:50:03Z' -> '2026-11-27 03:50', Stockholm time (as the schedule runs); a text that is
+    not an ISO time is shown as it is."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+    except ValueError:
+        return str(iso)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
 
 
 def _merge_view_texts() -> None:

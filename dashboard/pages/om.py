@@ -10,7 +10,7 @@ from dash import html
 from dashboard import data
 from dashboard.api_params import Limits
 from dashboard.components import simple_table
-from dashboard.i18n import TEXTS, fmt_date, norm_lang, t
+from dashboard.i18n import TEXTS, fmt_date, fmt_time, norm_lang, t
 from dashboard.page_kit import Page
 from dashboard.sources_text import source_description
 from etl.catalog import Indicator
@@ -129,8 +129,8 @@ def runs_section(runs: list[dict[str, Any]], lang: str) -> Any:
         problem = (r.get("error") or "").strip().splitlines() or [r.get("validation") or ""]
         rows.append(
             (
-                r.get("started_at") or "",
-                r.get("finished_at") or t("ab_run_unfinished", lang),
+                fmt_time(r.get("started_at")),
+                fmt_time(r.get("finished_at")) or t("ab_run_unfinished", lang),
                 t(trigger, lang) if trigger in TEXTS[lang] else r.get("trigger", ""),
                 html.Span(_status_text(r, lang), className=f"run-status run-{r.get('status')}"),
                 r.get("dataset_version") or "–",

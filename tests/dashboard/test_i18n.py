@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from dashboard.i18n import TEXTS, THIN_SPACE, fmt_number, fmt_percent, t
+from dashboard.i18n import TEXTS, THIN_SPACE, fmt_number, fmt_percent, fmt_time, t
 
 
 def test_every_key_in_both_languages() -> None:
@@ -43,3 +43,18 @@ def test_text_fields() -> None:
     assert t("data_updated", "sv", date="2026-11-27") == "Data uppdaterad 2026-11-27"
     assert t("data_updated", "en", date="2026-11-27") == "Data updated 2026-11-27"
     assert t("nav_compare", "xx") == "Jämför"
+
+
+def test_run_times_are_shown_in_stockholm_time_to_the_minute() -> None:
+    assert fmt_time("2026-11-27T02:50:03Z") == "2026-11-27 03:50"  # CET, UTC+1
+    assert fmt_time("2026-07-01T10:00:59+00:00") == "2026-07-01 12:00"  # CEST, UTC+2
+    assert fmt_time("2026-07-01T10:00:00") == "2026-07-01 12:00"  # no zone: UTC, as the runs journal writes
+    assert (fmt_time(None), fmt_time("not a time")) == ("", "not a time")
+
+
+def test_the_runs_table_shows_its_times_in_stockholm_time() -> None:
+    from dashboard.pages.om import runs_section
+
+    run = {"started_at": "2026-12-04T18:32:29Z", "finished_at": None, "status": "running", "trigger": "manual"}
+    cells = [c.children for c in runs_section([run], "sv").children[1].children[0].children]
+    assert cells[:2] == ["2026-12-04 19:32", "avslutades aldrig"]

@@ -105,8 +105,8 @@ def test_population_render_without_ages(bundled_dataset):
     assert view["pyr_note"].children == (  # what is missing, and why
         "Inga åldersuppgifter för Botkyrka 2024 i datamängden. År med åldersuppgifter: inga år. Datamängden har"
         " ingen åldersfördelning för något område: de inspelade svar från SCB som den medföljande datamängden"
-        " bygger på (tabell TAB638) har bara summan för alla åldrar. En full uppdatering från SCB"
-        " (python -m etl refresh --full) hämtar ettårsklasserna."
+        " bygger på (tabell TAB638) har bara summan för alla åldrar. Ettårsklasserna kommer med när den som"
+        " driftar tjänsten kör en full uppdatering från SCB."
     )
     assert "<br>" in view["pyramid"].layout.annotations[0].text  # the message wraps on a phone
     idx = view["index"]
