@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from a11y_support import ARGS, CHROMIUM, serve_dashboard
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 
 @pytest.fixture(scope="module")
@@ -22,3 +22,12 @@ def browser() -> Iterator[Browser]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Browser) -> Iterator[Page]:
+    """One page in a fresh browser context, one per test module (a test sets its own viewport)."""
+    context = browser.new_context()
+    p = context.new_page()
+    yield p
+    context.close()

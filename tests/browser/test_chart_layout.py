@@ -10,12 +10,10 @@ boxes of rotated labels overlap by geometry while their glyphs do not.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
@@ -59,14 +57,6 @@ TEXT_BOXES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g =>
     year_axis: !!axis && axis.type === 'linear' && (title === 'År' || title === 'Year'),
     range: axis && axis.range, last_year: years.length ? Math.max(...years) : null};
 })"""
-
-
-@pytest.fixture(scope="module")
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    p = context.new_page()
-    yield p
-    context.close()
 
 
 def _overlap(a: list[float], b: list[float]) -> float:

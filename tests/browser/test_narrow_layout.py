@@ -8,12 +8,10 @@ legend.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
@@ -58,14 +56,6 @@ COMPONENTS = """() => { const g = document.querySelector('#pop-components .js-pl
     text: t.querySelector('.legendtext').textContent,
     boxes: [box(t.querySelector('.legendsymbols')), box(t.querySelector('.legendtext'))]}))}; }"""
 SIZES = ((320, 800), (390, 844), (1366, 900))
-
-
-@pytest.fixture(scope="module")
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    p = context.new_page()
-    yield p
-    context.close()
 
 
 def _overlap(a: list[float], b: list[float]) -> bool:
