@@ -183,7 +183,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_missing": "saknas",
         # about
         "ab_intro": "Definitioner, källor och licenser för alla nyckeltal i tjänsten.",
-        "ab_dataset": "Datamängd version {version}, publicerad {published} (ursprung: {origin}).",
+        "ab_dataset": "Datamängd version {version}, publicerad {published} svensk tid (ursprung: {origin}).",
         "ab_indicator": "Nyckeltal",
         "ab_definition": "Definition",
         "ab_sources": "Källor (tabell/KPI)",
@@ -472,7 +472,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_computed": "computed",
         "status_missing": "missing",
         "ab_intro": "Definitions, sources and licences for every key figure in the service.",
-        "ab_dataset": "Dataset version {version}, published {published} (origin: {origin}).",
+        "ab_dataset": "Dataset version {version}, published {published} Swedish time (origin: {origin}).",
         "ab_indicator": "Key figure",
         "ab_definition": "Definition",
         "ab_sources": "Sources (table/KPI)",

@@ -10,7 +10,7 @@ from dash import html
 from dashboard import data
 from dashboard.api_params import Limits
 from dashboard.components import simple_table
-from dashboard.i18n import TEXTS, fmt_date, fmt_time, norm_lang, t
+from dashboard.i18n import TEXTS, fmt_date, fmt_number, fmt_time, norm_lang, t
 from dashboard.page_kit import Page
 from dashboard.sources_text import source_description
 from etl.catalog import Indicator
@@ -216,7 +216,18 @@ def api_section(lang: str) -> list:
         html.Ul([html.Li([html.Code(path), " – ", t(key, lang)]) for path, key in endpoints]),
         html.P([t("ab_api_example", lang), " ", html.A(html.Code(API_EXAMPLE), href=API_EXAMPLE, className="url")]),
         html.P(
-            t("ab_api_limits", lang, indicators=limits.max_indicators, regions=limits.max_regions, rows=limits.max_rows)
+            t(
+                "ab_api_limits",
+                lang,
+                **{
+                    name: fmt_number(value, 0, lang)
+                    for name, value in (
+                        ("indicators", limits.max_indicators),
+                        ("regions", limits.max_regions),
+                        ("rows", limits.max_rows),
+                    )
+                },
+            )
         ),
     ]
 
@@ -246,7 +257,7 @@ def layout(written: Any = None, **params: Any) -> html.Div:
                     "ab_dataset",
                     lang,
                     version=state.version,
-                    published=state.published_at,
+                    published=fmt_time(state.published_at),
                     origin=_origin(state.origin, lang),
                 )
                 if state
