@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 from flask import Response, g, request
 
 from dashboard import page_kit
+from dashboard.callback_guard import CALLBACK_PATH
 from dashboard.static_compression import accepted_encoding
 from dashboard.static_files import STATIC_PREFIXES, is_fingerprinted
 
-CALLBACK_PATH = "/_dash-update-component"
 LAYOUT_PATH = "/_dash-layout"
 DEPENDENCIES_PATH = "/_dash-dependencies"
 CONDITIONAL = ("Range", "If-None-Match", "If-Modified-Since", "If-Range")
