@@ -57,11 +57,12 @@ def warm_up(app: dash.Dash, paths: tuple[str, ...] = ("/", "/jamfor"), compress:
 def _warm_jamfor() -> None:
     """Render the default /jamfor views (sv and en) through the real callback, so they are cached."""
     from dashboard import data
+    from dashboard.i18n import LANGS
     from dashboard.pages import jamfor
     from dashboard.state import context_from, parse_query
 
     dataset = data.dataset()
-    for lang in ("sv", "en"):
+    for lang in LANGS:
         jamfor.render_view(dataset, parse_query({"lang": lang}, context_from(dataset)))
 
 
