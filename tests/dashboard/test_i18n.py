@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from dashboard.i18n import TEXTS, THIN_SPACE, fmt_number, fmt_percent, fmt_time, t
+import pytest
+
+from dashboard.i18n import TEXTS, THIN_SPACE, TextsError, fmt_number, fmt_percent, fmt_time, load_texts, t
 
 
 def test_every_key_in_both_languages() -> None:
@@ -14,6 +17,31 @@ def test_every_key_in_both_languages() -> None:
         fields_en = set(re.findall(r"{(\w+)}", TEXTS["en"][key]))
         assert fields_sv == fields_en, key
         assert TEXTS["en"][key].strip(), key
+
+
+def test_texts_file_read_as_written() -> None:
+    """The texts file's escapes are read as the characters they stand for (a soft hyphen, the en dash)."""
+    assert t("page_a11y", "sv") == "Tillgänglighets\u00adredogörelse"
+    assert t("page_a11y", "en") == "Accessibility statement"
+    assert t("kf_rank", "en", rank=2, n=8) == "2 of 8"
+
+
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ('a:\n  sv: "Ett"\n', "the text 'a' must give exactly sv, en (it gives ['sv'])"),
+        ('a:\n  sv: "Ett"\n  en: "One"\n  de: "Eins"\n', "must give exactly sv, en (it gives ['de', 'en', 'sv'])"),
+        ('a:\n  sv: "Ett"\n  en: " "\n', "the text 'a' has no en text"),
+        ('a:\n  sv: "Ett"\n  en: "One"\nb: "Två"\n', "the text 'b' must give exactly sv, en (it gives str)"),
+        ('a:\n  sv: "Ett"\n  en: "One"\na:\n  sv: "Två"\n  en: "Two"\n', "given more than once: a"),
+        ("[]\n", "expected a mapping of text keys"),
+    ],
+)
+def test_a_broken_texts_file_is_refused_by_name(tmp_path: Path, text: str, refusal: str) -> None:
+    path = tmp_path / "texts.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TextsError, match=re.escape(refusal)):
+        load_texts(path)
 
 
 def test_swedish_numbers() -> None:
