@@ -99,12 +99,23 @@ def indicator_section(ind: Indicator, dataset: Dataset, lang: str) -> html.Secti
         )
     return html.Section(
         [
-            html.H3(f"{ind.label(lang)} ({ind.id})"),
+            html.H3([ind.label(lang), " (", html.Code(breakable_id(ind.id)), ")"]),
             html.Dl([part for k, v in rows for part in (html.Dt(k), html.Dd(v))], className="facts"),
         ],
         className="indicator",
         id=f"om-{ind.id}",
     )
+
+
+def breakable_id(identifier: str) -> list:
+    """An identifier that may wrap after each underscore (a phone breaks `net_cost_compulsory_school` there,
+    not inside a word): its parts with a <wbr> after every "_"; the text stays the same."""
+    head, *rest = identifier.split("_")
+    parts: list = [head]
+    for piece in rest:
+        parts[-1] += "_"
+        parts += [html.Wbr(), piece]
+    return parts
 
 
 def _origin(origin: str, lang: str) -> str:

@@ -20,8 +20,8 @@ MARKS = """() => ({years: document.querySelector('#ka-year-box').dataset.years.s
     .filter(e => getComputedStyle(e).display !== 'none')
     .map(e => { const r = e.getBoundingClientRect(); return {text: e.textContent, box: [r.left, r.top, r.right, r.bottom]}; })})"""
 # each heading's characters in reading order with the top of the line each is on: a new line that starts
-# after a letter (not a space, hyphen or soft hyphen) is a word broken in two; an identifier such as
-# (net_cost_compulsory_school) has no place to break and may wrap anywhere
+# after a letter (not a space, hyphen, soft hyphen or slash) is a word broken in two; an identifier such as
+# (net_cost_compulsory_school) may wrap only after an underscore (/om gives it a <wbr> there)
 WORD_BREAKS = """() => { const bad = [];
   for (const h of document.querySelectorAll('h1, h2, h3')) {
     if (!h.getClientRects().length) continue;
@@ -39,11 +39,10 @@ WORD_BREAKS = """() => { const bad = [];
       }
     }
     for (let k = 1; k < chars.length; k++) {
-      if (tops[k] <= tops[k - 1] + 2 || /[\\s\\u00ad\\-–—\\/]/.test(chars[k - 1]) || /\\s/.test(chars[k])) continue;
+      if (tops[k] <= tops[k - 1] + 2 || /[\\s\\u00ad\\-–—\\/_]/.test(chars[k - 1]) || /\\s/.test(chars[k])) continue;
       const word = chars.slice(0, k).split(/\\s/).pop() + chars.slice(k).split(/\\s/)[0];
-      if (!word.includes('_'))
-        bad.push(h.tagName + ' ' + JSON.stringify(h.textContent.trim()) + ' breaks ' + JSON.stringify(word)
-                 + ' between ' + JSON.stringify(chars[k - 1]) + ' and ' + JSON.stringify(chars[k]));
+      bad.push(h.tagName + ' ' + JSON.stringify(h.textContent.trim()) + ' breaks ' + JSON.stringify(word)
+               + ' between ' + JSON.stringify(chars[k - 1]) + ' and ' + JSON.stringify(chars[k]));
     }
   }
   return bad; }"""
