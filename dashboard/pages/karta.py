@@ -264,20 +264,25 @@ PAGE.url_writer("ka-params")
 
 
 @PAGE.callback(
-    Output("ka-year", "max"),
-    Output("ka-year", "marks"),
-    Output("ka-year", "value"),
-    Output("ka-year-box", "data-years"),
-    Output("ka-sex", "options"),
-    Output("ka-sex", "value"),
-    Input("ka-indicator", "value"),
-    State("ka-year", "value"),
-    State("ka-sex", "value"),
-    State("ka-lang", "data"),
-    State("ka-params", "data"),
+    output={
+        "year_max": Output("ka-year", "max"),
+        "year_marks": Output("ka-year", "marks"),
+        "year_position": Output("ka-year", "value"),
+        "years": Output("ka-year-box", "data-years"),
+        "sex_options": Output("ka-sex", "options"),
+        "sex": Output("ka-sex", "value"),
+    },
+    inputs={"indicator": Input("ka-indicator", "value")},
+    state={
+        "position": State("ka-year", "value"),
+        "sex": State("ka-sex", "value"),
+        "lang": State("ka-lang", "data"),
+        "previous": State("ka-params", "data"),
+    },
     prevent_initial_call=True,
 )
-def indicator_changed(indicator, position, sex, lang, previous):
+def indicator_changed(indicator, position, sex, lang, previous) -> dict:
+    """The year slider and the sex choices for a newly chosen indicator (named as the outputs above)."""
     dataset = data.dataset()
     # keep the year shown when the new indicator has it, else its latest year
     old = (previous or {}).get("params", {}).get("indicator", indicator)
@@ -285,14 +290,14 @@ def indicator_changed(indicator, position, sex, lang, previous):
     params, _ = parse_params({"indicator": indicator, "year": year, "sex": sex, "lang": lang}, spec(dataset))
     years = _eight_years(dataset, params["indicator"])
     sexes = dataset.catalog.indicators[params["indicator"]].sexes
-    return (
-        len(years) - 1,
-        slider_marks(years),
-        years.index(int(params["year"])),
-        _years_attr(years),
-        [{"label": t(f"sex_{s}", lang), "value": s} for s in sexes],
-        params["sex"],
-    )
+    return {
+        "year_max": len(years) - 1,
+        "year_marks": slider_marks(years),
+        "year_position": years.index(int(params["year"])),
+        "years": _years_attr(years),
+        "sex_options": [{"label": t(f"sex_{s}", lang), "value": s} for s in sexes],
+        "sex": params["sex"],
+    }
 
 
 @PAGE.callback(

@@ -173,6 +173,29 @@ def test_map_click_opens_compare(page: Page, base_url: str) -> None:
     assert page.errors == []  # type: ignore[attr-defined]
 
 
+def test_map_indicator_change_resets_slider_and_sex(page: Page, base_url: str) -> None:
+    """A new indicator on /karta: the slider runs over its own years (the year shown kept where it has it),
+    the sex choices are its own (women fall back to the total), and the URL says so."""
+    page.goto(base_url + "/karta?indicator=population&year=2022&sex=K&lang=en")
+    _data(page, "#ka-map", "d => d.length === 2")
+    page.click("#ka-indicator")
+    page.click('[role=option]:has(input[value="unemployment_rate_20_64"])')
+    page.wait_for_function(
+        "() => location.search === '?indicator=unemployment_rate_20_64&year=2022&sex=T&lang=en'", timeout=20000
+    )
+    assert page.get_attribute("#ka-year-box", "data-years") == "2020,2021,2022,2023,2024"
+    assert page.locator("#ka-sex label").all_inner_texts() == ["Total"]
+    assert page.locator("#ka-sex input:checked").get_attribute("value") == "T"
+    # back to population: its 58 years from 1968, 2022 still shown, all three sex choices
+    page.click("#ka-indicator")
+    page.click('[role=option]:has(input[value="population"])')
+    page.wait_for_function("() => location.search === '?indicator=population&year=2022&sex=T&lang=en'", timeout=20000)
+    years = page.get_attribute("#ka-year-box", "data-years").split(",")
+    assert (years[0], years[-1], len(years)) == ("1968", "2025", 58)
+    assert page.locator("#ka-sex label").all_inner_texts() == ["Total", "Women", "Men"]
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
 def test_commuting_chart_equals_export(page: Page, base_url: str, tmp_path: Path) -> None:
     page.goto(base_url + "/pendling?region=0127&year=2015&lang=sv")
     lines = _data(page, "#pd-lines", "d => d.length === 4")
