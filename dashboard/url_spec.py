@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from dashboard.i18n import DEFAULT_LANG, LANGS
@@ -21,9 +21,8 @@ KINDS = ("text", "int", "codes")  # a string, a whole number, a comma-separated 
 REFUSED = object()  # what Param.read gives for a value it refuses
 
 
-@dataclass(frozen=True)
-class Notice:
-    """A refused URL parameter value (the page shows it and uses the default)."""
+class Notice(NamedTuple):
+    """A refused URL parameter value (the page shows it and uses the default): a plain pair."""
 
     param: str
     value: str

@@ -15,7 +15,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from hypothesis import strategies as st
@@ -68,8 +68,9 @@ class Req:
     body: bytes | None = None
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
+    """What the server said: status, content type, body, and how long it took."""
+
     status: int
     content_type: str
     body: bytes
