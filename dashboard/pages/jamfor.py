@@ -159,6 +159,8 @@ def quick_pick(_s, _a, _n):
     Output("jf-regions", "options"),
     Output("jf-ref", "options"),
     Output("jf-ts-breaks-box", "children"),
+    Output("jf-ts-summary", "children"),
+    Output("jf-rank-summary", "children"),
     Input("jf-indicator", "value"),
     Input("jf-regions", "value"),
     Input("jf-ref", "value"),

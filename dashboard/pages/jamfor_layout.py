@@ -40,7 +40,7 @@ def layout(written: Any = None, **params: Any) -> Any:
     # the first view is part of the page: the chart is drawn without waiting for a callback
     outputs = view_outputs(dataset, state)
     ts, rank, table, explain, notes, error, link, _, written_params = outputs[:9]
-    gap_notes, rank_count, region_opts, ref_opts, ts_breaks = outputs[9:]
+    gap_notes, rank_count, region_opts, ref_opts, ts_breaks, ts_summary, rank_summary = outputs[9:]
     notices = notice_block(state.notices, lang) + pending_notice(dataset, params.get("indicator"), lang)
     return html.Div(
         [
@@ -52,11 +52,14 @@ def layout(written: Any = None, **params: Any) -> Any:
             html.Div(error, id="jf-error"),
             html.Div(explain, id="jf-explain"),
             dcc.Loading(dcc.Graph(id="ts-graph", figure=ts, config=graph_config(lang)), type="circle", delay_show=300),
+            # the chart's text alternative right under it (issue 9), as on the other pages
+            html.P(ts_summary, id="jf-ts-summary", className="chart-summary"),
             html.Div(ts_breaks, id="jf-ts-breaks-box"),
             html.Div(gap_notes, id="jf-gaps", className="notice gaps", **{"aria-live": "polite"}),
             dcc.Loading(
                 dcc.Graph(id="rank-graph", figure=rank, config=graph_config(lang)), type="circle", delay_show=300
             ),
+            html.P(rank_summary, id="jf-rank-summary", className="chart-summary"),
             html.P(rank_count, id="jf-rank-count", className="rank-count"),
             download_buttons(lang),
             html.P([t("cmp_share", lang) + ": ", html.A(link, id="jf-share", href=link)], className="share"),
@@ -176,7 +179,7 @@ def view_outputs(dataset: Dataset, state: ViewState) -> tuple:
     """The main callback's outputs for `state` (also put into the page layout for the first view):
     ts figure, rank figure, table, explanations, notes, error, share href, share text, jf-params,
     the gap notes, the ranking's count, the region and reference options (marked where no value), and the
-    list of the ts figure's series breaks."""
+    list of the ts figure's series breaks, and the two charts' text summaries."""
     search = to_query(state)
     link = share_link(PATH, search)
     params = {"search": search, "params": to_params(state)}
@@ -187,7 +190,7 @@ def view_outputs(dataset: Dataset, state: ViewState) -> tuple:
         error = html.P(t("notice_query", state.lang, message=str(exc)), className="notice warn")
         options = (region_options(dataset, state.lang), reference_options(dataset, state.lang))
         notes = notes_block(dataset, state)
-        return (empty, empty, no_table(), [], notes, error, link, link, params, [], "", *options, [])
+        return (empty, empty, no_table(), [], notes, error, link, link, params, [], "", *options, [], "", "")
     return (
         view["ts"],
         view["rank"],
@@ -203,4 +206,6 @@ def view_outputs(dataset: Dataset, state: ViewState) -> tuple:
         region_options(dataset, state.lang, view["empty"]),
         reference_options(dataset, state.lang, view["empty"]),
         view["ts_breaks"],
+        view["ts_summary"],
+        view["rank_summary"],
     )

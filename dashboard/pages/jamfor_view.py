@@ -222,23 +222,11 @@ def build_view(dataset: Dataset, state: ViewState) -> dict[str, Any]:
         "rank": rank,
         "table": table_block(frame, decimals, lang) if frame is not None else no_table(t("cmp_no_regions", lang)),
         # the charts' text alternative (issue 9): what is shown, highest and lowest, trend; the data is the table
+        # each under its own chart (the page's jf-ts-summary and jf-rank-summary)
+        "ts_summary": series_summary(frame, title, unit, decimals, lang) if frame is not None else "",
+        "rank_summary": ranking_summary(rank_values, rank_title, unit, decimals, lang, state.year),
+        # what the chart shows, above it: the mode's explanation, the references' own panel
         "explain": [
-            *(
-                [
-                    html.P(
-                        series_summary(frame, title, unit, decimals, lang),
-                        className="chart-summary",
-                        id="jf-ts-summary",
-                    )
-                ]
-                if frame is not None
-                else []
-            ),
-            html.P(
-                ranking_summary(rank_values, rank_title, unit, decimals, lang, state.year),
-                className="chart-summary",
-                id="jf-rank-summary",
-            ),
             *(explanations(frame, dataset, state) if frame is not None else []),
             *(
                 reference_note(frame, dataset, state)

@@ -139,3 +139,23 @@ def test_key_figures_values_stay_inside_their_cells(page: Page, base_url: str, w
     _open(page, f"{base_url}/nyckeltal?lang={lang}")
     page.wait_for_selector("table.kf-table td")
     assert page.evaluate(CUT_CELLS) == []
+
+
+UNDER = """([chart, summary]) => { const c = document.querySelector(chart).getBoundingClientRect();
+  const s = document.querySelector(summary).getBoundingClientRect();
+  return {gap: s.top - c.bottom, left: s.left - c.left, right: s.right - c.right, height: s.height}; }"""
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES[1:], ids=[f"{w}x{h}" for w, h in SIZES[1:]])
+def test_compare_chart_summaries_stand_right_under_their_charts(
+    page: Page, base_url: str, width: int, height: int
+) -> None:
+    """/jamfor's text summaries close their own chart's card, as on the other pages (on a phone the long
+    summary no longer stands between the controls and the chart)."""
+    page.set_viewport_size({"width": width, "height": height})
+    _open(page, f"{base_url}/jamfor?lang=sv")
+    page.wait_for_selector("#ts-graph .main-svg")
+    for chart, summary in (("#ts-graph", "#jf-ts-summary"), ("#rank-graph", "#jf-rank-summary")):
+        place = page.evaluate(UNDER, [chart, summary])
+        assert abs(place["gap"]) <= 1 and abs(place["left"]) <= 1 and abs(place["right"]) <= 1, (summary, place)
+        assert place["height"] > 20, (summary, place)

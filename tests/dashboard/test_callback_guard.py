@@ -13,7 +13,7 @@ from dashboard import callback_guard, deadline
 from dashboard.callback_guard import RefusedError, check_body, shapes_of
 from dashboard.i18n import t
 
-VIEW = "..ts-graph.figure...rank-graph.figure...jf-table.data-table...jf-explain.children...jf-notes.children...jf-error.children...jf-share.href...jf-share.children...jf-params.data...jf-gaps.children...jf-rank-count.children...jf-regions.options...jf-ref.options...jf-ts-breaks-box.children.."
+VIEW = "..ts-graph.figure...rank-graph.figure...jf-table.data-table...jf-explain.children...jf-notes.children...jf-error.children...jf-share.href...jf-share.children...jf-params.data...jf-gaps.children...jf-rank-count.children...jf-regions.options...jf-ref.options...jf-ts-breaks-box.children...jf-ts-summary.children...jf-rank-summary.children.."
 VIEW_INPUTS = [
     ("jf-indicator", "value", "population"),
     ("jf-regions", "value", ["0127", "0181"]),
