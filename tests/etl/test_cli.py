@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl.__main__ import main
 from etl.catalog import load_catalog
+from etl.cli.parser import main
 
 ROOT = Path(__file__).resolve().parents[2]
 EIGHT = "0127,0136,0126,0140,0192,0128,0181,0138"
@@ -231,7 +231,7 @@ def test_help_as_subprocess(db_url: str):
 def test_refresh_fetches_ages_and_flows_only_on_a_full_refresh_of_everything(
     full: bool, whole: bool, sources: tuple[str, ...], expected: list[str]
 ):
-    from etl.__main__ import _structures
+    from etl.cli.refresh import _structures
     from etl.regions import load_regions
 
     adapters = {name: object() for name in sources}

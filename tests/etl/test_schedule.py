@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from etl import settings
-from etl.__main__ import main
+from etl.cli.parser import main
 from etl.freshness import assess, expected_year, run_counts
 from etl.schedule import TIMEZONE, CronError, RefreshScheduler, cron_weekdays, next_runs, parse_cron
 

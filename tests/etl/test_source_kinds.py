@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from etl.__main__ import _adapters, build_parser, fetched_kinds
 from etl.catalog import CATALOG_FILE, CatalogError, SourceRef, parse_catalog, source_kinds
+from etl.cli.parser import build_parser
+from etl.cli.refresh import _adapters, fetched_kinds
 from etl.query import Dataset, Selection, query
 from etl.refresh import refresh
 from etl.regions import load_regions
@@ -88,7 +89,7 @@ def test_a_new_source_is_a_module_and_catalog_entries(tmp_path: Path, monkeypatc
     catalog = parse_catalog(demo_doc(series="S1"))
     ref = catalog.get("demo_count").sources[0]
     assert (ref.source_name, ref.describe()) == ("Demo", "Demo series S1")
-    monkeypatch.setattr("etl.__main__.source_kinds", lambda: catalog.source_kinds)
+    monkeypatch.setattr("etl.cli.refresh.source_kinds", lambda: catalog.source_kinds)
     adapters = _adapters(["demo"], argparse.Namespace())  # the CLI finds the new kind's adapter by its declaration
     assert adapters == {"demo": sys.modules["demo_source"].fetch_demo}
     store = Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
@@ -131,7 +132,7 @@ def test_a_source_kinds_declared_option_is_a_cli_flag_its_adapter_class_is_made_
         "option": {"flag": "demo-folder", "keyword": "folder", "help": "where the demo files are"},
     }
     catalog = parse_catalog(doc)
-    monkeypatch.setattr("etl.__main__.source_kinds", lambda: catalog.source_kinds)
+    monkeypatch.setattr("etl.cli.refresh.source_kinds", lambda: catalog.source_kinds)
     args = build_parser().parse_args(["refresh", "--source", "demo", "--demo-folder", "/data/demo"])
     assert _adapters(["demo"], args)["demo"].folder == "/data/demo"
     assert _adapters(["demo"], build_parser().parse_args(["refresh"]))["demo"].folder is None
