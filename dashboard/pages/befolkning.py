@@ -17,6 +17,7 @@ from dashboard.callback_guard import ID, optional
 from dashboard.components import dropdown_field, field
 from dashboard.figures import empty_figure, graph_config, region_colours, timeseries_figure
 from dashboard.figures_maps import components_figure, pyramid_figure
+from dashboard.gaps import year_spans
 from dashboard.i18n import fmt_number, t
 from dashboard.opening import newest_with
 from dashboard.page_kit import Page
@@ -117,7 +118,7 @@ def render(dataset: Dataset, params: dict[str, str], ages: pd.DataFrame | None =
         pyr_note = html.P(
             t("pop_no_ages", lang, name=name, year=year)
             + " "
-            + t("pop_age_years", lang, years=", ".join(map(str, have)) if have else t("pd_none", lang))
+            + t("pop_age_years", lang, years=year_spans(have) if have else t("pd_none", lang))
             + (" " + t("pop_no_ages_why", lang) if ages.empty else ""),
             className="notice warn",
             id="pop-no-ages",
@@ -186,7 +187,7 @@ def render(dataset: Dataset, params: dict[str, str], ages: pd.DataFrame | None =
         "components": components,
         "comp_text": components_block(comp, comp_title, unit, lang) if len(comp) else [],
         "index_text": index_block(idx, index_title, lang),
-        "comp_note": t("pop_components_note", lang, years=", ".join(sorted({str(y) for y in comp["year"]}))),
+        "comp_note": t("pop_components_note", lang, years=year_spans([int(y) for y in comp["year"]])),
         "index": index_fig,
     }
 

@@ -26,6 +26,7 @@ from dashboard.figures_maps import (
     net_ranking_figure,
     sankey_figure,
 )
+from dashboard.gaps import year_spans
 from dashboard.geo import municipality_names
 from dashboard.i18n import fmt_number, t
 from dashboard.opening import flows_touching, newest_with
@@ -166,9 +167,7 @@ def render(dataset: Dataset, params: dict[str, str], flows: pd.DataFrame | None 
     flows_title = t("pd_flows_title", lang, year=year, name=names[region])
     if in_year.empty:
         sankey = empty_figure(t("pd_no_flows", lang, year=year), lang)
-        flow_note = t(
-            "pd_no_flows_years", lang, years=", ".join(map(str, available)) if available else t("pd_none", lang)
-        )
+        flow_note = t("pd_no_flows_years", lang, years=year_spans(available) if available else t("pd_none", lang))
         flows_text: list = []
     else:
         sankey = sankey_figure(in_year, names, year, lang, flows_title)

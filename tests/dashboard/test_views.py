@@ -109,6 +109,8 @@ def test_population_render_without_ages(bundled_dataset):
         " driftar tjänsten kör en full uppdatering från SCB."
     )
     assert "<br>" in view["pyramid"].layout.annotations[0].text  # the message wraps on a phone
+    # the components' years as spans, not 58 years one by one
+    assert view["comp_note"].startswith("År med uppgifter: 1968–2025. Födda")
     idx = view["index"]
     assert [tr.name for tr in idx.data][-2:] == ["Stockholms län", "Riket"]
     first = idx.data[0]
