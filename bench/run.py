@@ -25,12 +25,12 @@ if (_repo := str(Path(__file__).resolve().parent.parent)) not in sys.path:  # `p
     sys.path.insert(0, _repo)
 
 from bench.callbacks import build_full_sweden, drop_packed_copy, in_child
+from bench.etl_replay import REFERENCE, etl_replay
 from bench.pages import PAGE_ROUNDS, cold_pages
 from bench.processes import (
     PY,
     ROOT,
     children,
-    env_for,
     free_port,
     memory_mb,
     start_baseline,
@@ -40,50 +40,6 @@ from bench.processes import (
 )
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
-REFERENCE = ROOT.parent / "shared" / "reference"
-
-
-# ------------------------------------------------------------------ ETL replay
-def etl_replay(tmp: Path) -> dict[str, Any] | None:
-    if not (REFERENCE / "scb").is_dir():
-        return None
-    env = env_for(f"sqlite:///{tmp / 'replay.sqlite'}", NYCKELTAL_RAW_DIR=str(tmp / "raw"))
-    started = time.perf_counter()
-    # The ETL runs as a grandchild, under a small launcher that reports its children's peak RSS:
-    # Linux carries a process's peak RSS across fork + exec, so a child forked straight from this
-    # process (large by now: it built the full-Sweden store) would report this process's peak.
-    proc = subprocess.Popen(
-        [
-            PY,
-            "-c",
-            PEAK_RSS_LAUNCHER,
-            PY,
-            "-m",
-            "etl",
-            "snapshot",
-            "--reference",
-            str(REFERENCE),
-            "--output",
-            str(tmp / "snapshot"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    out, err = proc.communicate()
-    elapsed = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"ETL replay failed: {err.decode()[-2000:]}")
-    return {"seconds": round(elapsed, 1), "peak_rss_mb": round(int(out.decode().split()[-1]) / 1024, 1)}
-
-
-# Runs argv[1:] as a child and prints the child's peak RSS in KiB (getrusage of waited-for children).
-PEAK_RSS_LAUNCHER = (
-    "import resource, subprocess, sys; "
-    "rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL); "
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(rc)"
-)
 
 
 # ------------------------------------------------------------------ main
