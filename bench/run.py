@@ -11,7 +11,6 @@ Options: --quick (shorter load tests), --skip load,browser,etl,scale.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -27,54 +26,11 @@ if (_repo := str(Path(__file__).resolve().parent.parent)) not in sys.path:  # `p
 from bench.callbacks import build_full_sweden, drop_packed_copy, in_child
 from bench.etl_replay import REFERENCE, etl_replay
 from bench.pages import PAGE_ROUNDS, cold_pages
-from bench.processes import (
-    PY,
-    ROOT,
-    children,
-    free_port,
-    memory_mb,
-    start_baseline,
-    start_ours,
-    stop,
-    wait_until_idle,
-)
-
-RESULTS = ROOT / "bench" / "results" / "latest.json"
+from bench.processes import PY, ROOT, children, free_port, memory_mb, start_baseline, start_ours, stop, wait_until_idle
+from bench.report import compared, publish, ratio, row
 
 
 # ------------------------------------------------------------------ main
-def row(goal: str, target: str, measured: Any, baseline: Any, ratio: Any, met: bool | None) -> dict[str, Any]:
-    return {"goal": goal, "target": target, "measured": measured, "baseline": baseline, "ratio": ratio, "met": met}
-
-
-def fmt_table(rows: list[dict[str, Any]]) -> str:
-    head = ["goal", "target", "measured", "baseline (same run)", "ratio", "met"]
-    cells = [
-        [
-            r["goal"],
-            r["target"],
-            str(r["measured"]),
-            str(r["baseline"] if r["baseline"] is not None else "–"),
-            str(r["ratio"] if r["ratio"] is not None else "–"),
-            {True: "yes", False: "NO", None: "n/a"}[r["met"]],
-        ]
-        for r in rows
-    ]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(head)]
-    line = lambda c: "| " + " | ".join(x.ljust(w) for x, w in zip(c, widths, strict=True)) + " |"  # noqa: E731
-    return "\n".join([line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *(line(c) for c in cells)])
-
-
-def ratio(a: float | None, b: float | None) -> float | None:
-    return round(a / b, 2) if a is not None and b else None
-
-
-def compared(goal: str, target: str, ours: Any, base: Any, unit: str, met: bool | None) -> dict[str, Any]:
-    """A row measured against the baseline of the same run: both values in `unit`, and their ratio."""
-    shown = (lambda v: f"{v} {unit}") if unit else (lambda v: v)
-    return row(goal, target, shown(ours), shown(base), ratio(ours, base), met)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter load tests (10 s)")
@@ -327,21 +283,12 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     for r in rows:
         r.pop("_rss", None)
-    results["rows"] = rows
     results["notes"].append(
         "Load test: wrk (C, one thread) on the same machine as the server; it takes a little of the server's "
         "CPUs, so callbacks/s is a floor for the server alone. Each request is one real Dash callback POST of "
         "the /jamfor flow (no page GETs). Full-Sweden values are synthetic load data."
     )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print()
-    print(fmt_table(rows))
-    print()
-    for note in results["notes"]:
-        print("note:", note)
-    print(f"results: {RESULTS.relative_to(ROOT)}")
-    return 0 if all(r["met"] is not False for r in rows) else 1
+    return publish(results, rows)
 
 
 if __name__ == "__main__":
