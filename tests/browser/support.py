@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bench.run import CHROMIUM, CHROMIUM_ARGS
+from bench.pages import CHROMIUM, CHROMIUM_ARGS
 
 # as root on a closed network: no sandbox, and no background calls to Google's hosts (the benchmark's own)
 ARGS = CHROMIUM_ARGS

@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from bench.run import stop
+from bench.processes import stop
 from etl import settings as app_settings
 
 ROOT = Path(__file__).resolve().parents[2]

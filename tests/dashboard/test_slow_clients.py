@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.run import stop
+from bench.processes import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT = 8201
