@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ def load_texts(path: Path = TEXTS_FILE) -> dict[str, dict[str, str]]:
     if not isinstance(entries, dict) or not entries:
         raise TextsError(f"{path}: expected a mapping of text keys to {{sv: ..., en: ...}}")
     keys = re.findall(r"^([^\s#][^:]*):", source, flags=re.MULTILINE)  # YAML keeps only the last of a repeated key
-    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    repeated = sorted(key for key, n in Counter(keys).items() if n > 1)
     if repeated:
         raise TextsError(f"{path}: each text key once; given more than once: {', '.join(repeated)}")
     texts: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
